@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { isClawError } from "../runtime/core/errors.ts";
+import { loadConfig, parseConfig } from "./load.ts";
+
+const minimal = { offerings: [{ model: "echo-1", backend: "echo", pricePerSecond: "1000" }] };
+
+describe("parseConfig", () => {
+  test("fills defaults and turns prices into bigint", () => {
+    const c = parseConfig(minimal);
+    assert.equal(c.chain.preset, "local");
+    assert.equal(c.server.port, 8787);
+    assert.equal(c.store.durability, "process");
+    assert.equal(c.offerings[0]?.pricePerSecond, 1000n);
+    assert.equal(c.offerings[0]?.concurrency, 4);
+  });
+
+  test("an error names the field path and what is expected", () => {
+    assert.throws(
+      () => parseConfig({ offerings: [{ model: "m", backend: "echo", pricePerSecond: "1.5" }], server: { port: 70000 } }),
+      (err) => {
+        assert.ok(isClawError(err, "CONFIG_INVALID"));
+        assert.match(err.message, /offerings\.0\.pricePerSecond: .*digits/);
+        assert.match(err.message, /server\.port/);
+        return true;
+      },
+    );
+  });
+
+  test("a price of zero is refused", () => {
+    assert.throws(() => parseConfig({ offerings: [{ model: "m", backend: "echo", pricePerSecond: 0n }] }), /above 0 wei/);
+  });
+
+  test("the seed's env vars make a one-offering groq provider without editing the file", () => {
+    const c = parseConfig(minimal, {
+      MODEL_NAME: "llama-3.3-70b-versatile",
+      PRICE_PER_SECOND: "250",
+      GROQ_API_KEY: "k",
+      PORT: "3001",
+      ENDPOINT_URL: "https://x.onrender.com/inference",
+      BSC_TESTNET_RPC: "https://rpc.example/",
+    });
+    assert.deepEqual(
+      c.offerings.map((o) => [o.model, o.backend, o.pricePerSecond]),
+      [["llama-3.3-70b-versatile", "groq", 250n]],
+    );
+    assert.equal(c.server.port, 3001);
+    assert.equal(c.server.publicUrl, "https://x.onrender.com");
+    assert.equal(c.chain.preset, "bsc-testnet");
+    assert.equal(c.chain.rpcUrl, "https://rpc.example/");
+  });
+});
+
+describe("loadConfig", () => {
+  test("imports a TypeScript config file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
+    writeFileSync(join(dir, "claw.config.ts"), `export default { offerings: [{ model: "a", backend: "echo", pricePerSecond: 5n }] };\n`);
+    const c = await loadConfig({ cwd: dir });
+    assert.equal(c.offerings[0]?.pricePerSecond, 5n);
+  });
+
+  test("a config file that throws is reported with its path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
+    writeFileSync(join(dir, "bad.config.ts"), `throw new Error("boom");\n`);
+    await assert.rejects(loadConfig({ cwd: dir, file: "bad.config.ts" }), /bad\.config\.ts: boom/);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * The one schema for claw.config.ts (Fastify's rule: config checked by one schema with defaults).
+ * Every field has a default except what only the operator can know. Errors name the field path.
+ */
+import { z } from "zod";
+import { chainPresetNames } from "./presets.ts";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address");
+
+/** Wei amounts: bigint, a decimal string or a safe integer; always a bigint after parsing. */
+export const wei = z
+  .union([z.bigint(), z.string().regex(/^\d+$/, "a whole number of wei as digits"), z.number().int().nonnegative()])
+  .transform((v) => BigInt(v))
+  .refine((v) => v >= 0n, "a non-negative amount of wei");
+
+export const chainSchema = z
+  .object({
+    preset: z.enum(chainPresetNames).default("local"),
+    rpcUrl: z.string().url().optional(),
+    chainId: z.number().int().positive().optional(),
+    contracts: z.object({ registry: address, streamPay: address }).optional(),
+    confirmations: z.number().int().min(0).max(64).default(1),
+    pollIntervalMs: z.number().int().min(50).default(1000),
+  })
+  .default({ preset: "local", confirmations: 1, pollIntervalMs: 1000 });
+
+export const offeringSchema = z.object({
+  model: z.string().min(1).max(128),
+  backend: z.string().min(1).describe("a folder in plugins/, a file path or an npm package name"),
+  options: z.record(z.string(), z.unknown()).default({}),
+  pricePerSecond: wei.refine((v) => v > 0n, "a price above 0 wei per second"),
+  serviceType: z.number().int().min(0).max(255).default(0),
+  concurrency: z.number().int().min(1).max(1024).default(4),
+  maxQueue: z.number().int().min(0).default(256),
+  maxJobSeconds: z.number().positive().default(120),
+});
+
+export const configSchema = z.object({
+  chain: chainSchema,
+  wallet: z.object({ privateKeyEnv: z.string().min(1).default("PRIVATE_KEY") }).default({ privateKeyEnv: "PRIVATE_KEY" }),
+  server: z
+    .object({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(8787),
+      publicUrl: z.string().url().optional(),
+      bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+      uploadLimitBytes: z.number().int().min(1024).default(26_214_400),
+      overwritePublicEndpoint: z.boolean().default(false),
+    })
+    .default({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 1_048_576, uploadLimitBytes: 26_214_400, overwritePublicEndpoint: false }),
+  store: z
+    .object({ path: z.string().default(".claw/events.db"), durability: z.enum(["process", "power"]).default("process") })
+    .default({ path: ".claw/events.db", durability: "process" }),
+  offerings: z.array(offeringSchema).min(1, "at least one offering"),
+  settlement: z
+    .object({
+      idleSeconds: z.number().min(0).default(30),
+      withdrawIntervalSeconds: z.number().min(0).default(0),
+      minJobMs: z.number().int().min(1).default(1000),
+      maxSignatureAgeSeconds: z.number().int().min(1).default(300),
+    })
+    .default({ idleSeconds: 30, withdrawIntervalSeconds: 0, minJobMs: 1000, maxSignatureAgeSeconds: 300 }),
+  log: z
+    .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), pretty: z.boolean().default(false) })
+    .default({ level: "info", pretty: false }),
+});
+
+/** What the operator writes (defaults optional, amounts as bigint or digits). */
+export type ClawConfigInput = z.input<typeof configSchema>;
+/** What the runtime receives: every default filled in, amounts as bigint. */
+export type ClawConfig = z.output<typeof configSchema>;
+export type OfferingConfig = z.output<typeof offeringSchema>;

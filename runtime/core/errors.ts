@@ -1,0 +1,104 @@
+/**
+ * The one catalogue of error codes (Fastify's rule: codes live in one place, each with its HTTP
+ * status and a sentence). Every error the runtime shows a user or a client is a `ClawError`
+ * carrying one of these codes; the README's error table is generated from this list.
+ */
+export const errorCatalogue = {
+  // --- request / input (4xx) ---
+  BAD_REQUEST: { status: 400, message: "The request is malformed." },
+  INVALID_JSON: { status: 400, message: "The request body is not valid JSON." },
+  VALIDATION_FAILED: { status: 400, message: "The request does not match the expected schema." },
+  BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the limit." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request content type is not supported." },
+  NOT_FOUND: { status: 404, message: "Nothing is at this path." },
+  UNKNOWN_MODEL: { status: 404, message: "No offering here serves this model." },
+  UNKNOWN_STREAM: { status: 404, message: "The payment stream is not known." },
+  UNKNOWN_JOB: { status: 404, message: "The job is not known." },
+  // --- payment guard ---
+  PAYMENT_REQUIRED: { status: 402, message: "This request needs a payment stream and a signature." },
+  SIGNATURE_MISSING: { status: 401, message: "The payment signature header is missing." },
+  SIGNATURE_MALFORMED: { status: 401, message: "The payment signature is malformed." },
+  SIGNATURE_INVALID: { status: 401, message: "The payment signature is not by the stream's sender." },
+  SESSION_KEY_INVALID: { status: 401, message: "The session key authorization is invalid." },
+  DEADLINE_EXPIRED: { status: 401, message: "The signed deadline has passed." },
+  BODY_HASH_MISMATCH: { status: 401, message: "The body does not match the signed hash." },
+  NONCE_REPLAYED: { status: 409, message: "This nonce was already used on this stream." },
+  STREAM_NOT_FOUND: { status: 402, message: "The payment stream does not exist on chain." },
+  STREAM_WRONG_RECIPIENT: { status: 402, message: "The payment stream pays another provider." },
+  STREAM_WRONG_OFFERING: { status: 402, message: "The payment stream is for another offering." },
+  STREAM_RATE_TOO_LOW: { status: 402, message: "The stream's rate is below this offering's price." },
+  STREAM_ENDED: { status: 402, message: "The payment stream is cancelled, settled or exhausted." },
+  BUDGET_EXHAUSTED: { status: 402, message: "The stream's remaining budget cannot cover a job." },
+  CHAIN_UNAVAILABLE: { status: 503, message: "The chain node cannot be reached to verify payment." },
+  // --- capacity ---
+  QUEUE_FULL: { status: 503, message: "The offering's queue is full." },
+  SHUTTING_DOWN: { status: 503, message: "The runtime is shutting down." },
+  // --- backends ---
+  BACKEND_AUTH: { status: 502, message: "The backend refused our credentials." },
+  BACKEND_RATE_LIMITED: { status: 429, message: "The backend is rate limiting requests." },
+  BACKEND_OVERLOADED: { status: 503, message: "The backend is overloaded." },
+  BACKEND_BAD_REQUEST: { status: 400, message: "The backend rejected the request." },
+  BACKEND_UPSTREAM: { status: 502, message: "The backend failed with a server error." },
+  BACKEND_STREAM_ERROR: { status: 502, message: "The backend reported an error inside its stream." },
+  BACKEND_MALFORMED: { status: 502, message: "The backend sent a malformed or truncated response." },
+  BACKEND_TIMEOUT: { status: 504, message: "The backend did not answer in time." },
+  BACKEND_UNREACHABLE: { status: 502, message: "The backend cannot be reached." },
+  JOB_ABORTED: { status: 499, message: "The job was aborted." },
+  JOB_BUDGET_CUT: { status: 402, message: "The job was cut because the stream's budget ran out." },
+  // --- configuration and plugins (startup) ---
+  CONFIG_INVALID: { status: 500, message: "The configuration is invalid." },
+  PLUGIN_NOT_FOUND: { status: 500, message: "A backend plugin could not be found." },
+  PLUGIN_LOAD_FAILED: { status: 500, message: "A backend plugin failed to load." },
+  PLUGIN_OPTIONS_INVALID: { status: 500, message: "A backend plugin's options are invalid." },
+  // --- store ---
+  STORE_APPEND_ONLY: { status: 500, message: "The event log is append-only." },
+  STORE_CORRUPT: { status: 500, message: "The event log file is corrupt or not a ClawCompute log." },
+  STORE_TOO_NEW: { status: 500, message: "The event log was written by a newer version." },
+  STORE_UNKNOWN_EVENT: { status: 500, message: "The event log holds an event type this version does not know." },
+  STORE_READ_ONLY: { status: 500, message: "The event log file cannot be written." },
+  STORE_DISK_FULL: { status: 507, message: "The disk holding the event log is full." },
+  STORE_CHAIN_BROKEN: { status: 500, message: "The event log's hash chain is broken." },
+  // --- chain ---
+  CHAIN_TX_FAILED: { status: 502, message: "A chain transaction failed." },
+  CHAIN_ERROR: { status: 502, message: "The chain returned an error." },
+  INTERNAL: { status: 500, message: "Internal error." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** Extra machine-readable fields an error carries to the client (e.g. a quote, retry-after). */
+export type ErrorDetails = Record<string, unknown>;
+
+/**
+ * The project's one error type: a code from the catalogue, its HTTP status, a sentence naming
+ * what is wrong, optional details for the client and the underlying cause.
+ *
+ * @example
+ * throw new ClawError("STREAM_RATE_TOO_LOW", {
+ *   message: "Stream 7 pays 10 wei/s; this offering costs 25 wei/s.",
+ *   details: { streamRate: "10", price: "25" },
+ * });
+ */
+export class ClawError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, opts: { message?: string; details?: ErrorDetails; cause?: unknown } = {}) {
+    super(opts.message ?? errorCatalogue[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "ClawError";
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.details = opts.details;
+  }
+
+  /** The JSON body a client receives: `{ error: { code, message, ...details } }`. */
+  toJSON(): { error: { code: ErrorCode; message: string } & ErrorDetails } {
+    return { error: { code: this.code, message: this.message, ...(this.details ?? {}) } };
+  }
+}
+
+/** True when `err` is a ClawError, optionally with the given code. */
+export function isClawError(err: unknown, code?: ErrorCode): err is ClawError {
+  return err instanceof ClawError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,27 @@
+/**
+ * Runs after `npm install` at the root so that a fresh clone needs nothing else:
+ * installs contracts/ (its own package, on the Node 24 shim that Hardhat 3 needs) and compiles it.
+ * Set CLAW_SKIP_CONTRACTS=1 to skip (e.g. when contracts/ is already built).
+ */
+import { execSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const contracts = resolve(root, "contracts");
+
+function run(cmd: string, cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+  console.log(`[postinstall] ${cwd === root ? "" : "contracts$ "}${cmd}`);
+  execSync(cmd, { cwd, stdio: "inherit", env });
+}
+
+if (process.env.CLAW_SKIP_CONTRACTS === "1") {
+  console.log("[postinstall] CLAW_SKIP_CONTRACTS=1: leaving contracts/ as it is");
+} else if (existsSync(resolve(contracts, "package.json"))) {
+  // First pass runs on the system Node and brings the `node@24` shim into contracts/node_modules/.bin.
+  run("npm install --no-audit --no-fund", contracts);
+  // Second pass runs npm on that Node 24 so that EDR's platform package (engines >= 22) is installed.
+  const shimPath = `${resolve(contracts, "node_modules/.bin")}:${process.env.PATH ?? ""}`;
+  run("npm install --no-audit --no-fund", contracts, { ...process.env, PATH: shimPath });
+  run("npm run build", contracts, { ...process.env, PATH: shimPath });
+}
