@@ -1,0 +1,96 @@
+/**
+ * The payment proof a client attaches to every paid request, shared by the runtime's guard and the
+ * consumer SDK. Two ways to sign, both bound to (chain id, StreamPay address, stream id, nonce,
+ * body hash, deadline):
+ *
+ * 1. Direct: the stream's sender signs an EIP-712 `Payment` per request (simple; costs the provider a
+ *    ~2 ms secp256k1 recovery per request).
+ * 2. Session key (the fast path, used by the SDK): the sender signs once per stream an EIP-712
+ *    `SessionKey` authorizing an Ed25519 public key until `expiresAt`; each request is then signed by
+ *    that key over `sessionMessage(...)`. The provider recovers the authorization once and verifies
+ *    each request with Ed25519 (~0.1–0.25 ms).
+ *
+ * Headers (names are lower-case on the wire, case-insensitive in HTTP):
+ *   x-claw-stream     stream id (decimal)
+ *   x-claw-nonce      decimal uint256, never reused on a stream (random 64+ bits recommended)
+ *   x-claw-deadline   unix seconds after which the proof is void
+ *   x-claw-body-hash  optional 0x keccak256 of the exact body bytes (lets the provider say
+ *                     BODY_HASH_MISMATCH instead of SIGNATURE_INVALID)
+ *   x-claw-signature  0x 65-byte EIP-712 signature (direct) | base64url 64-byte Ed25519 signature (session)
+ *   x-claw-session    base64url(pubkey).expiresAt.0x-eip712-signature (session mode only)
+ */
+import { hashTypedData, keccak256, type Address, type Hex } from "viem";
+
+export const paymentHeaders = {
+  stream: "x-claw-stream",
+  nonce: "x-claw-nonce",
+  deadline: "x-claw-deadline",
+  bodyHash: "x-claw-body-hash",
+  signature: "x-claw-signature",
+  session: "x-claw-session",
+} as const;
+
+export const paymentTypes = {
+  Payment: [
+    { name: "streamId", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "bodyHash", type: "bytes32" },
+    { name: "deadline", type: "uint64" },
+  ],
+  SessionKey: [
+    { name: "streamId", type: "uint256" },
+    { name: "sessionKey", type: "bytes32" },
+    { name: "expiresAt", type: "uint64" },
+  ],
+} as const;
+
+export type PaymentDomain = { name: "ClawCompute"; version: "1"; chainId: number; verifyingContract: Address };
+
+/** The EIP-712 domain: bound to the chain and the StreamPay contract. */
+export function paymentDomain(chainId: number, streamPay: Address): PaymentDomain {
+  return { name: "ClawCompute", version: "1", chainId, verifyingContract: streamPay };
+}
+
+export type PaymentMessage = { streamId: bigint; nonce: bigint; bodyHash: Hex; deadline: bigint };
+export type SessionKeyMessage = { streamId: bigint; sessionKey: Hex; expiresAt: bigint };
+
+/** keccak256 of the exact request body bytes. */
+export function bodyHashOf(body: Uint8Array | string): Hex {
+  return keccak256(typeof body === "string" ? new TextEncoder().encode(body) : body);
+}
+
+/** The EIP-712 digest of a direct payment proof. */
+export function paymentDigest(domain: PaymentDomain, message: PaymentMessage): Hex {
+  return hashTypedData({ domain, types: paymentTypes, primaryType: "Payment", message });
+}
+
+/** The EIP-712 digest of a session-key authorization. */
+export function sessionKeyDigest(domain: PaymentDomain, message: SessionKeyMessage): Hex {
+  return hashTypedData({ domain, types: paymentTypes, primaryType: "SessionKey", message });
+}
+
+/**
+ * The bytes an Ed25519 session key signs per request. Carries the whole domain so that a proof for
+ * one chain or contract is void on another.
+ *
+ * @example
+ * const bytes = sessionMessage(domain, { streamId: 1n, nonce: 7n, bodyHash, deadline: 1700000000n });
+ */
+export function sessionMessage(domain: PaymentDomain, m: PaymentMessage): Uint8Array {
+  const text = `claw-pay:v1:${domain.chainId}:${domain.verifyingContract.toLowerCase()}:${m.streamId}:${m.nonce}:${m.bodyHash.toLowerCase()}:${m.deadline}`;
+  return new TextEncoder().encode(text);
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function fromBase64Url(text: string): Uint8Array {
+  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
+  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}

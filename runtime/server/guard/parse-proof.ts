@@ -1,0 +1,86 @@
+/**
+ * Reads the payment headers of a request into a typed proof, or throws the 401/402 that names what
+ * is missing or malformed. No cryptography here: see verify-proof.ts.
+ */
+import type { Hex } from "viem";
+import { ClawError } from "../../core/errors.ts";
+import { fromBase64Url, paymentHeaders as H } from "../../core/payment.ts";
+
+export type SessionAuth = { raw: string; publicKey: Uint8Array; expiresAt: bigint; signature: Hex };
+
+export type PaymentProof = {
+  streamId: bigint;
+  nonce: bigint;
+  deadline: bigint;
+  claimedBodyHash: Hex | undefined;
+} & ({ mode: "direct"; signature: Hex } | { mode: "session"; signature: Uint8Array; session: SessionAuth });
+
+type Headers = Record<string, string | string[] | undefined>;
+
+const UINT256_MAX = (1n << 256n) - 1n;
+const decimal = /^\d{1,78}$/;
+
+function one(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function uint(name: string, text: string, max = UINT256_MAX): bigint {
+  if (!decimal.test(text)) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${name} must be a decimal integer.` });
+  const v = BigInt(text);
+  if (v > max) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${name} is out of range.` });
+  return v;
+}
+
+function parseSession(raw: string): SessionAuth {
+  const [key, expires, sig] = raw.split(".");
+  if (!key || !expires || !sig || !/^0x[0-9a-fA-F]{130}$/.test(sig)) {
+    throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.session} must be base64url(key).expiresAt.0x-signature.` });
+  }
+  let publicKey: Uint8Array;
+  try {
+    publicKey = fromBase64Url(key);
+  } catch {
+    publicKey = new Uint8Array();
+  }
+  if (publicKey.length !== 32) throw new ClawError("SIGNATURE_MALFORMED", { message: "The session key must be a 32-byte Ed25519 public key." });
+  return { raw, publicKey, expiresAt: uint(H.session, expires, (1n << 64n) - 1n), signature: sig as Hex };
+}
+
+/**
+ * @example
+ * const proof = parsePaymentProof(request.headers); // throws PAYMENT_REQUIRED without x-claw-stream
+ */
+export function parsePaymentProof(headers: Headers): PaymentProof {
+  const stream = one(headers, H.stream);
+  if (stream === undefined) throw new ClawError("PAYMENT_REQUIRED", { message: `This request needs a payment stream: send ${H.stream} and a signature.` });
+  const signature = one(headers, H.signature);
+  if (!signature) throw new ClawError("SIGNATURE_MISSING", { message: `Header ${H.signature} is missing.` });
+  const nonceText = one(headers, H.nonce);
+  const deadlineText = one(headers, H.deadline);
+  if (nonceText === undefined) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.nonce} is missing.` });
+  if (deadlineText === undefined) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.deadline} is missing.` });
+  const bodyHash = one(headers, H.bodyHash);
+  if (bodyHash !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(bodyHash)) {
+    throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.bodyHash} must be a 0x-prefixed 32-byte hex hash.` });
+  }
+  const base = {
+    streamId: uint(H.stream, stream),
+    nonce: uint(H.nonce, nonceText),
+    deadline: uint(H.deadline, deadlineText, (1n << 64n) - 1n),
+    claimedBodyHash: bodyHash?.toLowerCase() as Hex | undefined,
+  };
+  const session = one(headers, H.session);
+  if (session === undefined) {
+    if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a 65-byte 0x hex signature.` });
+    return { ...base, mode: "direct", signature: signature as Hex };
+  }
+  let sig: Uint8Array;
+  try {
+    sig = fromBase64Url(signature);
+  } catch {
+    sig = new Uint8Array();
+  }
+  if (sig.length !== 64) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a base64url 64-byte Ed25519 signature in session mode.` });
+  return { ...base, mode: "session", signature: sig, session: parseSession(session) };
+}

@@ -1,0 +1,73 @@
+/**
+ * Checks that a payment proof was made by the stream's sender. Direct proofs cost one secp256k1
+ * recovery each; session authorizations are recovered once and cached, after which each request costs
+ * one Ed25519 verification (WebCrypto, so the same code runs on Node and Deno).
+ */
+import { bytesToHex, recoverAddress, type Address, type Hex } from "viem";
+import { ClawError } from "../../core/errors.ts";
+import { paymentDigest, sessionKeyDigest, sessionMessage, toBase64Url, type PaymentDomain } from "../../core/payment.ts";
+import type { PaymentProof, SessionAuth } from "./parse-proof.ts";
+
+type CachedSession = { signer: Address; key: CryptoKey; expiresAt: bigint; streamId: bigint };
+
+const MAX_CACHED_SESSIONS = 10_000;
+
+export type ProofVerifier = {
+  /** Resolves when the proof is the sender's; throws SIGNATURE_INVALID / SESSION_KEY_INVALID otherwise. */
+  verify(proof: PaymentProof, bodyHash: Hex, sender: Address, nowSeconds: bigint): Promise<void>;
+};
+
+/**
+ * @example
+ * const verifier = createProofVerifier(paymentDomain(31337, streamPay));
+ * await verifier.verify(proof, bodyHashOf(body), stream.sender, nowSeconds);
+ */
+export function createProofVerifier(domain: PaymentDomain): ProofVerifier {
+  const sessions = new Map<string, CachedSession>();
+
+  async function authorize(auth: SessionAuth, streamId: bigint): Promise<CachedSession> {
+    const hit = sessions.get(auth.raw);
+    if (hit && hit.streamId === streamId) return hit;
+    const sessionKey = bytesToHex(auth.publicKey);
+    let signer: Address;
+    try {
+      signer = await recoverAddress({ hash: sessionKeyDigest(domain, { streamId, sessionKey, expiresAt: auth.expiresAt }), signature: auth.signature });
+    } catch (cause) {
+      throw new ClawError("SESSION_KEY_INVALID", { message: "The session key authorization signature cannot be recovered.", cause });
+    }
+    const key = await crypto.subtle.importKey("raw", auth.publicKey, { name: "Ed25519" }, false, ["verify"]);
+    const entry = { signer, key, expiresAt: auth.expiresAt, streamId };
+    if (sessions.size >= MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+    sessions.set(auth.raw, entry);
+    return entry;
+  }
+
+  return {
+    async verify(proof, bodyHash, sender, nowSeconds) {
+      const message = { streamId: proof.streamId, nonce: proof.nonce, bodyHash, deadline: proof.deadline };
+      if (proof.mode === "direct") {
+        let signer: Address;
+        try {
+          signer = await recoverAddress({ hash: paymentDigest(domain, message), signature: proof.signature });
+        } catch (cause) {
+          throw new ClawError("SIGNATURE_INVALID", { message: "The payment signature cannot be recovered.", cause });
+        }
+        if (signer.toLowerCase() !== sender.toLowerCase()) {
+          throw new ClawError("SIGNATURE_INVALID", { message: `The payment is signed by ${signer}, not by the stream's sender ${sender}.` });
+        }
+        return;
+      }
+      const session = await authorize(proof.session, proof.streamId);
+      if (session.signer.toLowerCase() !== sender.toLowerCase()) {
+        throw new ClawError("SESSION_KEY_INVALID", {
+          message: `The session key ${toBase64Url(proof.session.publicKey)} is authorized by ${session.signer}, not by the stream's sender ${sender}.`,
+        });
+      }
+      if (session.expiresAt <= nowSeconds) {
+        throw new ClawError("SESSION_KEY_INVALID", { message: `The session key authorization expired at ${session.expiresAt} (unix seconds).` });
+      }
+      const ok = await crypto.subtle.verify("Ed25519", session.key, proof.signature, sessionMessage(domain, message));
+      if (!ok) throw new ClawError("SIGNATURE_INVALID", { message: "The session key's signature over this request does not verify." });
+    },
+  };
+}
