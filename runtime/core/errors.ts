@@ -58,6 +58,11 @@ export const errorCatalogue = {
   STORE_READ_ONLY: { status: 500, message: "The event log file cannot be written." },
   STORE_DISK_FULL: { status: 507, message: "The disk holding the event log is full." },
   STORE_CHAIN_BROKEN: { status: 500, message: "The event log's hash chain is broken." },
+  STORE_INVALID_EVENT: { status: 500, message: "An event does not match its type's fields." },
+  STORE_NOT_FOUND: { status: 500, message: "No event log exists at this path." },
+  STORE_CLOSED: { status: 500, message: "The event log is closed." },
+  STORE_DRIVER_UNAVAILABLE: { status: 500, message: "The SQLite driver for the event log cannot be loaded." },
+  STORE_IO: { status: 500, message: "The event log file could not be read or written." },
   // --- chain ---
   CHAIN_TX_FAILED: { status: 502, message: "A chain transaction failed." },
   CHAIN_ERROR: { status: 502, message: "The chain returned an error." },

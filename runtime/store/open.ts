@@ -1,0 +1,90 @@
+/**
+ * Opening a log: checks the file, picks the driver, sets WAL and the durability level, applies
+ * migrations (writable) or only checks the schema (read-only). Every failure is a ClawError that
+ * names the file and what to do.
+ */
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ClawError } from "../core/errors.ts";
+import { openDriver, type SqlDatabase } from "./driver.ts";
+import { prepareSchema } from "./migrate.ts";
+import { createSqliteStore } from "./sqlite-store.ts";
+import { storeError } from "./sqlite-errors.ts";
+import type { EventStore, StoreOptions } from "./types.ts";
+
+/** Where the CLI looks for the log when no --db is given (and $CLAW_DB is unset). */
+export const defaultStorePath = ".claw/events.db";
+
+const synchronousLevel = { normal: "NORMAL", full: "FULL" } as const;
+
+function checkFile(path: string, readonly: boolean): void {
+  if (path === ":memory:") return;
+  if (!existsSync(path)) {
+    if (readonly) {
+      throw new ClawError("STORE_NOT_FOUND", {
+        message: `No event log at ${path}. Pass --db with the runtime's log file (claw.config.ts store.path).`,
+        details: { file: path },
+      });
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    return;
+  }
+  try {
+    accessSync(path, readonly ? constants.R_OK : constants.R_OK | constants.W_OK);
+  } catch (cause) {
+    throw new ClawError("STORE_READ_ONLY", {
+      message: readonly
+        ? `The event log ${path} cannot be read by this user. Fix its permissions.`
+        : `The event log ${path} is not writable by this user. Make the file and its folder writable ` +
+          `(SQLite also writes ${path}-wal and ${path}-shm), or open it read-only.`,
+      details: { file: path },
+      cause,
+    });
+  }
+}
+
+/**
+ * Opens (creating and migrating when needed) the event log at `path`.
+ * @example
+ * const store = openStore({ path: ".claw/events.db", durability: "full" });
+ * store.append(jobStarted({ jobId, streamId: 7n, queuedMs: 2 }));
+ */
+export function openStore(opts: StoreOptions): EventStore {
+  const readonly = opts.readonly ?? false;
+  const durability = opts.durability ?? "normal";
+  if (durability !== "normal" && durability !== "full") {
+    throw new ClawError("CONFIG_INVALID", { message: `store durability must be "normal" or "full", got "${String(durability)}".` });
+  }
+  const path = opts.path === ":memory:" ? opts.path : resolve(opts.path);
+  checkFile(path, readonly);
+  let db: SqlDatabase;
+  try {
+    db = openDriver(path, opts.driver ?? "auto", { readonly });
+  } catch (err) {
+    throw storeError(err, path, "open");
+  }
+  let version: number;
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    ({ version } = prepareSchema(db, path, {
+      readonly,
+      beforeWrite() {
+        const mode = String(db.prepare("PRAGMA journal_mode = WAL").get()?.journal_mode ?? "");
+        if (mode !== "wal" && path !== ":memory:") {
+          throw new ClawError("STORE_IO", {
+            message: `The event log ${path} cannot use WAL mode (journal_mode is "${mode}"); put it on a local disk.`,
+            details: { file: path },
+          });
+        }
+      },
+    }));
+    if (!readonly) {
+      db.exec(`PRAGMA synchronous = ${synchronousLevel[durability]}`);
+      if (opts.maxPageCount !== undefined) db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(opts.maxPageCount))}`);
+    }
+  } catch (err) {
+    try { db.close(); } catch { /* the original error matters */ }
+    throw storeError(err, path, "open");
+  }
+  return createSqliteStore(db, { path, durability, readonly, schemaVersion: version });
+}

@@ -1,0 +1,205 @@
+/**
+ * The EventStore over one SQLite database (either driver). Appends run in one IMMEDIATE
+ * transaction that reads the current tail, so the hash chain stays correct even if another
+ * process appended meanwhile. There is no update or delete in this API, and the database's
+ * triggers refuse them from anywhere else.
+ */
+import { ClawError } from "../core/errors.ts";
+import { encodeEventData } from "../core/event-codec.ts";
+import { EVENT_VERSION, nonceDedupe, type NewEvent, type StoredEvent } from "../core/events.ts";
+import { decodeRow, EVENT_COLUMNS } from "./decode-row.ts";
+import type { SqlDatabase, SqlStatement, SqlValue } from "./driver.ts";
+import { chainHash, GENESIS_HASH } from "./hash.ts";
+import { storeError } from "./sqlite-errors.ts";
+import type {
+  AppendOptions, AppendResult, Durability, EventStore, Evolve, Listener, ReadQuery, StoreInfo, VerifyResult,
+} from "./types.ts";
+
+const PAGE = 2048;
+
+type Prepared = { e: NewEvent; time: number; dedupe: string | null; data: string };
+
+function prepareInput(e: NewEvent, now: number): Prepared {
+  if (typeof e !== "object" || e === null) throw invalid("an event must be an object");
+  if (e.v !== EVENT_VERSION) throw invalid(`${e.type}: v must be ${EVENT_VERSION}, got ${String(e.v)}`);
+  if (typeof e.key !== "string" || e.key === "") throw invalid(`${e.type}: key must be a non-empty string`);
+  const time = e.time ?? now;
+  if (!Number.isSafeInteger(time) || time < 0) throw invalid(`${e.type}: time must be ms since epoch, got ${String(time)}`);
+  if (e.dedupe !== undefined && (typeof e.dedupe !== "string" || e.dedupe === "")) throw invalid(`${e.type}: bad dedupe id`);
+  return { e, time, dedupe: e.dedupe ?? null, data: encodeEventData(e.type, e.data) };
+}
+
+function invalid(message: string): ClawError {
+  return new ClawError("STORE_INVALID_EVENT", { message });
+}
+
+/**
+ * Builds the store over an opened, migrated database. Use `openStore` rather than this.
+ * @example
+ * const store = createSqliteStore(db, { path: "events.db", durability: "normal", readonly: false });
+ */
+export function createSqliteStore(
+  db: SqlDatabase, meta: { path: string; durability: Durability; readonly: boolean; schemaVersion: number },
+): EventStore {
+  const file = meta.path;
+  let closed = false;
+  const listeners = new Set<Listener>();
+  const statements = new Map<string, SqlStatement>();
+  const stmt = (sql: string): SqlStatement => {
+    let s = statements.get(sql);
+    if (!s) statements.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+  const tailSql = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
+  const insertSql = "INSERT INTO events (position, type, v, key, time, dedupe, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " +
+    "ON CONFLICT (dedupe) DO NOTHING";
+  const cursorSql = "INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?) " +
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+
+  const guard = <T>(action: string, fn: () => T): T => {
+    if (closed) throw new ClawError("STORE_CLOSED", { message: `Cannot ${action}: the event log ${file} is closed.` });
+    try {
+      return fn();
+    } catch (err) {
+      throw storeError(err, file, action);
+    }
+  };
+  const writable = (action: string): void => {
+    if (meta.readonly) {
+      throw new ClawError("STORE_READ_ONLY", { message: `Cannot ${action}: the event log ${file} was opened read-only.`, details: { file } });
+    }
+  };
+
+  const notify = (stored: StoredEvent[]): void => {
+    for (const event of stored) {
+      for (const listener of listeners) {
+        // A failing listener must not turn a committed append into a reported failure.
+        try { listener(event); } catch (err) { console.error(`event store listener failed at position ${event.position}:`, err); }
+      }
+    }
+  };
+
+  function append(input: NewEvent | readonly NewEvent[], opts?: AppendOptions): AppendResult {
+    writable("append");
+    const list = Array.isArray(input) ? (input as readonly NewEvent[]) : [input as NewEvent];
+    const now = Date.now();
+    const prepared = list.map((e) => prepareInput(e, now));
+    const stored: StoredEvent[] = [];
+    let duplicates = 0;
+    guard("append", () => db.transaction(() => {
+      const tail = stmt(tailSql).get();
+      let position = tail ? Number(tail.position) : 0;
+      let prev = tail ? String(tail.hash) : GENESIS_HASH;
+      const insert = stmt(insertSql);
+      for (const p of prepared) {
+        const row = { position: position + 1, type: p.e.type, v: EVENT_VERSION, key: p.e.key, time: p.time, dedupe: p.dedupe, data: p.data };
+        const hash = chainHash(prev, row);
+        const res = insert.run(row.position, row.type, row.v, row.key, row.time, row.dedupe, row.data, hash);
+        if (Number(res.changes) === 0) {
+          duplicates++;
+          continue;
+        }
+        position = row.position;
+        prev = hash;
+        stored.push({ position, type: p.e.type, v: EVENT_VERSION, key: p.e.key, data: p.e.data, time: p.time, dedupe: p.dedupe, hash } as StoredEvent);
+      }
+      if (opts?.cursor) stmt(cursorSql).run(opts.cursor.name, opts.cursor.value, now);
+    }));
+    if (stored.length > 0 && listeners.size > 0) notify(stored);
+    return { stored, duplicates };
+  }
+
+  function read(q: ReadQuery = {}): StoredEvent[] {
+    return guard("read", () => {
+      const where = ["position >= ?", "position <= ?"];
+      const params: SqlValue[] = [q.from ?? 1, q.to ?? Number.MAX_SAFE_INTEGER];
+      if (q.key !== undefined) { where.push("key = ?"); params.push(q.key); }
+      if (q.types && q.types.length > 0) { where.push(`type IN (${q.types.map(() => "?").join(", ")})`); params.push(...q.types); }
+      params.push(q.limit ?? -1);
+      const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(" AND ")} ORDER BY position LIMIT ?`;
+      return stmt(sql).all(...params).map((r) => decodeRow(r, file));
+    });
+  }
+
+  function replay<S>(evolve: Evolve<S>, init: S, opts: { until?: number } = {}): S {
+    return guard("replay", () => {
+      const page = stmt(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ${PAGE}`);
+      const until = opts.until ?? Number.MAX_SAFE_INTEGER;
+      let state = init;
+      let after = 0;
+      for (;;) {
+        const rows = page.all(after, until);
+        for (const r of rows) state = evolve(state, decodeRow(r, file));
+        if (rows.length < PAGE) return state;
+        after = Number(rows[rows.length - 1]!.position);
+      }
+    });
+  }
+
+  function verify(): VerifyResult {
+    return guard("verify", () => {
+      const page = stmt(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ${PAGE}`);
+      let prev = GENESIS_HASH;
+      let expected = 1;
+      for (;;) {
+        const rows = page.all(expected - 1);
+        for (const r of rows) {
+          const position = Number(r.position);
+          if (position !== expected) {
+            return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `position ${expected} is missing` };
+          }
+          const hash = chainHash(prev, {
+            position, type: r.type as string, v: Number(r.v), key: r.key as string, time: Number(r.time),
+            dedupe: (r.dedupe as string | null) ?? null, data: r.data as string,
+          });
+          if (hash !== r.hash) {
+            return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `the hash at position ${position} does not match its content and predecessor` };
+          }
+          prev = hash;
+          expected++;
+        }
+        if (rows.length < PAGE) return { ok: true, checked: expected - 1 };
+      }
+    });
+  }
+
+  const pragma = (name: string): string => String(Object.values(stmt(`PRAGMA ${name}`).get() ?? {})[0] ?? "");
+  const info = (): StoreInfo => guard("read", () => ({
+    path: file, driver: db.driver, durability: meta.durability, readonly: meta.readonly, schemaVersion: meta.schemaVersion,
+    journalMode: pragma("journal_mode"), synchronous: Number(pragma("synchronous")), lastPosition: Number(stmt(tailSql).get()?.position ?? 0),
+  }));
+
+  return {
+    path: file,
+    driver: db.driver,
+    durability: meta.durability,
+    readonly: meta.readonly,
+    append,
+    read,
+    readByKey: (key) => read({ key }),
+    lastPosition: () => guard("read", () => Number(stmt(tailSql).get()?.position ?? 0)),
+    replay,
+    verify,
+    info,
+    hasNonce: (streamId, nonce) =>
+      guard("read", () => stmt("SELECT 1 AS hit FROM events WHERE dedupe = ?").get(nonceDedupe(streamId, nonce)) !== undefined),
+    getCursor: (name) => guard("read cursor", () => {
+      const row = stmt("SELECT value FROM cursors WHERE name = ?").get(name);
+      return row === undefined ? undefined : String(row.value);
+    }),
+    setCursor: (name, value) => {
+      writable("set cursor");
+      guard("set cursor", () => void stmt(cursorSql).run(name, value, Date.now()));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      db.close();
+    },
+  };
+}
