@@ -13,7 +13,7 @@ describe("parseConfig", () => {
     const c = parseConfig(minimal);
     assert.equal(c.chain.preset, "local");
     assert.equal(c.server.port, 8787);
-    assert.equal(c.store.durability, "process");
+    assert.equal(c.store.durability, "normal");
     assert.equal(c.offerings[0]?.pricePerSecond, 1000n);
     assert.equal(c.offerings[0]?.concurrency, 4);
   });

@@ -49,8 +49,8 @@ export const configSchema = z.object({
     })
     .default({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 1_048_576, uploadLimitBytes: 26_214_400, overwritePublicEndpoint: false }),
   store: z
-    .object({ path: z.string().default(".claw/events.db"), durability: z.enum(["process", "power"]).default("process") })
-    .default({ path: ".claw/events.db", durability: "process" }),
+    .object({ path: z.string().default(".claw/events.db"), durability: z.enum(["normal", "full"]).default("normal") })
+    .default({ path: ".claw/events.db", durability: "normal" }),
   offerings: z.array(offeringSchema).min(1, "at least one offering"),
   settlement: z
     .object({

@@ -76,7 +76,7 @@ export function sessionKeyDigest(domain: PaymentDomain, message: SessionKeyMessa
  * @example
  * const bytes = sessionMessage(domain, { streamId: 1n, nonce: 7n, bodyHash, deadline: 1700000000n });
  */
-export function sessionMessage(domain: PaymentDomain, m: PaymentMessage): Uint8Array {
+export function sessionMessage(domain: PaymentDomain, m: PaymentMessage): Uint8Array<ArrayBuffer> {
   const text = `claw-pay:v1:${domain.chainId}:${domain.verifyingContract.toLowerCase()}:${m.streamId}:${m.nonce}:${m.bodyHash.toLowerCase()}:${m.deadline}`;
   return new TextEncoder().encode(text);
 }
@@ -87,7 +87,7 @@ export function toBase64Url(bytes: Uint8Array): string {
   return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export function fromBase64Url(text: string): Uint8Array {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
   const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
   const out = new Uint8Array(bin.length);

@@ -3,7 +3,9 @@
  * `register(program: Command): void` and listing it here.
  */
 import type { Command } from "commander";
+import { register as dev } from "./dev.ts";
+import { register as start } from "./start.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [dev, start];

@@ -6,14 +6,14 @@ import type { Hex } from "viem";
 import { ClawError } from "../../core/errors.ts";
 import { fromBase64Url, paymentHeaders as H } from "../../core/payment.ts";
 
-export type SessionAuth = { raw: string; publicKey: Uint8Array; expiresAt: bigint; signature: Hex };
+export type SessionAuth = { raw: string; publicKey: Uint8Array<ArrayBuffer>; expiresAt: bigint; signature: Hex };
 
 export type PaymentProof = {
   streamId: bigint;
   nonce: bigint;
   deadline: bigint;
   claimedBodyHash: Hex | undefined;
-} & ({ mode: "direct"; signature: Hex } | { mode: "session"; signature: Uint8Array; session: SessionAuth });
+} & ({ mode: "direct"; signature: Hex } | { mode: "session"; signature: Uint8Array<ArrayBuffer>; session: SessionAuth });
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -37,7 +37,7 @@ function parseSession(raw: string): SessionAuth {
   if (!key || !expires || !sig || !/^0x[0-9a-fA-F]{130}$/.test(sig)) {
     throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.session} must be base64url(key).expiresAt.0x-signature.` });
   }
-  let publicKey: Uint8Array;
+  let publicKey: Uint8Array<ArrayBuffer>;
   try {
     publicKey = fromBase64Url(key);
   } catch {
@@ -75,7 +75,7 @@ export function parsePaymentProof(headers: Headers): PaymentProof {
     if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a 65-byte 0x hex signature.` });
     return { ...base, mode: "direct", signature: signature as Hex };
   }
-  let sig: Uint8Array;
+  let sig: Uint8Array<ArrayBuffer>;
   try {
     sig = fromBase64Url(signature);
   } catch {

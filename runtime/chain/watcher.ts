@@ -1,0 +1,126 @@
+/**
+ * The chain watcher: polls StreamPay and ComputeRegistry logs from a persisted block cursor up to
+ * head − confirmations, keeps those that concern this provider (streams paying its wallet, its own
+ * registry entries) and appends them to the log. Appends are idempotent by (tx hash, log index), so a
+ * crash between appending and moving the cursor only re-reads logs that are then skipped.
+ */
+import { parseEventLogs, type Address } from "viem";
+import { computeRegistryAbi, streamPayAbi } from "../../contracts/generated/abi.ts";
+import type { NewEvent } from "../core/events.ts";
+import type { ChainClients } from "./clients.ts";
+import { logToEvent, type DecodedLog } from "./log-to-event.ts";
+
+const CURSOR = "chain-watcher";
+const MAX_RANGE = 2_000n;
+
+export type WatcherStore = {
+  append(events: NewEvent[]): { duplicates: number };
+  getCursor(name: string): string | undefined;
+  setCursor(name: string, value: string): void;
+};
+
+export type WatcherDeps = {
+  clients: ChainClients;
+  contracts: { registry: Address; streamPay: Address };
+  wallet: Address;
+  store: WatcherStore;
+  confirmations: number;
+  fromBlock: bigint;
+  pollMs: number;
+  knownStreams: Set<bigint>;
+  knownProviders: Set<bigint>;
+  onEvent?: (event: NewEvent) => void;
+  onError?: (err: unknown) => void;
+};
+
+export type ChainWatcher = { catchUp(): Promise<number>; start(): void; stop(): Promise<void>; readonly lastBlock: bigint; readonly healthy: boolean };
+
+export function createChainWatcher(d: WatcherDeps): ChainWatcher {
+  const abi = [...streamPayAbi, ...computeRegistryAbi];
+  const me = d.wallet.toLowerCase();
+  let cursor = BigInt(d.store.getCursor(CURSOR) ?? (d.fromBlock - 1n).toString());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<number> | undefined;
+  let healthy = true;
+  let stopped = false;
+
+  function relevant(e: NewEvent): boolean {
+    const data = e.data as unknown as Record<string, unknown>;
+    switch (e.type) {
+      case "StreamOpened":
+        if (String(data.recipient).toLowerCase() !== me) return false;
+        d.knownStreams.add(data.streamId as bigint);
+        return true;
+      case "ProviderRegistered":
+      case "ProviderUpdated":
+        if (String(data.wallet).toLowerCase() !== me) return false;
+        d.knownProviders.add(data.providerId as bigint);
+        return true;
+      case "CompletionRecorded":
+        return d.knownProviders.has(data.providerId as bigint);
+      default:
+        return d.knownStreams.has(data.streamId as bigint);
+    }
+  }
+
+  async function step(): Promise<number> {
+    const head = await d.clients.publicClient.getBlockNumber();
+    const safe = head - BigInt(Math.max(0, d.confirmations - 1));
+    let appended = 0;
+    while (cursor < safe && !stopped) {
+      const from = cursor + 1n;
+      const to = from + MAX_RANGE - 1n < safe ? from + MAX_RANGE - 1n : safe;
+      const logs = await d.clients.publicClient.getLogs({ address: [d.contracts.streamPay, d.contracts.registry], fromBlock: from, toBlock: to });
+      const decoded = parseEventLogs({ abi, logs, strict: false }) as unknown as DecodedLog[];
+      decoded.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+      const events = decoded.map((l) => logToEvent(l)).filter((e): e is NewEvent => e !== null && relevant(e));
+      if (events.length) {
+        const { duplicates } = d.store.append(events);
+        appended += events.length - duplicates;
+        for (const e of events) d.onEvent?.(e);
+      }
+      cursor = to;
+      d.store.setCursor(CURSOR, cursor.toString());
+    }
+    return appended;
+  }
+
+  async function catchUp(): Promise<number> {
+    running ??= step().finally(() => (running = undefined));
+    try {
+      const n = await running;
+      healthy = true;
+      return n;
+    } catch (err) {
+      healthy = false;
+      d.onError?.(err);
+      throw err;
+    }
+  }
+
+  function loop(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      catchUp().catch(() => undefined).finally(loop);
+    }, d.pollMs);
+  }
+
+  return {
+    catchUp,
+    start: () => {
+      stopped = false;
+      loop();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running?.catch(() => undefined);
+    },
+    get lastBlock() {
+      return cursor;
+    },
+    get healthy() {
+      return healthy;
+    },
+  };
+}

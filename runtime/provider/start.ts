@@ -1,0 +1,189 @@
+/**
+ * Starts a provider runtime: the event log, the backends, the chain (clients, registration, watcher),
+ * budgets, settlement and the HTTP server, wired through one ServerContext. Used by `claw start`,
+ * `claw dev` and the tests. `close()` is the graceful shutdown: stop accepting, let running jobs
+ * finish (aborting them after `graceMs`), stop settlement and the watcher, close the log.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Address, Hex } from "viem";
+import type { ClawConfig } from "../../config/schema.ts";
+import { jobRejected, type NewEvent } from "../core/events.ts";
+import { paymentDomain } from "../core/payment.ts";
+import { streamStatus } from "../core/stream.ts";
+import { createChainClients, type ChainClients } from "../chain/clients.ts";
+import { ensureRegistered } from "../chain/register-offering.ts";
+import { createStreamCache } from "../chain/stream-source.ts";
+import { createChainWatcher, type ChainWatcher } from "../chain/watcher.ts";
+import { createBudgetLedger } from "../scheduler/budget-ledger.ts";
+import { runJob } from "../scheduler/run-job.ts";
+import { createSettler } from "../settlement/settler.ts";
+import { buildApp } from "../server/app.ts";
+import type { ServedOffering, ServerContext } from "../server/context.ts";
+import { createAdmitter } from "../server/guard/admit.ts";
+import { createProofVerifier } from "../server/guard/verify-proof.ts";
+import { createJobChunks } from "../server/job-chunks.ts";
+import { openStore } from "../store/index.ts";
+import type { EventStore } from "../store/types.ts";
+import { healthCheck } from "./health.ts";
+import { createLogger } from "./logger.ts";
+import { loadOfferings } from "./offerings.ts";
+import { recover } from "./recover.ts";
+import { resolveChain, walletKey, type ResolvedChain } from "./resolve-chain.ts";
+
+export type ProviderOptions = {
+  config: ClawConfig;
+  root?: string;
+  env?: Record<string, string | undefined>;
+  chain?: Partial<ResolvedChain>;
+  logger?: Logger;
+  graceMs?: number;
+};
+
+export type RunningProvider = {
+  url: string;
+  app: FastifyInstance;
+  store: EventStore;
+  clients: ChainClients;
+  chain: ResolvedChain;
+  offerings: ServedOffering[];
+  watcher: ChainWatcher;
+  settler: ReturnType<typeof createSettler>;
+  close(): Promise<void>;
+};
+
+export async function startProvider(o: ProviderOptions): Promise<RunningProvider> {
+  const { config } = o;
+  const root = o.root ?? process.cwd();
+  const env = o.env ?? {};
+  const log = o.logger ?? createLogger(config.log);
+  const chain = resolveChain(config, o.chain);
+  const clients = createChainClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: walletKey(config, env), name: chain.name, pollingIntervalMs: config.chain.pollIntervalMs });
+  const storePath = config.store.path === ":memory:" ? ":memory:" : resolve(root, config.store.path);
+  if (storePath !== ":memory:") mkdirSync(dirname(storePath), { recursive: true });
+  const store = openStore({ path: storePath, durability: config.store.durability });
+  const served = await loadOfferings(config.offerings, { root, env, log: log.child({ part: "plugin" }) });
+  const recovered = recover(store);
+  const ledger = createBudgetLedger();
+  const streams = createStreamCache(clients, chain.contracts.streamPay);
+  const shutdown = new AbortController();
+  const streamAborts = new Map<bigint, AbortController>();
+  const byModel = new Map(served.map((s) => [s.model, s as ServedOffering]));
+  const byProviderId = new Map<bigint, ServedOffering>();
+  const wallet: Address = clients.address;
+
+  const streamsSeen = new Map<bigint, bigint>();
+  const knownStreams = new Set(recovered.served);
+  const settler = createSettler({
+    clients, streamPay: chain.contracts.streamPay, ledger, store, idleSeconds: config.settlement.idleSeconds, minJobMs: config.settlement.minJobMs,
+    minPrice: (id) => byProviderId.get(streamsSeen.get(id) ?? 0n)?.pricePerSecond ?? 1n,
+    confirmations: config.chain.confirmations,
+    onSettled: (streamId, amount, txHash) => log.info({ streamId: String(streamId), amount: String(amount), txHash }, "stream settled"),
+    onError: (streamId, err) => log.warn({ streamId: String(streamId), err }, "settlement attempt failed; will retry"),
+  });
+
+  function onChainEvent(e: NewEvent): void {
+    if (e.type === "StreamSettled" || e.type === "StreamCancelled" || e.type === "StreamBatchUpdated") {
+      const id = e.data.streamId;
+      streams.setStatus(id, e.type === "StreamSettled" ? streamStatus.settled : e.type === "StreamCancelled" ? streamStatus.cancelled : streamStatus.depleted);
+      settler.markEnded(id);
+      streamAborts.get(id)?.abort();
+    }
+  }
+
+  const watcher = createChainWatcher({
+    clients, contracts: chain.contracts, wallet, store, confirmations: config.chain.confirmations, fromBlock: chain.fromBlock,
+    pollMs: config.chain.pollIntervalMs, knownStreams, knownProviders: new Set(recovered.providers),
+    onEvent: onChainEvent,
+    onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
+  });
+
+  const admit = createAdmitter({
+    wallet, streams, verifier: createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay)), ledger, minJobMs: config.settlement.minJobMs,
+    store: { append: (e) => store.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal: (s) => recovered.metered.get(s) ?? 0n },
+  });
+
+  let publicUrl = config.server.publicUrl ?? "";
+  const ctx: ServerContext = {
+    chainId: chain.chainId, contracts: chain.contracts, wallet, minJobMs: config.settlement.minJobMs, offerings: byModel, store, ledger,
+    get publicUrl() {
+      return publicUrl;
+    },
+    async admit(headers, rawBody, offering, task) {
+      const admission = await admit(headers, rawBody, offering, task);
+      streamsSeen.set(admission.streamId, offering.providerId);
+      knownStreams.add(admission.streamId);
+      return admission;
+    },
+    runJob(admission, offering, job, io) {
+      let ctl = streamAborts.get(admission.streamId);
+      if (!ctl) streamAborts.set(admission.streamId, (ctl = new AbortController()));
+      return runJob({ queue: offering.queue, backend: offering.backend, ledger, store, shutdown: shutdown.signal }, admission, job, {
+        ...io,
+        signal: AbortSignal.any([io.signal, ctl.signal]),
+      });
+    },
+    reject(error, streamId) {
+      try {
+        store.append(jobRejected({ code: error.code, status: error.status, reason: error.message, ...(streamId === undefined ? {} : { streamId }) }));
+      } catch (err) {
+        log.error({ err }, "could not record a rejection");
+      }
+    },
+    health: () => healthCheck({ chainId: chain.chainId, clients, watcher, store, offerings: served }),
+    jobChunks: createJobChunks(),
+  };
+
+  const app = await buildApp(ctx, { logger: log, bodyLimitBytes: config.server.bodyLimitBytes, uploadLimitBytes: config.server.uploadLimitBytes });
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.server.port;
+  const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
+  publicUrl ||= url;
+
+  try {
+    for (const s of served) {
+      const outcome = await ensureRegistered(clients, chain.contracts.registry, { model: s.model, pricePerSecond: s.pricePerSecond, endpoint: publicUrl, serviceType: s.serviceType }, {
+        overwritePublicEndpoint: config.server.overwritePublicEndpoint, confirmations: config.chain.confirmations,
+      });
+      s.providerId = outcome.providerId;
+      byProviderId.set(outcome.providerId, s);
+      log.info({ model: s.model, providerId: String(outcome.providerId), action: outcome.action, endpoint: outcome.endpoint }, "offering registered");
+    }
+    await watcher.catchUp();
+  } catch (err) {
+    await app.close();
+    store.close();
+    throw err;
+  }
+  for (const id of recovered.served) {
+    if (recovered.ended.has(id)) continue;
+    const deposit = recovered.deposits.get(id) ?? (await streams.get(id))?.deposit ?? 0n;
+    ledger.track(id, { deposit, metered: recovered.metered.get(id) ?? 0n });
+  }
+  watcher.start();
+  settler.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url, app, store, clients, chain, offerings: served, watcher, settler,
+    close() {
+      closing ??= (async () => {
+        const grace = setTimeout(() => shutdown.abort(), o.graceMs ?? 10_000);
+        await app.close();
+        clearTimeout(grace);
+        shutdown.abort();
+        await Promise.all(served.map((s) => s.queue.onIdle()));
+        await settler.stop();
+        await watcher.stop();
+        for (const s of served) await s.backend.close?.();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export type { Hex };

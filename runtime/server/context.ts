@@ -1,0 +1,49 @@
+/**
+ * What the HTTP layer needs from the rest of the runtime. Routes depend on this type only, so the
+ * server can be built around real parts (tests, `claw dev`, `claw start`) without knowing how they
+ * were made.
+ */
+import type { Address } from "viem";
+import type { Backend, Chunk, InferenceJob, PluginKind } from "../../plugins/types.ts";
+import type { ClawError } from "../core/errors.ts";
+import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
+import type { OfferingQueue } from "../scheduler/offering-queue.ts";
+import type { JobResult } from "../scheduler/run-job.ts";
+import type { Admission } from "./guard/admit.ts";
+import type { EventStore } from "../store/types.ts";
+
+export type ServedOffering = {
+  model: string;
+  providerId: bigint;
+  pricePerSecond: bigint;
+  serviceType: number;
+  maxJobMs: number;
+  kind: PluginKind;
+  plugin: string;
+  backend: Backend;
+  queue: OfferingQueue;
+};
+
+export type HealthReport = {
+  ok: boolean;
+  chain: { ok: boolean; chainId: number; blockNumber?: string; detail?: string };
+  store: { ok: boolean; position: number; detail?: string };
+  backends: Record<string, { ok: boolean; detail?: string }>;
+};
+
+export type ServerContext = {
+  chainId: number;
+  contracts: { registry: Address; streamPay: Address };
+  wallet: Address;
+  publicUrl: string;
+  minJobMs: number;
+  offerings: Map<string, ServedOffering>;
+  store: EventStore;
+  ledger: BudgetLedger;
+  admit(headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array | undefined, offering: ServedOffering, task: string): Promise<Admission>;
+  runJob(admission: Admission, offering: ServedOffering, job: InferenceJob, io: { signal: AbortSignal; onChunk: (c: Chunk) => void }): Promise<JobResult>;
+  reject(error: ClawError, streamId?: bigint): void;
+  health(): Promise<HealthReport>;
+  /** Publishes each job's chunks to WebSocket watchers. */
+  jobChunks: { publish(jobId: string, chunk: Chunk | { type: "end"; cost: string } | { type: "error"; code: string }): void; subscribe(jobId: string, fn: (c: unknown) => void): () => void };
+};

@@ -1,0 +1,101 @@
+/**
+ * The payment guard: decides, before any work is done, whether a request is paid for. In order:
+ * proof headers -> deadline -> body hash -> stream on chain (cache or one read) -> recipient,
+ * offering, rate, liveness -> signature by the sender -> nonce unused -> budget reserved ->
+ * JobAccepted appended (durable; a duplicate (stream, nonce) there is a replay). Any refusal throws
+ * a ClawError; the server's error handler appends the JobRejected event and answers.
+ */
+import type { Address, Hex } from "viem";
+import { ClawError } from "../../core/errors.ts";
+import { jobAccepted } from "../../core/events.ts";
+import { bodyHashOf } from "../../core/payment.ts";
+import { assertStreamPays, type OnChainStream } from "../../core/stream.ts";
+import type { BudgetLedger, Reservation } from "../../scheduler/budget-ledger.ts";
+import { parsePaymentProof } from "./parse-proof.ts";
+import type { ProofVerifier } from "./verify-proof.ts";
+
+export type StreamSource = { get(streamId: bigint): Promise<OnChainStream | null> };
+
+export type AdmissionStore = {
+  append(e: ReturnType<typeof jobAccepted>): { duplicates: number };
+  hasNonce(streamId: bigint, nonce: bigint): boolean;
+  meteredTotal(streamId: bigint): bigint;
+};
+
+export type AdmittedOffering = { model: string; providerId: bigint; pricePerSecond: bigint; maxJobMs: number };
+
+export type Admission = {
+  jobId: string;
+  streamId: bigint;
+  nonce: bigint;
+  signer: Address;
+  stream: OnChainStream;
+  reservation: Reservation;
+  acceptedAt: number;
+};
+
+export type AdmitDeps = {
+  wallet: Address;
+  streams: StreamSource;
+  verifier: ProofVerifier;
+  ledger: BudgetLedger;
+  store: AdmissionStore;
+  minJobMs: number;
+  nowMs?: () => number;
+};
+
+/**
+ * @example
+ * const admit = createAdmitter(deps);
+ * const admission = await admit(request.headers, request.rawBody, offering, "chat");
+ */
+export function createAdmitter(deps: AdmitDeps) {
+  const nowMs = deps.nowMs ?? Date.now;
+  return async function admit(
+    headers: Record<string, string | string[] | undefined>,
+    rawBody: Uint8Array | undefined,
+    offering: AdmittedOffering,
+    task: string,
+  ): Promise<Admission> {
+    const proof = parsePaymentProof(headers);
+    const now = nowMs();
+    const nowSeconds = BigInt(Math.floor(now / 1000));
+    if (proof.deadline < nowSeconds) {
+      throw new ClawError("DEADLINE_EXPIRED", { message: `The proof's deadline ${proof.deadline} is before now (${nowSeconds}).`, details: { streamId: proof.streamId.toString() } });
+    }
+    const bodyHash: Hex = bodyHashOf(rawBody ?? new Uint8Array());
+    if (proof.claimedBodyHash !== undefined && proof.claimedBodyHash !== bodyHash) {
+      throw new ClawError("BODY_HASH_MISMATCH", { message: `The body hashes to ${bodyHash}, not to the signed ${proof.claimedBodyHash}.` });
+    }
+    const stream = assertStreamPays(
+      await deps.streams.get(proof.streamId),
+      { wallet: deps.wallet, providerId: offering.providerId, pricePerSecond: offering.pricePerSecond },
+      nowSeconds,
+    );
+    await deps.verifier.verify(proof, bodyHash, stream.sender, nowSeconds);
+    if (deps.store.hasNonce(proof.streamId, proof.nonce)) {
+      throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
+    }
+    deps.ledger.track(proof.streamId, { deposit: stream.deposit, metered: deps.store.meteredTotal(proof.streamId) });
+    const jobId = crypto.randomUUID();
+    const reservation = deps.ledger.reserve(proof.streamId, jobId, {
+      pricePerSecond: offering.pricePerSecond,
+      minJobMs: deps.minJobMs,
+      maxJobMs: offering.maxJobMs,
+    });
+    const { duplicates } = deps.store.append(
+      jobAccepted(
+        {
+          jobId, streamId: proof.streamId, offering: offering.model, providerId: offering.providerId, nonce: proof.nonce,
+          bodyHash, signer: stream.sender, pricePerSecond: offering.pricePerSecond, task,
+        },
+        { time: now },
+      ),
+    );
+    if (duplicates > 0) {
+      deps.ledger.commit(reservation, 0);
+      throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
+    }
+    return { jobId, streamId: proof.streamId, nonce: proof.nonce, signer: stream.sender, stream, reservation, acceptedAt: now };
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Free routes: GET /health, GET /v1/models, GET /v1/quote?model=. The quote tells a client everything
+ * it needs to pay: price, where to pay (chain id, contracts, provider id, recipient), the queue wait,
+ * a suggested deposit and duration, and the proof format.
+ */
+import type { FastifyInstance } from "fastify";
+import { paymentDomain, paymentHeaders } from "../../core/payment.ts";
+import type { ServedOffering, ServerContext } from "../context.ts";
+import { findOffering } from "./paid.ts";
+
+/** Default length of a suggested stream: long enough for a session of several jobs. */
+const SUGGESTED_SESSION_SECONDS = 600;
+
+export function quoteFor(ctx: ServerContext, o: ServedOffering) {
+  const waitMs = o.queue.expectedWaitMs();
+  const duration = Math.max(SUGGESTED_SESSION_SECONDS, Math.ceil(o.maxJobMs / 1000) * 2);
+  return {
+    model: o.model,
+    kind: o.kind,
+    providerId: o.providerId.toString(),
+    recipient: ctx.wallet,
+    pricePerSecond: o.pricePerSecond.toString(),
+    pricePerMinute: (o.pricePerSecond * 60n).toString(),
+    serviceType: o.serviceType,
+    minJobMs: ctx.minJobMs,
+    maxJobSeconds: o.maxJobMs / 1000,
+    queue: { waiting: o.queue.size, running: o.queue.pending, expectedWaitMs: waitMs },
+    suggested: { durationSeconds: duration, deposit: (o.pricePerSecond * BigInt(duration)).toString() },
+    chainId: ctx.chainId,
+    contracts: ctx.contracts,
+    payment: { headers: paymentHeaders, eip712Domain: paymentDomain(ctx.chainId, ctx.contracts.streamPay) },
+  };
+}
+
+export function metaRoutes(ctx: ServerContext) {
+  return async (app: FastifyInstance) => {
+    app.get("/health", async (_request, reply) => {
+      const report = await ctx.health();
+      return reply.status(report.ok ? 200 : 503).send(report);
+    });
+
+    app.get("/v1/models", async () => ({
+      object: "list",
+      data: [...ctx.offerings.values()].map((o) => ({
+        id: o.model,
+        object: "model",
+        owned_by: ctx.wallet,
+        kind: o.kind,
+        backend: o.plugin,
+        provider_id: o.providerId.toString(),
+        price_per_second: o.pricePerSecond.toString(),
+      })),
+    }));
+
+    app.get(
+      "/v1/quote",
+      { schema: { querystring: { type: "object", properties: { model: { type: "string", minLength: 1, maxLength: 128 } } } } },
+      async (request) => quoteFor(ctx, findOffering(ctx, (request.query as { model?: string }).model)),
+    );
+  };
+}

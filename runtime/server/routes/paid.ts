@@ -1,0 +1,78 @@
+/**
+ * The shared path of every paid route: find the offering, pass the payment guard, run the job with
+ * the consumer's disconnect wired to an AbortSignal, and hand the chunks to the route's writer.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Chunk, InferenceJob } from "../../../plugins/types.ts";
+import { ClawError } from "../../core/errors.ts";
+import type { JobResult } from "../../scheduler/run-job.ts";
+import type { Admission } from "../guard/admit.ts";
+import type { ServedOffering, ServerContext } from "../context.ts";
+
+export function findOffering(ctx: ServerContext, model: string | undefined, kind?: ServedOffering["kind"]): ServedOffering {
+  const offering = model === undefined ? firstOfKind(ctx, kind) : ctx.offerings.get(model);
+  if (!offering || (kind && offering.kind !== kind)) {
+    const served = [...ctx.offerings.values()].filter((o) => !kind || o.kind === kind).map((o) => o.model);
+    throw new ClawError("UNKNOWN_MODEL", { message: `No ${kind ?? ""} offering here serves model "${model ?? "(none)"}"; served: ${served.join(", ") || "none"}.`, details: { models: served } });
+  }
+  return offering;
+}
+
+function firstOfKind(ctx: ServerContext, kind?: ServedOffering["kind"]): ServedOffering | undefined {
+  return [...ctx.offerings.values()].find((o) => !kind || o.kind === kind);
+}
+
+/** An AbortSignal that fires when the consumer goes away before the response is finished. */
+export function consumerGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.on("close", () => {
+    if (!reply.raw.writableFinished) controller.abort(new ClawError("JOB_ABORTED", { message: "The consumer disconnected." }));
+  });
+  return controller.signal;
+}
+
+/**
+ * @example
+ * const { admission, result } = await servePaid(ctx, request, reply, offering, job, (chunk) => parts.push(chunk));
+ */
+export async function servePaid(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  offering: ServedOffering,
+  makeJob: (jobId: string) => InferenceJob,
+  onChunk: (chunk: Chunk, admission: Admission) => void,
+  onAdmitted?: (admission: Admission) => void,
+): Promise<{ admission: Admission; result: JobResult }> {
+  const job0 = makeJob("pending");
+  const admission = await ctx.admit(request.headers, request.rawBody, offering, job0.task);
+  request.clawAdmitted = true;
+  reply.header("x-claw-job", admission.jobId);
+  onAdmitted?.(admission);
+  const job = { ...job0, id: admission.jobId };
+  try {
+    const result = await ctx.runJob(admission, offering, job, {
+      signal: consumerGone(reply),
+      onChunk: (chunk) => {
+        ctx.jobChunks.publish(admission.jobId, chunk);
+        onChunk(chunk, admission);
+      },
+    });
+    ctx.jobChunks.publish(admission.jobId, { type: "end", cost: result.cost.toString() });
+    return { admission, result };
+  } catch (err) {
+    ctx.jobChunks.publish(admission.jobId, { type: "error", code: (err as ClawError).code ?? "INTERNAL" });
+    throw err;
+  }
+}
+
+/** The billing facts every paid response carries (as `claw` in JSON bodies). */
+export function billing(admission: Admission, result: JobResult) {
+  return {
+    jobId: admission.jobId,
+    streamId: admission.streamId.toString(),
+    meteredMs: result.meteredMs,
+    cost: result.cost.toString(),
+    pricePerSecond: admission.reservation.pricePerSecond.toString(),
+  };
+}
