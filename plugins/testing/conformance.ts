@@ -12,6 +12,8 @@ import type { Backend, Chunk, InferenceJob, PluginContext, PluginDefinition } fr
 import { marker, startFakeServer, type FakeMode, type FakeServer } from "./fake-server.ts";
 
 export interface ConformanceCase {
+  /** Distinguishes several contract runs of one plugin (e.g. "non-streaming"). */
+  label?: string;
   plugin: PluginDefinition;
   start(): Promise<FakeServer>;
   /** The plugin options that point at a server root URL (the fake's, or a dead port's). */
@@ -64,7 +66,7 @@ async function deadUrl(): Promise<string> {
  * @example describeConformance({ plugin, start: () => startFakeOpenAI("groq"), options: (u) => ({ baseUrl: u + "/openai/v1" }), ... });
  */
 export function describeConformance(c: ConformanceCase): void {
-  describe(`${c.plugin.name} contract`, () => {
+  describe(`${c.plugin.name} contract${c.label ? ` (${c.label})` : ""}`, () => {
     test("a successful job ends with exactly one usage chunk", () =>
       withFake(c, {}, async (_fake, backend) => {
         const { chunks, error } = await runJob(backend, c.job);
