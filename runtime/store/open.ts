@@ -9,7 +9,7 @@ import { ClawError } from "../core/errors.ts";
 import { openDriver, type SqlDatabase } from "./driver.ts";
 import { prepareSchema } from "./migrate.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
-import { storeError } from "./sqlite-errors.ts";
+import { sqliteCode, storeError } from "./sqlite-errors.ts";
 import type { EventStore, StoreOptions } from "./types.ts";
 
 /** Where the CLI looks for the log when no --db is given (and $CLAW_DB is unset). */
@@ -43,6 +43,18 @@ function checkFile(path: string, readonly: boolean): void {
   }
 }
 
+function openError(err: unknown, path: string, readonly: boolean): ClawError {
+  if (readonly && sqliteCode(err) === "SQLITE_CANTOPEN" && existsSync(path)) {
+    return new ClawError("STORE_READ_ONLY", {
+      message: `The event log ${path} cannot be opened for reading: its folder is not writable and SQLite's WAL mode ` +
+        `needs ${path}-shm there. Copy the log (with any -wal file) to a writable folder and run the command on the copy.`,
+      details: { file: path },
+      cause: err,
+    });
+  }
+  return storeError(err, path, "open");
+}
+
 /**
  * Opens (creating and migrating when needed) the event log at `path`.
  * @example
@@ -61,7 +73,7 @@ export function openStore(opts: StoreOptions): EventStore {
   try {
     db = openDriver(path, opts.driver ?? "auto", { readonly });
   } catch (err) {
-    throw storeError(err, path, "open");
+    throw openError(err, path, readonly);
   }
   let version: number;
   try {
@@ -84,7 +96,7 @@ export function openStore(opts: StoreOptions): EventStore {
     }
   } catch (err) {
     try { db.close(); } catch { /* the original error matters */ }
-    throw storeError(err, path, "open");
+    throw openError(err, path, readonly);
   }
   return createSqliteStore(db, { path, durability, readonly, schemaVersion: version });
 }

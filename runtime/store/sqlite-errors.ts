@@ -35,8 +35,8 @@ export function storeError(err: unknown, file: string, action: string): ClawErro
     new ClawError(c, { message, details, cause: err });
   switch (code) {
     case "SQLITE_FULL":
-      return make("STORE_DISK_FULL", `Cannot ${action}: the disk holding the event log ${file} is full, or the log reached its size limit. ` +
-        `Nothing from this ${action} was written. Free disk space (or raise the limit) and retry.`);
+      return make("STORE_DISK_FULL", `Cannot ${action}: the disk holding the event log ${file} is full, or the log reached its ` +
+        `size limit (maxPageCount). The failed write was rolled back and the log is intact. Free disk space (or raise the limit) and retry.`);
     case "SQLITE_READONLY":
     case "SQLITE_PERM":
       return make("STORE_READ_ONLY", `Cannot ${action}: the event log ${file} is read-only (${detail}). Make the file and its folder ` +
