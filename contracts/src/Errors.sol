@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title Errors
+/// @notice Every custom error of ComputeRegistry and StreamPay, in one place. Each carries the
+///         values a caller needs to see what was wrong without a second call.
+library Errors {
+    // ----------------------------------------------------------------------------------------
+    // ComputeRegistry
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice The model name is empty or longer than `max` bytes.
+    error InvalidModel(uint256 length, uint256 max);
+    /// @notice The endpoint is empty or longer than `max` bytes.
+    error InvalidEndpoint(uint256 length, uint256 max);
+    /// @notice The price is zero or does not fit the stored width (`max`).
+    error InvalidPrice(uint256 pricePerSecond, uint256 max);
+    /// @notice No provider has this id.
+    error UnknownProvider(uint256 providerId);
+    /// @notice `caller` is not the wallet that registered provider `providerId` (`wallet`).
+    error NotProviderWallet(uint256 providerId, address wallet, address caller);
+    /// @notice The registry already holds the largest number of providers its ids can name.
+    error RegistryFull(uint256 maxProviders);
+    /// @notice Only the bound StreamPay (`streamPay`) may record completions; `caller` is not it.
+    error NotStreamPay(address caller, address streamPay);
+    /// @notice Only the deployer (`deployer`) may bind StreamPay; `caller` is not it.
+    error NotDeployer(address caller, address deployer);
+    /// @notice StreamPay is already bound to `streamPay`; binding happens once.
+    error AlreadyBound(address streamPay);
+    /// @notice The StreamPay address is zero or not a contract.
+    error InvalidStreamPay(address streamPay);
+
+    // ----------------------------------------------------------------------------------------
+    // StreamPay
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice The recipient is the zero address or this contract.
+    error InvalidRecipient(address recipient);
+    /// @notice The deposit (msg.value) is zero or above `max`.
+    error InvalidDeposit(uint256 deposit, uint256 max);
+    /// @notice The duration is zero or above `max` seconds.
+    error InvalidDuration(uint256 duration, uint256 max);
+    /// @notice The provider id does not fit the stored width (`max`).
+    error ProviderIdTooLarge(uint256 providerId, uint256 max);
+    /// @notice The stream does not exist.
+    error UnknownStream(uint256 streamId);
+    /// @notice The stream is no longer active (`status`: 2 settled, 3 cancelled, 4 depleted).
+    error StreamNotActive(uint256 streamId, uint8 status);
+    /// @notice `caller` is not the stream's recipient.
+    error NotRecipient(uint256 streamId, address caller);
+    /// @notice `caller` is neither the stream's sender nor its recipient.
+    error NotSenderOrRecipient(uint256 streamId, address caller);
+    /// @notice Nothing has streamed since the last withdrawal.
+    error NothingToWithdraw(uint256 streamId);
+    /// @notice A settle amount must lie in [withdrawn, streamed]; `amount` does not.
+    error InvalidSettleAmount(uint256 streamId, uint256 amount, uint256 withdrawn, uint256 streamed);
+    /// @notice The chain's clock is more than `max` seconds past this contract's deployment.
+    error StartOutOfRange(uint256 secondsSinceEpoch, uint256 max);
+    /// @notice `account` has no deferred payment to claim.
+    error NothingToClaim(address account);
+    /// @notice Sending `amount` to `to` failed during a claim.
+    error ClaimFailed(address to, uint256 amount);
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IStreamPay} from "./IStreamPay.sol";
+import {IComputeRegistry} from "./IComputeRegistry.sol";
+import {Errors} from "./Errors.sol";
+
+/// @title StreamPay
+/// @notice Per-second payment streams in native coin. See IStreamPay for the behaviour.
+/// @dev A stream fills exactly two storage slots (two fresh slots are what keeps createStream
+///      near 75k gas):
+///        slot 0: sender (160) | deposit (72) | providerId (24)
+///        slot 1: recipient (160) | start (32, seconds since EPOCH) | duration (24) |
+///                withdrawnUntil (24, elapsed seconds already withdrawn) | serviceType (8) | status (8)
+///      Withdrawals are stored as a point on the curve (`withdrawnUntil`), not as an amount:
+///      withdrawn = streamed(withdrawnUntil), exact because streamed() is a pure function of time.
+///      Once a stream is closed its times are no longer needed, and the 80 bits of
+///      start|duration|withdrawnUntil hold instead what the recipient received in total (< 2^72).
+///      Bounds that follow: deposit < 2^72 wei (~4,722 coins), duration < 2^24 s (~194 days),
+///      providerId < 2^24, start within 2^32 s (~136 years) of deployment.
+contract StreamPay is IStreamPay {
+    /// @notice Largest deposit of one stream, in wei.
+    uint256 public constant MAX_DEPOSIT = type(uint72).max;
+    /// @notice Longest stream, in seconds.
+    uint256 public constant MAX_DURATION = type(uint24).max;
+    /// @notice Largest provider id a stream can name.
+    uint256 public constant MAX_PROVIDER_ID = type(uint24).max;
+    /// @notice Keeper fee = floor(amount moved / KEEPER_FEE_DIVISOR), i.e. 0.1% rounded down.
+    uint256 public constant KEEPER_FEE_DIVISOR = 1000;
+    /// @notice Gas given to a receiver when pushing coin; if it reverts or needs more, the amount
+    ///         is credited to it instead (claim). Bounds what a hostile receiver can burn.
+    uint256 public constant PUSH_GAS = 30_000;
+
+    uint8 private constant ACTIVE = uint8(Status.Active);
+
+    struct Packed {
+        address sender;
+        uint72 deposit;
+        uint24 providerId;
+        address recipient;
+        uint32 start;
+        uint24 duration;
+        uint24 withdrawnUntil;
+        uint8 serviceType;
+        uint8 status;
+    }
+
+    /// @inheritdoc IStreamPay
+    IComputeRegistry public immutable registry;
+    /// @notice Stream start times are stored as seconds since this timestamp (the deployment's).
+    uint256 public immutable EPOCH;
+
+    uint256 private _lastId;
+    mapping(uint256 streamId => Packed) private _streams;
+    /// @inheritdoc IStreamPay
+    mapping(address account => uint256) public claimable;
+
+    constructor(IComputeRegistry registry_) {
+        registry = registry_;
+        EPOCH = block.timestamp;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Writes
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStreamPay
+    function createStream(address recipient, uint256 duration, uint8 serviceType, uint256 providerId)
+        external
+        payable
+        returns (uint256 streamId)
+    {
+        if (recipient == address(0) || recipient == address(this)) revert Errors.InvalidRecipient(recipient);
+        if (msg.value == 0 || msg.value > MAX_DEPOSIT) revert Errors.InvalidDeposit(msg.value, MAX_DEPOSIT);
+        if (duration == 0 || duration > MAX_DURATION) revert Errors.InvalidDuration(duration, MAX_DURATION);
+        if (providerId > MAX_PROVIDER_ID) revert Errors.ProviderIdTooLarge(providerId, MAX_PROVIDER_ID);
+        // Cannot exceed 2^32 for ~136 years after deployment; the checked cast keeps it honest.
+        uint32 start = _toUint32(block.timestamp - EPOCH);
+        unchecked {
+            streamId = ++_lastId;
+        }
+        _streams[streamId] = Packed({
+            sender: msg.sender,
+            deposit: uint72(msg.value),
+            providerId: uint24(providerId),
+            recipient: recipient,
+            start: start,
+            duration: uint24(duration),
+            withdrawnUntil: 0,
+            serviceType: serviceType,
+            status: ACTIVE
+        });
+        emit StreamCreated(streamId, msg.sender, recipient, providerId, msg.value, block.timestamp, duration, serviceType);
+    }
+
+    /// @inheritdoc IStreamPay
+    function withdrawFromStream(uint256 streamId) external returns (uint256 amount) {
+        Packed storage s = _active(streamId);
+        address recipient = s.recipient;
+        if (msg.sender != recipient) revert Errors.NotRecipient(streamId, msg.sender);
+        uint256 deposit = s.deposit;
+        uint256 duration = s.duration;
+        uint256 elapsed = _elapsed(s.start, duration);
+        amount = _streamed(deposit, elapsed, duration) - _streamed(deposit, s.withdrawnUntil, duration);
+        if (amount == 0) revert Errors.NothingToWithdraw(streamId);
+        emit StreamWithdrawn(streamId, recipient, amount);
+        if (elapsed == duration) {
+            _close(s, Status.Depleted, deposit);
+            emit StreamDepleted(streamId);
+        } else {
+            s.withdrawnUntil = uint24(elapsed);
+        }
+        _push(recipient, amount);
+    }
+
+    /// @inheritdoc IStreamPay
+    function cancelStream(uint256 streamId) external returns (uint256 recipientAmount, uint256 senderRefund) {
+        Packed storage s = _active(streamId);
+        address sender = s.sender;
+        address recipient = s.recipient;
+        if (msg.sender != sender && msg.sender != recipient) revert Errors.NotSenderOrRecipient(streamId, msg.sender);
+        uint256 deposit = s.deposit;
+        uint256 duration = s.duration;
+        uint256 streamedNow = _streamed(deposit, _elapsed(s.start, duration), duration);
+        recipientAmount = streamedNow - _streamed(deposit, s.withdrawnUntil, duration);
+        senderRefund = deposit - streamedNow;
+        _close(s, Status.Cancelled, streamedNow);
+        emit StreamCancelled(streamId, msg.sender, recipientAmount, senderRefund);
+        _push(recipient, recipientAmount);
+        _push(sender, senderRefund);
+    }
+
+    /// @inheritdoc IStreamPay
+    function settle(uint256 streamId, uint256 amount) external returns (uint256 paidNow, uint256 refund) {
+        Packed storage s = _active(streamId);
+        address recipient = s.recipient;
+        if (msg.sender != recipient) revert Errors.NotRecipient(streamId, msg.sender);
+        uint256 deposit = s.deposit;
+        uint256 duration = s.duration;
+        uint256 withdrawn = _streamed(deposit, s.withdrawnUntil, duration);
+        uint256 streamedNow = _streamed(deposit, _elapsed(s.start, duration), duration);
+        if (amount < withdrawn || amount > streamedNow) {
+            revert Errors.InvalidSettleAmount(streamId, amount, withdrawn, streamedNow);
+        }
+        paidNow = amount - withdrawn;
+        refund = deposit - amount;
+        address sender = s.sender;
+        uint256 providerId = s.providerId;
+        _close(s, Status.Settled, amount);
+        if (providerId != 0) registry.recordCompletion(providerId, streamId, recipient, amount);
+        emit StreamSettled(streamId, amount, paidNow, refund);
+        _push(recipient, paidNow);
+        _push(sender, refund);
+    }
+
+    /// @inheritdoc IStreamPay
+    function batchUpdateStreams(uint256[] calldata streamIds) external returns (uint256 closed, uint256 keeperFee) {
+        for (uint256 i; i < streamIds.length; ++i) {
+            uint256 streamId = streamIds[i];
+            Packed storage s = _streams[streamId];
+            if (s.status != ACTIVE) continue; // unknown or already closed
+            uint256 duration = s.duration;
+            if (_elapsed(s.start, duration) < duration) continue; // still running: not the keeper's business
+            uint256 deposit = s.deposit;
+            uint256 remaining = deposit - _streamed(deposit, s.withdrawnUntil, duration);
+            uint256 fee = remaining / KEEPER_FEE_DIVISOR; // rounds toward the recipient
+            uint256 toRecipient = remaining - fee;
+            address recipient = s.recipient;
+            _close(s, Status.Depleted, deposit - fee);
+            emit StreamBatchUpdated(streamId, msg.sender, toRecipient, 0, fee);
+            _push(recipient, toRecipient);
+            keeperFee += fee;
+            ++closed;
+        }
+        _push(msg.sender, keeperFee);
+    }
+
+    /// @inheritdoc IStreamPay
+    function claim() external returns (uint256 amount) {
+        return _claim(payable(msg.sender));
+    }
+
+    /// @inheritdoc IStreamPay
+    function claimTo(address payable to) external returns (uint256 amount) {
+        return _claim(to);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IStreamPay
+    function getStream(uint256 streamId) external view returns (Stream memory stream) {
+        Packed storage s = _known(streamId);
+        stream.sender = s.sender;
+        stream.recipient = s.recipient;
+        stream.deposit = s.deposit;
+        stream.providerId = s.providerId;
+        stream.serviceType = s.serviceType;
+        stream.status = Status(s.status);
+        if (s.status == ACTIVE) {
+            stream.withdrawn = _streamed(s.deposit, s.withdrawnUntil, s.duration);
+            stream.startTime = EPOCH + s.start;
+            stream.duration = s.duration;
+        } else {
+            stream.withdrawn = _paidOf(s);
+        }
+    }
+
+    /// @inheritdoc IStreamPay
+    function streamedAmountOf(uint256 streamId) external view returns (uint256) {
+        Packed storage s = _known(streamId);
+        if (s.status != ACTIVE) return _paidOf(s);
+        return _streamed(s.deposit, _elapsed(s.start, s.duration), s.duration);
+    }
+
+    /// @inheritdoc IStreamPay
+    function withdrawableAmountOf(uint256 streamId) external view returns (uint256) {
+        Packed storage s = _known(streamId);
+        if (s.status != ACTIVE) return 0;
+        uint256 duration = s.duration;
+        return _streamed(s.deposit, _elapsed(s.start, duration), duration)
+            - _streamed(s.deposit, s.withdrawnUntil, duration);
+    }
+
+    /// @inheritdoc IStreamPay
+    function refundableAmountOf(uint256 streamId) external view returns (uint256) {
+        Packed storage s = _known(streamId);
+        if (s.status != ACTIVE) return 0;
+        return s.deposit - _streamed(s.deposit, _elapsed(s.start, s.duration), s.duration);
+    }
+
+    /// @inheritdoc IStreamPay
+    function ratePerSecond(uint256 streamId) external view returns (uint256) {
+        Packed storage s = _known(streamId);
+        if (s.status != ACTIVE) return 0;
+        return uint256(s.deposit) / s.duration;
+    }
+
+    /// @inheritdoc IStreamPay
+    function nextStreamId() external view returns (uint256) {
+        return _lastId + 1;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internals
+    // ------------------------------------------------------------------------------------------
+
+    /// @dev deposit * elapsed / duration, floored: < 2^96 before the division, so no overflow.
+    function _streamed(uint256 deposit, uint256 elapsed, uint256 duration) private pure returns (uint256) {
+        return deposit * elapsed / duration;
+    }
+
+    function _elapsed(uint32 start, uint256 duration) private view returns (uint256 elapsed) {
+        elapsed = block.timestamp - (EPOCH + start);
+        if (elapsed > duration) elapsed = duration;
+    }
+
+    function _known(uint256 streamId) private view returns (Packed storage s) {
+        s = _streams[streamId];
+        if (s.status == 0) revert Errors.UnknownStream(streamId);
+    }
+
+    function _active(uint256 streamId) private view returns (Packed storage s) {
+        s = _streams[streamId];
+        uint8 status = s.status;
+        if (status != ACTIVE) {
+            if (status == 0) revert Errors.UnknownStream(streamId);
+            revert Errors.StreamNotActive(streamId, status);
+        }
+    }
+
+    /// @dev Marks the stream closed and stores what the recipient received in total in the bits
+    ///      the times used (paid < 2^72 fits the 80 bits of start|duration|withdrawnUntil).
+    function _close(Packed storage s, Status status, uint256 paid) private {
+        s.start = uint32(paid >> 48);
+        s.duration = uint24(paid >> 24);
+        s.withdrawnUntil = uint24(paid);
+        s.status = uint8(status);
+    }
+
+    function _paidOf(Packed storage s) private view returns (uint256) {
+        return (uint256(s.start) << 48) | (uint256(s.duration) << 24) | uint256(s.withdrawnUntil);
+    }
+
+    /// @dev Sends `amount` with PUSH_GAS; on failure credits it to `to` (never reverts).
+    function _push(address to, uint256 amount) private {
+        if (amount == 0) return;
+        bool ok;
+        assembly ("memory-safe") {
+            // No return data is copied: a receiver cannot make us pay for a large revert reason.
+            ok := call(PUSH_GAS, to, amount, 0, 0, 0, 0)
+        }
+        if (!ok) {
+            claimable[to] += amount;
+            emit PaymentDeferred(to, amount);
+        }
+    }
+
+    function _claim(address payable to) private returns (uint256 amount) {
+        amount = claimable[msg.sender];
+        if (amount == 0) revert Errors.NothingToClaim(msg.sender);
+        claimable[msg.sender] = 0;
+        emit Claimed(msg.sender, to, amount);
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert Errors.ClaimFailed(to, amount);
+    }
+
+    function _toUint32(uint256 x) private pure returns (uint32) {
+        if (x > type(uint32).max) revert Errors.StartOutOfRange(x, type(uint32).max);
+        return uint32(x);
+    }
+}
