@@ -94,7 +94,7 @@ describe("loadPlugin", () => {
 
   test("listLocalPlugins lists folders with an index file only", () => {
     const names = listLocalPlugins({ root });
-    for (const n of ["echo", "groq", "openai"]) assert.ok(names.includes(n), `${n} in ${names.join(",")}`);
+    for (const n of ["diffusion", "echo", "groq", "ollama", "openai", "tgi", "whisper"]) assert.ok(names.includes(n), `${n} in ${names.join(",")}`);
     assert.ok(!names.includes("lib") && !names.includes("testing"));
   });
 });
