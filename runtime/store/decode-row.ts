@@ -5,19 +5,18 @@
 import { ClawError } from "../core/errors.ts";
 import { decodeEventData, isEventType } from "../core/event-codec.ts";
 import { EVENT_VERSION, type StoredEvent } from "../core/events.ts";
-import type { SqlRow } from "./driver.ts";
 
-/** The columns of the events table, in the order the store selects them. */
+/** The columns of the events table, in the order the store selects them (rows come as arrays). */
 export const EVENT_COLUMNS = "position, type, v, key, time, dedupe, data, hash";
 
 /**
  * @example
- * const event = decodeRow(db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position = 1`).get()!, "events.db");
+ * const event = decodeRow(db.prepareArrays(`SELECT ${EVENT_COLUMNS} FROM events WHERE position = 1`).all()[0]!, "events.db");
  */
-export function decodeRow(row: SqlRow, file: string): StoredEvent {
-  const type = row.type as string;
-  const v = row.v as number;
-  const position = row.position as number;
+export function decodeRow(row: unknown[], file: string): StoredEvent {
+  const type = row[1] as string;
+  const v = row[2] as number;
+  const position = Number(row[0]);
   if (!isEventType(type) || v > EVENT_VERSION) {
     throw new ClawError("STORE_UNKNOWN_EVENT", {
       message: `The event at position ${position} in ${file} has type "${type}" version ${v}, which this version of ` +
@@ -28,7 +27,7 @@ export function decodeRow(row: SqlRow, file: string): StoredEvent {
   }
   let data;
   try {
-    data = decodeEventData(type, row.data as string);
+    data = decodeEventData(type, row[6] as string);
   } catch (cause) {
     throw new ClawError("STORE_CORRUPT", {
       message: `The event at position ${position} in ${file} (${type}) has unreadable data: ${(cause as Error).message}. ` +
@@ -38,7 +37,6 @@ export function decodeRow(row: SqlRow, file: string): StoredEvent {
     });
   }
   return {
-    position, type, v, key: row.key as string, data, time: row.time as number,
-    dedupe: (row.dedupe as string | null) ?? null, hash: row.hash as string,
+    position, type, v, key: row[3] as string, data, time: Number(row[4]), dedupe: (row[5] as string | null) ?? null, hash: row[7] as string,
   } as StoredEvent;
 }

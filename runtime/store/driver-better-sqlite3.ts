@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import type BetterSqlite3 from "better-sqlite3";
 import { ClawError } from "../core/errors.ts";
-import type { DriverOpenOptions, SqlDatabase, SqlStatement } from "./driver.ts";
+import type { DriverOpenOptions, SqlArrayStatement, SqlDatabase, SqlStatement } from "./driver.ts";
 
 type Ctor = typeof BetterSqlite3;
 let ctor: Ctor | undefined;
@@ -37,6 +37,7 @@ export function openBetterSqlite3(path: string, opts: DriverOpenOptions): SqlDat
     driver: "better-sqlite3",
     exec: (sql) => void db.exec(sql),
     prepare: (sql) => db.prepare(sql) as unknown as SqlStatement,
+    prepareArrays: (sql) => db.prepare(sql).raw(true) as unknown as SqlArrayStatement,
     transaction: <T>(fn: () => T): T => runner.immediate(fn) as T,
     close: () => db.close(),
   };

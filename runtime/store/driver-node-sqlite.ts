@@ -4,12 +4,16 @@
  */
 import { createRequire } from "node:module";
 import { ClawError } from "../core/errors.ts";
-import type { DriverOpenOptions, SqlDatabase, SqlStatement } from "./driver.ts";
+import type { DriverOpenOptions, SqlArrayStatement, SqlDatabase, SqlStatement } from "./driver.ts";
 
 /** The part of node:sqlite's DatabaseSync we use (typed here: @types/node 20 does not know it). */
+interface StatementSync extends SqlStatement {
+  /** Node >= 22.16 / 24: rows as arrays. */
+  setReturnArrays?(enabled: boolean): void;
+}
 interface DatabaseSync {
   exec(sql: string): void;
-  prepare(sql: string): SqlStatement;
+  prepare(sql: string): StatementSync;
   close(): void;
 }
 type NodeSqlite = { DatabaseSync: new (path: string, opts?: { readOnly?: boolean }) => DatabaseSync };
@@ -59,6 +63,14 @@ export function openNodeSqlite(path: string, opts: DriverOpenOptions): SqlDataba
     driver: "node:sqlite",
     exec: (sql) => db.exec(sql),
     prepare: (sql) => db.prepare(sql),
+    prepareArrays(sql): SqlArrayStatement {
+      const st = db.prepare(sql);
+      if (typeof st.setReturnArrays === "function") {
+        st.setReturnArrays(true);
+        return st as unknown as SqlArrayStatement;
+      }
+      return { all: (...params) => st.all(...params).map((row) => Object.values(row)) };
+    },
     transaction<T>(fn: () => T): T {
       db.exec("BEGIN IMMEDIATE");
       let result: T;

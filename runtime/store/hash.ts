@@ -1,10 +1,14 @@
 /**
  * The hash chain: each event's hash is sha256 over the previous hash and this event's stored
- * columns, encoded as a JSON array (unambiguous: no field can bleed into the next). Because `data`
- * is hashed as the exact stored text, verification never needs to re-encode or even understand an
- * event, so `verify` works on logs holding event types this version does not know.
+ * columns. The encoding is unambiguous (variable text fields are length-prefixed, `data` comes last)
+ * and cheap (one string, one one-shot hash). Because `data` is hashed as the exact stored text,
+ * verification never re-encodes or even understands an event: `verify` works on logs holding event
+ * types this version does not know.
+ *
+ *   sha256( prev "\n" position "\n" len(type) ":" type "\n" v "\n" time "\n"
+ *           len(key) ":" key "\n" (dedupe === null ? "-" : len(dedupe) ":" dedupe) "\n" data )
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** The "previous hash" of the first event. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -13,12 +17,19 @@ export type HashedFields = {
   position: number; type: string; v: number; key: string; time: number; dedupe: string | null; data: string;
 };
 
+// One-shot crypto.hash (Node >= 20.12) is ~40% cheaper than createHash; Deno may lack it.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: "hex") => string }).hash;
+const sha256hex: (s: string) => string = typeof oneShot === "function"
+  ? (s) => oneShot("sha256", s, "hex")
+  : (s) => crypto.createHash("sha256").update(s).digest("hex");
+
 /**
  * @example
  * const h1 = chainHash(GENESIS_HASH, { position: 1, type: "JobStarted", v: 1, key: "job:a", time: 0, dedupe: null, data: "{}" });
  */
 export function chainHash(prev: string, f: HashedFields): string {
-  return createHash("sha256")
-    .update(JSON.stringify([prev, f.position, f.type, f.v, f.key, f.time, f.dedupe, f.data]))
-    .digest("hex");
+  const dedupe = f.dedupe === null ? "-" : `${f.dedupe.length}:${f.dedupe}`;
+  return sha256hex(
+    `${prev}\n${f.position}\n${f.type.length}:${f.type}\n${f.v}\n${f.time}\n${f.key.length}:${f.key}\n${dedupe}\n${f.data}`,
+  );
 }

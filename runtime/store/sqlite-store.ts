@@ -8,7 +8,7 @@ import { ClawError } from "../core/errors.ts";
 import { encodeEventData } from "../core/event-codec.ts";
 import { EVENT_VERSION, nonceDedupe, type NewEvent, type StoredEvent } from "../core/events.ts";
 import { decodeRow, EVENT_COLUMNS } from "./decode-row.ts";
-import type { SqlDatabase, SqlStatement, SqlValue } from "./driver.ts";
+import type { SqlArrayStatement, SqlDatabase, SqlStatement, SqlValue } from "./driver.ts";
 import { chainHash, GENESIS_HASH } from "./hash.ts";
 import { storeError } from "./sqlite-errors.ts";
 import type {
@@ -48,6 +48,12 @@ export function createSqliteStore(
   const stmt = (sql: string): SqlStatement => {
     let s = statements.get(sql);
     if (!s) statements.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+  const arrayStatements = new Map<string, SqlArrayStatement>();
+  const arrays = (sql: string): SqlArrayStatement => {
+    let s = arrayStatements.get(sql);
+    if (!s) arrayStatements.set(sql, (s = db.prepareArrays(sql)));
     return s;
   };
   const tailSql = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1";
@@ -117,13 +123,13 @@ export function createSqliteStore(
       if (q.types && q.types.length > 0) { where.push(`type IN (${q.types.map(() => "?").join(", ")})`); params.push(...q.types); }
       params.push(q.limit ?? -1);
       const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(" AND ")} ORDER BY position LIMIT ?`;
-      return stmt(sql).all(...params).map((r) => decodeRow(r, file));
+      return arrays(sql).all(...params).map((r) => decodeRow(r, file));
     });
   }
 
   function replay<S>(evolve: Evolve<S>, init: S, opts: { until?: number } = {}): S {
     return guard("replay", () => {
-      const page = stmt(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ${PAGE}`);
+      const page = arrays(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ${PAGE}`);
       const until = opts.until ?? Number.MAX_SAFE_INTEGER;
       let state = init;
       let after = 0;
@@ -131,28 +137,28 @@ export function createSqliteStore(
         const rows = page.all(after, until);
         for (const r of rows) state = evolve(state, decodeRow(r, file));
         if (rows.length < PAGE) return state;
-        after = Number(rows[rows.length - 1]!.position);
+        after = Number(rows[rows.length - 1]![0]);
       }
     });
   }
 
   function verify(): VerifyResult {
     return guard("verify", () => {
-      const page = stmt(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ${PAGE}`);
+      const page = arrays(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ${PAGE}`);
       let prev = GENESIS_HASH;
       let expected = 1;
       for (;;) {
         const rows = page.all(expected - 1);
         for (const r of rows) {
-          const position = Number(r.position);
+          const position = Number(r[0]);
           if (position !== expected) {
             return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `position ${expected} is missing` };
           }
           const hash = chainHash(prev, {
-            position, type: r.type as string, v: Number(r.v), key: r.key as string, time: Number(r.time),
-            dedupe: (r.dedupe as string | null) ?? null, data: r.data as string,
+            position, type: String(r[1]), v: Number(r[2]), key: String(r[3]), time: Number(r[4]),
+            dedupe: (r[5] as string | null) ?? null, data: String(r[6]),
           });
-          if (hash !== r.hash) {
+          if (hash !== r[7]) {
             return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `the hash at position ${position} does not match its content and predecessor` };
           }
           prev = hash;
