@@ -63,6 +63,13 @@ export const errorCatalogue = {
   STORE_CLOSED: { status: 500, message: "The event log is closed." },
   STORE_DRIVER_UNAVAILABLE: { status: 500, message: "The SQLite driver for the event log cannot be loaded." },
   STORE_IO: { status: 500, message: "The event log file could not be read or written." },
+  // --- consumer SDK / CLI (runtime/client) ---
+  NO_PROVIDER: { status: 404, message: "No active provider serves this model." },
+  PRICE_ABOVE_MAX: { status: 402, message: "The provider's price is above the maximum price set." },
+  PROVIDER_REFUSED: { status: 402, message: "The provider refused the payment (see its code)." },
+  PROVIDER_FAILED: { status: 502, message: "The provider answered with an error (see its code)." },
+  PROVIDER_UNREACHABLE: { status: 502, message: "The provider's endpoint cannot be reached." },
+  QUOTE_MISMATCH: { status: 502, message: "The provider's quote does not match its registry entry." },
   // --- chain ---
   CHAIN_TX_FAILED: { status: 502, message: "A chain transaction failed." },
   CHAIN_ERROR: { status: 502, message: "The chain returned an error." },

@@ -5,7 +5,8 @@
 import type { Command } from "commander";
 import { register as dev } from "./dev.ts";
 import { register as start } from "./start.ts";
+import { register as infer } from "./infer.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [dev, start];
+export const commands: RegisterCommand[] = [dev, start, infer];

@@ -1,0 +1,70 @@
+/**
+ * The consumer's view of the chain: a public client for reads (discovery, receipts, balances) and,
+ * when a key is given, the wallet clients the runtime also uses (one nonce manager, retries).
+ */
+import { createPublicClient, defineChain, http, type Address, type Hex, type PublicClient } from "viem";
+import { ClawError } from "../core/errors.ts";
+import { createChainClients, type ChainClients } from "../chain/clients.ts";
+import { chainError } from "../chain/send-tx.ts";
+
+export type Contracts = { registry: Address; streamPay: Address };
+
+export type ChainOptions = {
+  rpcUrl: string;
+  /** Read from the node (eth_chainId) when left out. */
+  chainId?: number;
+  /** The wallet that pays (or, for provider commands, that is paid). Read-only without it. */
+  privateKey?: Hex;
+  contracts: Contracts;
+  /** How often receipts and stream states are polled (default 250 ms: local chains mine instantly). */
+  pollingIntervalMs?: number;
+  /** Confirmations to wait for on each transaction (default 1). */
+  confirmations?: number;
+};
+
+export type ClientChain = {
+  chainId: number;
+  rpcUrl: string;
+  contracts: Contracts;
+  publicClient: PublicClient;
+  confirmations: number;
+  pollingIntervalMs: number;
+  /** Present when a private key was given. */
+  wallet?: ChainClients;
+};
+
+/** The wallet clients, or a CONFIG_INVALID error saying a key is needed for `what`. */
+export function requireWallet(chain: ClientChain, what: string): ChainClients {
+  if (!chain.wallet) throw new ClawError("CONFIG_INVALID", { message: `${what} needs a wallet: set PRIVATE_KEY (or run a local market with npm start).` });
+  return chain.wallet;
+}
+
+/**
+ * @example
+ * const chain = await connectChain({ rpcUrl: "http://127.0.0.1:8545", privateKey, contracts });
+ */
+export async function connectChain(o: ChainOptions): Promise<ClientChain> {
+  const pollingIntervalMs = o.pollingIntervalMs ?? 250;
+  let chainId = o.chainId;
+  if (chainId === undefined) {
+    const probe = createPublicClient({ transport: http(o.rpcUrl, { retryCount: 1, timeout: 10_000 }) });
+    try {
+      chainId = await probe.getChainId();
+    } catch (err) {
+      throw chainError(err, `eth_chainId at ${o.rpcUrl}`);
+    }
+  }
+  const chain = defineChain({
+    id: chainId,
+    name: `chain ${chainId}`,
+    nativeCurrency: { name: "Native", symbol: "NATIVE", decimals: 18 },
+    rpcUrls: { default: { http: [o.rpcUrl] } },
+  });
+  const base = { chainId, rpcUrl: o.rpcUrl, contracts: o.contracts, confirmations: o.confirmations ?? 1, pollingIntervalMs };
+  if (o.privateKey) {
+    const wallet = createChainClients({ rpcUrl: o.rpcUrl, chainId, privateKey: o.privateKey, pollingIntervalMs });
+    return { ...base, publicClient: wallet.publicClient, wallet };
+  }
+  const publicClient = createPublicClient({ chain, transport: http(o.rpcUrl, { retryCount: 3, retryDelay: 200, timeout: 10_000 }), pollingInterval: pollingIntervalMs }) as PublicClient;
+  return { ...base, publicClient };
+}

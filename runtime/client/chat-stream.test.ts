@@ -1,0 +1,52 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { isClawError } from "../core/errors.ts";
+import { chatPieces, type ChatPiece } from "./chat-stream.ts";
+
+/** A body delivered in awkward pieces (split inside events), as a network would. */
+function body(text: string, cut = 7): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.subarray(at, at + cut));
+      at += cut;
+    },
+  });
+}
+
+async function collect(text: string): Promise<ChatPiece[]> {
+  const out: ChatPiece[] = [];
+  for await (const p of chatPieces(body(text), "http://p")) out.push(p);
+  return out;
+}
+
+const claw = { jobId: "j1", streamId: "7", meteredMs: 1500, cost: "1500", pricePerSecond: "1000" };
+const chunk = (content: string) => `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta: { content } }] })}\n\n`;
+
+describe("chatPieces", () => {
+  test("yields each content delta, then the billing of the last chunk, and stops at [DONE]", async () => {
+    const text = `data: ${JSON.stringify({ choices: [{ delta: { role: "assistant", content: "" } }] })}\n\n` + chunk("hel") + chunk("lo ü") +
+      `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 2, completion_tokens: 3 }, claw })}\n\ndata: [DONE]\n\n`;
+    const pieces = await collect(text);
+    assert.deepEqual(pieces.filter((p) => p.type === "text").map((p) => (p as { text: string }).text), ["hel", "lo ü"]);
+    const end = pieces.at(-1);
+    assert.equal(end?.type, "end");
+    if (end?.type === "end") {
+      assert.deepEqual(end.billing, { jobId: "j1", streamId: 7n, meteredMs: 1500, cost: 1500n, pricePerSecond: 1000n });
+      assert.deepEqual(end.usage, { promptTokens: 2, completionTokens: 3 });
+    }
+  });
+
+  test("an error event inside the stream is PROVIDER_FAILED with the provider's code", async () => {
+    await assert.rejects(
+      collect(chunk("a") + `data: ${JSON.stringify({ error: { code: "JOB_BUDGET_CUT", message: "cut" } })}\n\ndata: [DONE]\n\n`),
+      (e) => isClawError(e, "PROVIDER_FAILED") && (e.details as { providerCode: string }).providerCode === "JOB_BUDGET_CUT",
+    );
+  });
+
+  test("a stream that ends without its billing chunk is reported as cut", async () => {
+    await assert.rejects(collect(chunk("a") + "data: [DONE]\n\n"), (e) => isClawError(e, "PROVIDER_FAILED") && /billing/.test(e.message));
+  });
+});

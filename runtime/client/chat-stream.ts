@@ -1,0 +1,67 @@
+/**
+ * Reads a provider's OpenAI-format SSE answer (POST /v1/chat/completions with stream: true): one
+ * `text` piece per content delta, then the billing facts of the last chunk (`usage` and `claw`).
+ * An `{error}` event inside the stream (the job failed after it started) is a PROVIDER_FAILED.
+ * A stream that ends without its billing chunk is PROVIDER_FAILED too: the answer may be cut.
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { ClawError } from "../core/errors.ts";
+import { providerError } from "./provider-http.ts";
+import type { JobBilling } from "./types.ts";
+
+export type WireBilling = { jobId: string; streamId: string; meteredMs: number; cost: string; pricePerSecond: string };
+
+export type ChatPiece =
+  | { type: "text"; text: string }
+  | { type: "end"; billing: JobBilling; usage?: { promptTokens: number; completionTokens: number } };
+
+export function parseBilling(w: WireBilling): JobBilling {
+  return { jobId: w.jobId, streamId: BigInt(w.streamId), meteredMs: w.meteredMs, cost: BigInt(w.cost), pricePerSecond: BigInt(w.pricePerSecond) };
+}
+
+async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
+  const pending: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (ev) => pending.push(ev) });
+  const decoder = new TextDecoder();
+  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
+    parser.feed(decoder.decode(bytes, { stream: true }));
+    while (pending.length > 0) yield pending.shift()!;
+  }
+  parser.feed(decoder.decode());
+  while (pending.length > 0) yield pending.shift()!;
+}
+
+type WireChunk = {
+  choices?: Array<{ delta?: { content?: string } }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  claw?: WireBilling;
+  error?: { code?: string; message?: string };
+};
+
+/**
+ * @example
+ * for await (const piece of chatPieces(res.body!, endpoint)) if (piece.type === "text") process.stdout.write(piece.text);
+ */
+export async function* chatPieces(body: ReadableStream<Uint8Array>, endpoint: string): AsyncGenerator<ChatPiece> {
+  let ended = false;
+  for await (const ev of events(body)) {
+    if (ev.data === "[DONE]") break;
+    let chunk: WireChunk;
+    try {
+      chunk = JSON.parse(ev.data) as WireChunk;
+    } catch (cause) {
+      throw new ClawError("PROVIDER_FAILED", { message: `${endpoint} sent an SSE event that is not JSON: ${ev.data.slice(0, 80)}`, details: { endpoint }, cause });
+    }
+    if (chunk.error) throw providerError(endpoint, 502, chunk);
+    for (const choice of chunk.choices ?? []) {
+      const text = choice.delta?.content;
+      if (text) yield { type: "text", text };
+    }
+    if (chunk.claw) {
+      ended = true;
+      const u = chunk.usage;
+      yield { type: "end", billing: parseBilling(chunk.claw), ...(u ? { usage: { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0 } } : {}) };
+    }
+  }
+  if (!ended) throw new ClawError("PROVIDER_FAILED", { message: `${endpoint} ended the answer without its billing chunk; it may be cut.`, details: { endpoint, providerCode: "TRUNCATED" } });
+}

@@ -1,0 +1,141 @@
+/**
+ * The consumer SDK in one object: discover, quote, open a session (a sized stream), resume one,
+ * one-shot inference, balances. Everything else in runtime/client is reachable from here.
+ */
+import type { Address, Hash } from "viem";
+import { streamPayAbi } from "../../contracts/generated/abi.ts";
+import { ClawError, isClawError } from "../core/errors.ts";
+import { streamStatus } from "../core/stream.ts";
+import { readStream } from "../chain/stream-source.ts";
+import { connectChain, requireWallet, type ChainOptions, type ClientChain } from "./chain.ts";
+import { discover, type DiscoverOptions } from "./discover.ts";
+import { createStream } from "./open-stream.ts";
+import { fetchQuote } from "./quote.ts";
+import { readProvider } from "./registry.ts";
+import { startSession, type Session } from "./session.ts";
+import { sizeStream, type SizeInput } from "./stream-size.ts";
+import type { OnProgress, ProviderInfo, Quote, Receipt } from "./types.ts";
+
+export type ClawClientOptions = ChainOptions & { onProgress?: OnProgress };
+
+export type OpenSessionOptions = Omit<SizeInput, "pricePerSecond" | "queueWaitMs" | "minJobMs"> & {
+  model: string;
+  /** Buy from this registry provider instead of the cheapest. */
+  providerId?: bigint;
+  /** Probe endpoints' health before choosing (default true). */
+  probe?: boolean;
+  signing?: "session" | "direct";
+};
+
+export type OneShotResult = { answer: string; provider: ProviderInfo; quote: Quote; receipt: Receipt };
+
+export type ClawClient = {
+  readonly chain: ClientChain;
+  /** The wallet's address, when a key was given. */
+  readonly address: Address | undefined;
+  discover(model: string, o?: DiscoverOptions): Promise<ProviderInfo[]>;
+  quote(provider: ProviderInfo): Promise<Quote>;
+  openSession(o: OpenSessionOptions): Promise<Session>;
+  /** A session on a stream this wallet opened earlier (e.g. by `claw infer --keep-open`). */
+  resumeSession(streamId: bigint): Promise<Session>;
+  /** Discover, open, ask, settle: the whole answer and the receipt. */
+  infer(model: string, prompt: string, o?: Omit<OpenSessionOptions, "model">): Promise<OneShotResult>;
+  balance(address?: Address): Promise<bigint>;
+};
+
+/**
+ * @example
+ * const claw = await createClawClient({ rpcUrl, privateKey, contracts });
+ * const { answer, receipt } = await claw.infer("echo-1", "hello", { maxPricePerSecond: 10n ** 12n });
+ */
+export async function createClawClient(o: ClawClientOptions): Promise<ClawClient> {
+  const chain = await connectChain(o);
+  const progress = o.onProgress;
+
+  async function candidates(opts: OpenSessionOptions): Promise<ProviderInfo[]> {
+    if (opts.providerId === undefined) {
+      progress?.({ phase: "discover", message: `looking for providers of ${opts.model}` });
+      return discover(chain, opts.model, { probe: opts.probe ?? true });
+    }
+    const p = await readProvider(chain, opts.providerId);
+    if (!p.active || p.model !== opts.model) {
+      throw new ClawError("NO_PROVIDER", {
+        message: `Provider #${p.id} ${p.active ? `serves "${p.model}", not "${opts.model}"` : "is not active"}.`,
+        details: { providerId: p.id.toString(), model: opts.model },
+      });
+    }
+    return [p];
+  }
+
+  async function openSession(opts: OpenSessionOptions): Promise<Session> {
+    const failures: ClawError[] = [];
+    for (const provider of await candidates(opts)) {
+      try {
+        progress?.({ phase: "quote", message: `asking provider #${provider.id} (${provider.endpoint}) for a quote` });
+        const quote = await fetchQuote(chain, provider);
+        const price = quote.pricePerSecond > provider.pricePerSecond ? quote.pricePerSecond : provider.pricePerSecond;
+        const size = sizeStream({ ...opts, pricePerSecond: price, queueWaitMs: quote.queue.expectedWaitMs, minJobMs: quote.minJobMs });
+        const stream = await createStream(
+          chain,
+          { recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit, durationSeconds: size.durationSeconds },
+          progress,
+        );
+        return await startSession({ chain, stream, provider, quote, ...(opts.signing ? { signing: opts.signing } : {}) });
+      } catch (err) {
+        // Try the next cheapest only when this provider is the problem; chain and wallet errors stop here.
+        const skippable = ["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"].some((c) => isClawError(err, c as never));
+        if (!skippable) throw err;
+        failures.push(err as ClawError);
+      }
+    }
+    throw failures[0]!;
+  }
+
+  async function resumeSession(streamId: bigint): Promise<Session> {
+    const wallet = requireWallet(chain, "Resuming a stream");
+    const s = await readStream(chain, chain.contracts.streamPay, streamId);
+    if (s.status === streamStatus.none) throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} does not exist on chain ${chain.chainId}.` });
+    if (s.sender.toLowerCase() !== wallet.address.toLowerCase()) {
+      throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} was opened by ${s.sender}, not by this wallet (${wallet.address}).` });
+    }
+    if (s.status !== streamStatus.active) throw new ClawError("STREAM_ENDED", { message: `Stream ${streamId} is already closed.` });
+    const provider = await readProvider(chain, s.providerId);
+    const quote = await fetchQuote(chain, provider);
+    const created = await chain.publicClient.getContractEvents({
+      address: chain.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { streamId }, fromBlock: 0n,
+    });
+    const log = created[0];
+    const stream = {
+      streamId, sender: s.sender, recipient: s.recipient, providerId: s.providerId, deposit: s.deposit, durationSeconds: s.duration,
+      startTime: s.startTime, serviceType: s.serviceType, openTx: log?.transactionHash ?? ("0x" as Hash), openBlock: log?.blockNumber ?? 0n, gasPaid: 0n,
+    };
+    return startSession({ chain, stream, provider, quote, signing: "direct", assumeServed: true });
+  }
+
+  return {
+    chain,
+    address: chain.wallet?.address,
+    discover: (model, d) => discover(chain, model, d),
+    quote: (provider) => fetchQuote(chain, provider),
+    openSession,
+    resumeSession,
+    async infer(model, prompt, opts = {}) {
+      const session = await openSession({ ...opts, model });
+      let answer: string;
+      try {
+        progress?.({ phase: "infer", message: `waiting for ${session.provider.endpoint}` });
+        answer = (await session.ask(prompt)).text;
+      } catch (err) {
+        await session.close({ ...(progress ? { onProgress: progress } : {}) }).catch(() => undefined);
+        throw err;
+      }
+      const receipt = await session.close({ ...(progress ? { onProgress: progress } : {}) });
+      return { answer, provider: session.provider, quote: session.quote, receipt };
+    },
+    async balance(address) {
+      const who = address ?? chain.wallet?.address;
+      if (!who) throw new ClawError("CONFIG_INVALID", { message: "No address given and no wallet configured." });
+      return chain.publicClient.getBalance({ address: who });
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Ending a stream and the receipt of who got what.
+ *
+ * Preferred: ask the provider to settle now (POST /v1/streams/:id/settle, signed like a paid request):
+ * StreamPay.settle pays it exactly what it metered and refunds the rest in one transaction, paid for
+ * by the provider. A runtime without that route settles by itself once the stream has been idle, so
+ * the SDK waits for that. If the stream is still open when the wait is over — or nothing was ever
+ * served, so the provider has nothing to settle — the SDK cancels it itself (cancelStream: a time-based
+ * split, the provider gets rate × elapsed seconds; the consumer pays the gas).
+ */
+import type { Address, Hash } from "viem";
+import { streamPayAbi } from "../../contracts/generated/abi.ts";
+import { isClawError } from "../core/errors.ts";
+import { streamStatus } from "../core/stream.ts";
+import { sendTx } from "../chain/send-tx.ts";
+import { readStream } from "../chain/stream-source.ts";
+import { requireWallet, type ClientChain } from "./chain.ts";
+import type { PaymentSigner } from "./payment-signer.ts";
+import { providerFetch } from "./provider-http.ts";
+import type { OnProgress, Receipt } from "./types.ts";
+
+export type ClosableStream = {
+  streamId: bigint; providerId: bigint; recipient: Address; deposit: bigint; endpoint: string;
+  openTx: Hash; openBlock: bigint; gasPaid: bigint; metered: bigint; signer: PaymentSigner;
+  /** Served by an earlier process too (a resumed stream), so worth waiting for even if `metered` is 0. */
+  assumeServed?: boolean;
+};
+
+export type CloseOptions = {
+  /** Cancel at once instead of asking the provider to settle. */
+  cancel?: boolean;
+  /** How long to wait for the provider's settlement before cancelling (default 60 s; 120 s when the provider has no settle route). */
+  timeoutMs?: number;
+  onProgress?: OnProgress;
+};
+
+/** Asks the provider to settle now; false when it cannot (no such route, unreachable). */
+export async function requestSettle(s: Pick<ClosableStream, "streamId" | "endpoint" | "signer">): Promise<boolean> {
+  const body = JSON.stringify({ streamId: s.streamId.toString() });
+  try {
+    await providerFetch(s.endpoint, `/v1/streams/${s.streamId}/settle`, {
+      method: "POST", body, headers: { ...(await s.signer.headers(body)), "content-type": "application/json" }, timeoutMs: 15_000,
+    });
+    return true;
+  } catch (err) {
+    if (isClawError(err, "PROVIDER_FAILED") || isClawError(err, "PROVIDER_UNREACHABLE") || isClawError(err, "PROVIDER_REFUSED")) return false;
+    throw err;
+  }
+}
+
+async function waitClosed(chain: ClientChain, streamId: bigint, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await readStream(chain, chain.contracts.streamPay, streamId);
+    if (s.status !== streamStatus.active) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, chain.pollingIntervalMs));
+  }
+}
+
+/** The receipt of a closed stream, from its final state and its closing event. */
+export async function readReceipt(chain: ClientChain, s: ClosableStream, extraGas: bigint): Promise<Receipt> {
+  const final = await readStream(chain, chain.contracts.streamPay, s.streamId);
+  const common = { address: chain.contracts.streamPay, abi: streamPayAbi, args: { streamId: s.streamId }, fromBlock: s.openBlock } as const;
+  const pc = chain.publicClient;
+  const [settled, cancelled, batch] = await Promise.all([
+    pc.getContractEvents({ ...common, eventName: "StreamSettled" }),
+    pc.getContractEvents({ ...common, eventName: "StreamCancelled" }),
+    pc.getContractEvents({ ...common, eventName: "StreamBatchUpdated" }),
+  ]);
+  let closedBy: Receipt["closedBy"] = "depleted";
+  let close: Hash | undefined;
+  let keeperFee = 0n;
+  if (settled[0]) [closedBy, close] = ["provider-settle", settled[0].transactionHash];
+  else if (cancelled[0]) {
+    const by = cancelled[0].args.by?.toLowerCase();
+    [closedBy, close] = [by === s.recipient.toLowerCase() ? "provider-cancel" : "consumer-cancel", cancelled[0].transactionHash];
+  } else if (batch[0]) [closedBy, close, keeperFee] = ["keeper", batch[0].transactionHash, batch[0].args.keeperFee ?? 0n];
+  const paid = final.withdrawn;
+  return {
+    streamId: s.streamId, providerId: s.providerId, recipient: s.recipient, deposit: s.deposit, metered: s.metered,
+    paid, refunded: s.deposit - paid - keeperFee, keeperFee, closedBy,
+    txHashes: { open: s.openTx, ...(close ? { close } : {}) }, gasPaid: s.gasPaid + extraGas,
+  };
+}
+
+/** cancelStream by the sender; returns the gas it cost. */
+async function cancel(chain: ClientChain, streamId: bigint, onProgress?: OnProgress): Promise<bigint> {
+  const wallet = requireWallet(chain, "Cancelling a stream");
+  onProgress?.({ phase: "cancel", message: `cancelling stream ${streamId}` });
+  const { receipt } = await sendTx(
+    wallet, { address: chain.contracts.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [streamId] },
+    { confirmations: chain.confirmations, onSent: (h) => onProgress?.({ phase: "confirm", message: `waiting for cancel transaction ${h}`, txHash: h }) },
+  );
+  return receipt.gasUsed * receipt.effectiveGasPrice;
+}
+
+/**
+ * @example
+ * const receipt = await closeStream(chain, stream); // receipt.paid, receipt.refunded, receipt.txHashes
+ */
+export async function closeStream(chain: ClientChain, s: ClosableStream, o: CloseOptions = {}): Promise<Receipt> {
+  let extraGas = 0n;
+  const open = (await readStream(chain, chain.contracts.streamPay, s.streamId)).status === streamStatus.active;
+  if (open && o.cancel) extraGas = await cancel(chain, s.streamId, o.onProgress);
+  else if (open) {
+    o.onProgress?.({ phase: "settle", message: `asking provider #${s.providerId} to settle stream ${s.streamId}` });
+    const asked = await requestSettle(s);
+    // A stream the provider never served is one it will never settle by itself: cancel it now.
+    const worthWaiting = asked || s.metered > 0n || s.assumeServed === true;
+    o.onProgress?.({ phase: "wait-settle", message: `waiting for the settlement of stream ${s.streamId}` });
+    const closed = worthWaiting && (await waitClosed(chain, s.streamId, o.timeoutMs ?? (asked ? 60_000 : 120_000)));
+    if (!closed) {
+      try {
+        extraGas = await cancel(chain, s.streamId, o.onProgress);
+      } catch (err) {
+        // The provider's settlement may have landed between our last look and the cancel.
+        if ((await readStream(chain, chain.contracts.streamPay, s.streamId)).status === streamStatus.active) throw err;
+      }
+    }
+  }
+  return readReceipt(chain, s, extraGas);
+}

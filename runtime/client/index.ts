@@ -1,0 +1,17 @@
+/**
+ * ClawCompute consumer SDK (`import { createClawClient } from "clawcompute"`): discover providers of
+ * a model, quote, open a payment stream sized for the job, stream answers with signed requests,
+ * settle and get a receipt. See ./README.md.
+ */
+export { createClawClient, type ClawClient, type ClawClientOptions, type OneShotResult, type OpenSessionOptions } from "./client.ts";
+export { connectChain, type ChainOptions, type ClientChain, type Contracts } from "./chain.ts";
+export { discover, probeHealth, type DiscoverOptions } from "./discover.ts";
+export { fetchQuote } from "./quote.ts";
+export { sizeStream, type SizeInput, type StreamSize } from "./stream-size.ts";
+export { createStream, type OpenedStream } from "./open-stream.ts";
+export { startSession, type InferenceRun, type Session, type SessionInput } from "./session.ts";
+export { closeStream, readReceipt, requestSettle, type CloseOptions } from "./close-stream.ts";
+export { activeProviders, providersOfModel, providersOfWallet, readProvider } from "./registry.ts";
+export { createDirectSigner, createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
+export { ClawError, isClawError, type ErrorCode } from "../core/errors.ts";
+export type * from "./types.ts";

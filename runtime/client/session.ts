@@ -1,0 +1,119 @@
+/**
+ * A session: one payment stream used for any number of requests to one provider, closed once when
+ * the caller is done — one open transaction and one settlement however many prompts it served.
+ */
+import { ClawError } from "../core/errors.ts";
+import { paymentDomain } from "../core/payment.ts";
+import { requireWallet, type ClientChain } from "./chain.ts";
+import { closeStream, type CloseOptions } from "./close-stream.ts";
+import type { OpenedStream } from "./open-stream.ts";
+import { chatCompletion, generateImages, transcribe, type PaidTarget } from "./paid-requests.ts";
+import { createDirectSigner, createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
+import type { ChatMessage, ImageResult, InferOptions, InferResult, JobBilling, ProviderInfo, Quote, Receipt, TranscriptionResult } from "./types.ts";
+
+/** Tokens as they arrive; `result()` drains the rest and resolves to the whole answer and its billing. */
+export type InferenceRun = AsyncIterable<string> & { result(): Promise<InferResult> };
+
+export type Session = {
+  readonly stream: OpenedStream;
+  readonly provider: ProviderInfo;
+  readonly quote: Quote;
+  /** Billing of every job served on this stream so far. */
+  readonly jobs: readonly JobBilling[];
+  /** Sum of the job costs so far (what the provider will settle for). */
+  metered(): bigint;
+  /** Streams the answer token by token. */
+  infer(input: string | ChatMessage[], o?: InferOptions): InferenceRun;
+  /** The whole answer at once. */
+  ask(input: string | ChatMessage[], o?: InferOptions): Promise<InferResult>;
+  image(prompt: string, o?: { n?: number; size?: string; seed?: number }): Promise<ImageResult>;
+  transcribe(audio: Uint8Array, o?: { filename?: string; mimeType?: string; language?: string; prompt?: string }): Promise<TranscriptionResult>;
+  /** Settles (or cancels) the stream and returns the receipt. Idempotent. */
+  close(o?: CloseOptions): Promise<Receipt>;
+};
+
+export type SessionInput = {
+  chain: ClientChain;
+  stream: OpenedStream;
+  provider: ProviderInfo;
+  quote: Quote;
+  /** "session" (default): one wallet signature, then Ed25519 per request. "direct": the wallet signs every request. */
+  signing?: "session" | "direct";
+  /** Jobs already served on this stream by an earlier process (a resumed stream): their sum. */
+  meteredBefore?: bigint;
+  /** The stream may have been served before this process (resumed): wait for the provider's settlement. */
+  assumeServed?: boolean;
+};
+
+/**
+ * @example
+ * const session = await startSession({ chain, stream, provider, quote });
+ * for await (const token of session.infer("hello")) process.stdout.write(token);
+ * const receipt = await session.close();
+ */
+export async function startSession(i: SessionInput): Promise<Session> {
+  const wallet = requireWallet(i.chain, "A session");
+  const domain = paymentDomain(i.chain.chainId, i.chain.contracts.streamPay);
+  const base = { account: wallet.account, domain, streamId: i.stream.streamId };
+  // The session key lives as long as the stream (plus slack for clock skew), never longer.
+  const ttlSeconds = Number(i.stream.startTime + i.stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
+  const signer: PaymentSigner = i.signing === "direct" ? createDirectSigner(base) : await createSessionSigner({ ...base, ttlSeconds: Math.max(ttlSeconds, 300) });
+  const target: PaidTarget = { endpoint: i.provider.endpoint, model: i.provider.model, signer };
+  const jobs: JobBilling[] = [];
+  let closing: Promise<Receipt> | undefined;
+
+  const metered = () => jobs.reduce((sum, j) => sum + j.cost, i.meteredBefore ?? 0n);
+  const live = () => {
+    if (closing) throw new ClawError("STREAM_ENDED", { message: `Stream ${i.stream.streamId} is closed; open a new session.` });
+  };
+
+  function infer(input: string | ChatMessage[], o: InferOptions = {}): InferenceRun {
+    let text = "";
+    let end: { billing: JobBilling; usage?: InferResult["usage"] } | undefined;
+    const tokens = (async function* () {
+      live();
+      for await (const piece of chatCompletion(target, input, o)) {
+        if (piece.type === "text") {
+          text += piece.text;
+          yield piece.text;
+        } else {
+          end = { billing: piece.billing, ...(piece.usage ? { usage: piece.usage } : {}) };
+          jobs.push(piece.billing);
+        }
+      }
+    })();
+    let whole: Promise<InferResult> | undefined;
+    return {
+      [Symbol.asyncIterator]: () => tokens,
+      result() {
+        whole ??= (async () => {
+          for await (const _ of tokens);
+          if (!end) throw new ClawError("JOB_ABORTED", { message: "The answer was not read to its end, so it has no billing." });
+          return { text, ...end };
+        })();
+        return whole;
+      },
+    };
+  }
+
+  return {
+    stream: i.stream, provider: i.provider, quote: i.quote, jobs, metered, infer,
+    ask: (input, o) => infer(input, o).result(),
+    async image(prompt, o) {
+      live();
+      const r = await generateImages(target, prompt, o);
+      jobs.push(r.billing);
+      return r;
+    },
+    async transcribe(audio, o) {
+      live();
+      const r = await transcribe(target, audio, o);
+      jobs.push(r.billing);
+      return r;
+    },
+    close(o) {
+      closing ??= closeStream(i.chain, { ...i.stream, recipient: i.stream.recipient, endpoint: i.provider.endpoint, metered: metered(), signer, assumeServed: i.assumeServed ?? false }, o);
+      return closing;
+    },
+  };
+}

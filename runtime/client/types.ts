@@ -1,0 +1,81 @@
+/**
+ * The consumer SDK's public shapes. Amounts are bigint wei everywhere; JSON output (the CLI's
+ * `--json`) turns them into decimal strings.
+ */
+import type { Address, Hash } from "viem";
+
+/** A registry offering as the chain holds it, plus the optional health probe of its endpoint. */
+export type ProviderInfo = {
+  id: bigint;
+  wallet: Address;
+  model: string;
+  endpoint: string;
+  pricePerSecond: bigint;
+  serviceType: number;
+  active: boolean;
+  completedJobs: bigint;
+  totalEarned: bigint;
+  registeredAt: bigint;
+  /** Present when discover() probed the endpoint: GET /health, its status and round-trip time. */
+  health?: { ok: boolean; latencyMs: number; detail?: string };
+};
+
+export type OfferingKind = "text" | "image" | "audio";
+
+/** GET {endpoint}/v1/quote?model= — what the provider asks and where to pay it. */
+export type Quote = {
+  model: string;
+  kind: OfferingKind;
+  providerId: bigint;
+  recipient: Address;
+  pricePerSecond: bigint;
+  serviceType: number;
+  minJobMs: number;
+  maxJobSeconds: number;
+  queue: { waiting: number; running: number; expectedWaitMs: number };
+  suggested: { durationSeconds: number; deposit: bigint };
+  chainId: number;
+  contracts: { registry: Address; streamPay: Address };
+};
+
+/** What the provider reported it billed for one job (the `claw` object of every paid response). */
+export type JobBilling = { jobId: string; streamId: bigint; meteredMs: number; cost: bigint; pricePerSecond: bigint };
+
+export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
+
+export type InferOptions = { maxTokens?: number; temperature?: number; signal?: AbortSignal };
+
+/** The whole answer of one text job. */
+export type InferResult = { text: string; billing: JobBilling; usage?: { promptTokens: number; completionTokens: number } };
+
+export type ImageResult = { images: Uint8Array[]; billing: JobBilling };
+
+export type TranscriptionResult = { text: string; language?: string; duration?: number; billing: JobBilling };
+
+/**
+ * How a stream ended and who got what. `paid` went to the provider, `refunded` back to the sender
+ * (keeper fees, only on expired streams closed by a third party, are in `keeperFee`).
+ * `gasPaid` is what this wallet spent on gas for this stream (open, plus cancel when it had to).
+ */
+export type Receipt = {
+  streamId: bigint;
+  providerId: bigint;
+  recipient: Address;
+  deposit: bigint;
+  /** Sum of the job costs the provider reported. */
+  metered: bigint;
+  paid: bigint;
+  refunded: bigint;
+  keeperFee: bigint;
+  closedBy: "provider-settle" | "consumer-cancel" | "provider-cancel" | "keeper" | "depleted";
+  txHashes: { open: Hash; close?: Hash };
+  gasPaid: bigint;
+};
+
+/** Progress while waiting for the chain or a provider (the CLI shows it as a line on stderr). */
+export type ProgressEvent = {
+  phase: "discover" | "quote" | "open" | "confirm" | "infer" | "settle" | "wait-settle" | "cancel" | "tx";
+  message: string;
+  txHash?: Hash;
+};
+export type OnProgress = (event: ProgressEvent) => void;
