@@ -15,6 +15,7 @@ export { ndjsonLines } from "./lib/ndjson.ts";
 export { sleep } from "./lib/sleep.ts";
 export { bearerFromEnv, httpOptionFields } from "./lib/options.ts";
 export { usageChunk, msFromNs, msFromSeconds } from "./lib/usage.ts";
+export { probe } from "./lib/health.ts";
 
 /** Tasks a kind accepts when a plugin does not list its own. */
 export const defaultTasks: Record<PluginKind, readonly Task[]> = {
