@@ -40,7 +40,8 @@ export async function sendTx(
   for (let attempt = 0; attempt < attempts; attempt++) {
     let hash: Hash | undefined;
     try {
-      const { request } = await clients.publicClient.simulateContract({ ...req, account: clients.account } as never);
+      // Simulated against the pending block: its timestamp is "now", which is what streamed amounts depend on.
+      const { request } = await clients.publicClient.simulateContract({ ...req, account: clients.account, blockTag: "pending" } as never);
       hash = await clients.walletClient.writeContract(request as never);
       o.onSent?.(hash);
       const receipt = await clients.publicClient.waitForTransactionReceipt({ hash, confirmations: Math.max(1, o.confirmations ?? 1), timeout: 120_000 });

@@ -30,7 +30,8 @@ import type { EventStore } from "../store/types.ts";
 import { healthCheck } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { loadOfferings } from "./offerings.ts";
-import { recover } from "./recover.ts";
+import { openServedStreams, recover } from "./recover.ts";
+import type { Projections } from "../core/projections/index.ts";
 import { resolveChain, walletKey, type ResolvedChain } from "./resolve-chain.ts";
 
 export type ProviderOptions = {
@@ -46,6 +47,7 @@ export type RunningProvider = {
   url: string;
   app: FastifyInstance;
   store: EventStore;
+  views: Projections;
   clients: ChainClients;
   chain: ResolvedChain;
   offerings: ServedOffering[];
@@ -65,7 +67,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   if (storePath !== ":memory:") mkdirSync(dirname(storePath), { recursive: true });
   const store = openStore({ path: storePath, durability: config.store.durability });
   const served = await loadOfferings(config.offerings, { root, env, log: log.child({ part: "plugin" }) });
-  const recovered = recover(store);
+  const views = recover(store);
   const ledger = createBudgetLedger();
   const streams = createStreamCache(clients, chain.contracts.streamPay);
   const shutdown = new AbortController();
@@ -75,7 +77,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const wallet: Address = clients.address;
 
   const streamsSeen = new Map<bigint, bigint>();
-  const knownStreams = new Set(recovered.served);
+  const knownStreams = new Set([...views.streams.values()].filter((s) => s.jobs > 0 || s.status !== "unknown").map((s) => s.streamId));
   const settler = createSettler({
     clients, streamPay: chain.contracts.streamPay, ledger, store, idleSeconds: config.settlement.idleSeconds, minJobMs: config.settlement.minJobMs,
     minPrice: (id) => byProviderId.get(streamsSeen.get(id) ?? 0n)?.pricePerSecond ?? 1n,
@@ -95,19 +97,19 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
 
   const watcher = createChainWatcher({
     clients, contracts: chain.contracts, wallet, store, confirmations: config.chain.confirmations, fromBlock: chain.fromBlock,
-    pollMs: config.chain.pollIntervalMs, knownStreams, knownProviders: new Set(recovered.providers),
+    pollMs: config.chain.pollIntervalMs, knownStreams, knownProviders: new Set(views.providers.keys()),
     onEvent: onChainEvent,
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
   });
 
   const admit = createAdmitter({
     wallet, streams, verifier: createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay)), ledger, minJobMs: config.settlement.minJobMs,
-    store: { append: (e) => store.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal: (s) => recovered.metered.get(s) ?? 0n },
+    store: { append: (e) => store.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal: (s) => views.streams.get(s)?.metered ?? 0n },
   });
 
   let publicUrl = config.server.publicUrl ?? "";
   const ctx: ServerContext = {
-    chainId: chain.chainId, contracts: chain.contracts, wallet, minJobMs: config.settlement.minJobMs, offerings: byModel, store, ledger,
+    chainId: chain.chainId, contracts: chain.contracts, wallet, minJobMs: config.settlement.minJobMs, offerings: byModel, store, views, ledger,
     get publicUrl() {
       return publicUrl;
     },
@@ -158,17 +160,17 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     store.close();
     throw err;
   }
-  for (const id of recovered.served) {
-    if (recovered.ended.has(id)) continue;
-    const deposit = recovered.deposits.get(id) ?? (await streams.get(id))?.deposit ?? 0n;
-    ledger.track(id, { deposit, metered: recovered.metered.get(id) ?? 0n });
+  for (const id of openServedStreams(views)) {
+    const view = views.streams.get(id);
+    const deposit = view?.deposit || ((await streams.get(id))?.deposit ?? 0n);
+    ledger.track(id, { deposit, metered: view?.metered ?? 0n });
   }
   watcher.start();
   settler.start();
 
   let closing: Promise<void> | undefined;
   return {
-    url, app, store, clients, chain, offerings: served, watcher, settler,
+    url, app, store, views, clients, chain, offerings: served, watcher, settler,
     close() {
       closing ??= (async () => {
         const grace = setTimeout(() => shutdown.abort(), o.graceMs ?? 10_000);

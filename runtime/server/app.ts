@@ -2,7 +2,7 @@
  * Builds the provider's Fastify app around a ServerContext: body parsers that keep the raw bytes for
  * the payment proof, one error handler, the routes (one file each) and the WebSocket.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import { registerBodyParsers } from "./body-parsers.ts";
 import type { ServerContext } from "./context.ts";
@@ -26,7 +26,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: opts.bodyLimitBytes,
-    disableRequestLogging: true,
+    // Request lines are off: the log records what matters (jobs, rejections) as events already.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });

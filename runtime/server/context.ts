@@ -11,6 +11,7 @@ import type { OfferingQueue } from "../scheduler/offering-queue.ts";
 import type { JobResult } from "../scheduler/run-job.ts";
 import type { Admission } from "./guard/admit.ts";
 import type { EventStore } from "../store/types.ts";
+import type { Projections } from "../core/projections/index.ts";
 
 export type ServedOffering = {
   model: string;
@@ -39,6 +40,8 @@ export type ServerContext = {
   minJobMs: number;
   offerings: Map<string, ServedOffering>;
   store: EventStore;
+  /** The log's projections, kept current as events are appended. */
+  views: Projections;
   ledger: BudgetLedger;
   admit(headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array | undefined, offering: ServedOffering, task: string): Promise<Admission>;
   runJob(admission: Admission, offering: ServedOffering, job: InferenceJob, io: { signal: AbortSignal; onChunk: (c: Chunk) => void }): Promise<JobResult>;

@@ -61,7 +61,9 @@ export function createSettler(d: SettlerDeps) {
       return;
     }
     const block = await d.clients.publicClient.getBlock();
-    const elapsed = block.timestamp - onChain.startTime;
+    // A quiet dev chain's latest block can be old; the settle tx lands in a block stamped about now.
+    const chainNow = block.timestamp > BigInt(Math.floor(now() / 1000)) ? block.timestamp : BigInt(Math.floor(now() / 1000));
+    const elapsed = chainNow - onChain.startTime;
     const streamed = elapsed >= onChain.duration ? onChain.deposit : (onChain.deposit * elapsed) / onChain.duration;
     if (streamed < amount) {
       // Wait until the stream has streamed the metered amount (+1 s for the next block's timestamp).
