@@ -3,12 +3,18 @@ pragma solidity 0.8.30;
 
 import {IComputeRegistry} from "./IComputeRegistry.sol";
 import {Errors} from "./Errors.sol";
+import {StreamPay} from "./StreamPay.sol";
 
 /// @title ComputeRegistry
 /// @notice Directory of compute providers. See IComputeRegistry for the behaviour of each function.
-/// @dev Storage per provider: two packed slots plus the two strings. Providers of one model and
-///      providers of one wallet are chained in linked lists (head per key, `next` per provider), so
+/// @dev Binding: the constructor deploys the StreamPay it trusts and keeps its address immutable,
+///      so the two are bound atomically and nobody (not even the deployer) has a privileged path.
+///      Storage per provider: two packed slots plus the two strings. Providers of one model are
+///      chained in a linked list (head per model hash, `next` per provider), so
 ///      getCheapestProvider walks only that model's providers and registration stays O(1).
+///      getProviderIdsByWallet and getActiveProviderIds are views that scan all ids (about 2,400
+///      gas per provider in an eth_call): an index per wallet would cost every new wallet another
+///      fresh slot (22,100 gas) at registration.
 contract ComputeRegistry is IComputeRegistry {
     /// @notice Longest model name accepted, in bytes.
     uint256 public constant MAX_MODEL_LENGTH = 128;
@@ -26,8 +32,7 @@ contract ComputeRegistry is IComputeRegistry {
         uint8 serviceType;
         bool active;
         uint32 nextByModel; // next (lower) id of the same model, 0 at the end
-        uint32 nextByWallet; // next (lower) id of the same wallet, 0 at the end
-        uint40 completedJobs; // saturating
+        uint72 completedJobs; // saturating
         uint96 totalEarned; // saturating
         // further slots
         string model;
@@ -35,17 +40,17 @@ contract ComputeRegistry is IComputeRegistry {
     }
 
     /// @inheritdoc IComputeRegistry
-    address public immutable deployer;
-    /// @inheritdoc IComputeRegistry
-    address public streamPay;
-    uint32 private _count; // shares streamPay's slot
+    address public immutable streamPay;
+    /// @dev providerCount + 1. Starts at 1 (non-zero) so the first registration pays for a
+    ///      changed slot (5,000 gas) rather than a fresh one (22,100).
+    uint256 private _nextId = 1;
 
     mapping(uint256 providerId => Record) private _providers;
     mapping(bytes32 modelHash => uint32 headId) private _modelHead;
-    mapping(address wallet => uint32 headId) private _walletHead;
 
     constructor() {
-        deployer = msg.sender;
+        streamPay = address(new StreamPay(this));
+        emit StreamPayBound(streamPay);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -60,9 +65,9 @@ contract ComputeRegistry is IComputeRegistry {
         _checkModel(model);
         _checkEndpoint(endpoint);
         _checkPrice(pricePerSecond);
-        providerId = uint256(_count) + 1;
+        providerId = _nextId;
         if (providerId > MAX_PROVIDERS) revert Errors.RegistryFull(MAX_PROVIDERS);
-        _count = uint32(providerId);
+        _nextId = providerId + 1;
 
         bytes32 modelHash = keccak256(bytes(model));
         Record storage r = _providers[providerId];
@@ -72,11 +77,9 @@ contract ComputeRegistry is IComputeRegistry {
         r.serviceType = serviceType;
         r.active = true;
         r.nextByModel = _modelHead[modelHash];
-        r.nextByWallet = _walletHead[msg.sender];
         r.model = model;
         r.endpoint = endpoint;
         _modelHead[modelHash] = uint32(providerId);
-        _walletHead[msg.sender] = uint32(providerId);
 
         emit ProviderRegistered(providerId, msg.sender, model, pricePerSecond, endpoint, serviceType);
     }
@@ -95,26 +98,17 @@ contract ComputeRegistry is IComputeRegistry {
 
     /// @inheritdoc IComputeRegistry
     function recordCompletion(uint256 providerId, uint256 streamId, address recipient, uint256 earned) external {
-        address bound = streamPay;
-        if (msg.sender != bound) revert Errors.NotStreamPay(msg.sender, bound);
-        Record storage r = _existing(providerId);
+        if (msg.sender != streamPay) revert Errors.NotStreamPay(msg.sender, streamPay);
+        Record storage r = _providers[providerId];
+        // An unknown id has wallet 0, and a stream's recipient is never 0: no count check needed.
         if (r.wallet != recipient) revert Errors.NotProviderWallet(providerId, r.wallet, recipient);
         uint256 jobs = r.completedJobs;
-        if (jobs < type(uint40).max) jobs += 1;
+        if (jobs < type(uint72).max) jobs += 1;
         uint256 total = uint256(r.totalEarned) + earned; // earned < 2^72, no overflow
         if (total > type(uint96).max) total = type(uint96).max;
-        r.completedJobs = uint40(jobs);
+        r.completedJobs = uint72(jobs);
         r.totalEarned = uint96(total);
         emit CompletionRecorded(providerId, streamId, earned, jobs, total);
-    }
-
-    /// @inheritdoc IComputeRegistry
-    function bindStreamPay(address streamPay_) external {
-        if (msg.sender != deployer) revert Errors.NotDeployer(msg.sender, deployer);
-        if (streamPay != address(0)) revert Errors.AlreadyBound(streamPay);
-        if (streamPay_ == address(0) || streamPay_.code.length == 0) revert Errors.InvalidStreamPay(streamPay_);
-        streamPay = streamPay_;
-        emit StreamPayBound(streamPay_);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -137,7 +131,7 @@ contract ComputeRegistry is IComputeRegistry {
 
     /// @inheritdoc IComputeRegistry
     function getActiveProviderIds() external view returns (uint256[] memory ids) {
-        uint256 count = _count;
+        uint256 count = _nextId - 1;
         uint256 n;
         for (uint256 id = 1; id <= count; ++id) {
             if (_providers[id].active) ++n;
@@ -157,7 +151,7 @@ contract ComputeRegistry is IComputeRegistry {
 
     /// @inheritdoc IComputeRegistry
     function getProviders(uint256 offset, uint256 limit) external view returns (Provider[] memory page, uint256 total) {
-        total = _count;
+        total = _nextId - 1;
         if (offset >= total) return (new Provider[](0), total);
         uint256 n = total - offset;
         if (limit < n) n = limit;
@@ -168,18 +162,35 @@ contract ComputeRegistry is IComputeRegistry {
     }
 
     /// @inheritdoc IComputeRegistry
-    function getProviderIdsByWallet(address wallet) external view returns (uint256[] memory) {
-        return _walk(_walletHead[wallet], true);
+    function getProviderIdsByWallet(address wallet) external view returns (uint256[] memory ids) {
+        uint256 count = _nextId - 1;
+        uint256 n;
+        for (uint256 id = 1; id <= count; ++id) {
+            if (_providers[id].wallet == wallet) ++n;
+        }
+        ids = new uint256[](n);
+        uint256 k;
+        for (uint256 id = 1; k < n; ++id) {
+            if (_providers[id].wallet == wallet) ids[k++] = id;
+        }
     }
 
     /// @inheritdoc IComputeRegistry
-    function getProviderIdsByModel(string calldata model) external view returns (uint256[] memory) {
-        return _walk(_modelHead[keccak256(bytes(model))], false);
+    function getProviderIdsByModel(string calldata model) external view returns (uint256[] memory ids) {
+        uint256 head = _modelHead[keccak256(bytes(model))];
+        uint256 n;
+        for (uint256 id = head; id != 0; ++n) {
+            id = _providers[id].nextByModel;
+        }
+        ids = new uint256[](n);
+        for (uint256 id = head; id != 0; id = _providers[id].nextByModel) {
+            ids[--n] = id; // the list runs newest first
+        }
     }
 
     /// @inheritdoc IComputeRegistry
     function providerCount() external view returns (uint256) {
-        return _count;
+        return _nextId - 1;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -187,21 +198,8 @@ contract ComputeRegistry is IComputeRegistry {
     // ------------------------------------------------------------------------------------------
 
     function _existing(uint256 providerId) private view returns (Record storage r) {
-        if (providerId == 0 || providerId > _count) revert Errors.UnknownProvider(providerId);
+        if (providerId == 0 || providerId >= _nextId) revert Errors.UnknownProvider(providerId);
         return _providers[providerId];
-    }
-
-    /// @dev Collects a linked list (newest first) into an ascending array.
-    function _walk(uint256 head, bool byWallet) private view returns (uint256[] memory ids) {
-        uint256 n;
-        for (uint256 id = head; id != 0; ++n) {
-            id = byWallet ? _providers[id].nextByWallet : _providers[id].nextByModel;
-        }
-        ids = new uint256[](n);
-        for (uint256 id = head; id != 0;) {
-            ids[--n] = id;
-            id = byWallet ? _providers[id].nextByWallet : _providers[id].nextByModel;
-        }
     }
 
     function _view(uint256 id) private view returns (Provider memory p) {

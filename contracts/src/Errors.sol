@@ -21,14 +21,8 @@ library Errors {
     error NotProviderWallet(uint256 providerId, address wallet, address caller);
     /// @notice The registry already holds the largest number of providers its ids can name.
     error RegistryFull(uint256 maxProviders);
-    /// @notice Only the bound StreamPay (`streamPay`) may record completions; `caller` is not it.
+    /// @notice Only the registry's StreamPay (`streamPay`) may record completions; `caller` is not it.
     error NotStreamPay(address caller, address streamPay);
-    /// @notice Only the deployer (`deployer`) may bind StreamPay; `caller` is not it.
-    error NotDeployer(address caller, address deployer);
-    /// @notice StreamPay is already bound to `streamPay`; binding happens once.
-    error AlreadyBound(address streamPay);
-    /// @notice The StreamPay address is zero or not a contract.
-    error InvalidStreamPay(address streamPay);
 
     // ----------------------------------------------------------------------------------------
     // StreamPay

@@ -5,8 +5,9 @@ pragma solidity 0.8.30;
 /// @notice On-chain directory of compute providers: who serves which model, at what price per
 ///         second, where, and what they have earned through settled streams.
 /// @dev Provider ids start at 1 and never change. A provider's wallet is fixed at registration.
-///      Completions can be recorded only by the StreamPay contract bound once by the deployer,
-///      so `completedJobs` and `totalEarned` come only from real settlements.
+///      Completions can be recorded only by the StreamPay contract the registry deployed in its
+///      constructor (bound for good, no admin), so `completedJobs` and `totalEarned` come only
+///      from real settlements.
 interface IComputeRegistry {
     /// @notice A provider as returned by the views.
     /// @param id The provider id (>= 1).
@@ -55,7 +56,7 @@ interface IComputeRegistry {
         uint256 indexed providerId, uint256 indexed streamId, uint256 earned, uint256 completedJobs, uint256 totalEarned
     );
 
-    /// @notice Emitted once, when the deployer binds the StreamPay contract.
+    /// @notice Emitted once, in the constructor, naming the StreamPay the registry deployed and trusts.
     event StreamPayBound(address streamPay);
 
     /// @notice Registers the caller as a provider of `model`.
@@ -81,9 +82,6 @@ interface IComputeRegistry {
     /// @param earned What the provider earned from the stream (wei).
     function recordCompletion(uint256 providerId, uint256 streamId, address recipient, uint256 earned) external;
 
-    /// @notice Binds the StreamPay contract allowed to record completions. Deployer only, once.
-    function bindStreamPay(address streamPay) external;
-
     /// @notice The cheapest active provider of exactly `model`; ties go to the lowest id.
     /// @dev Walks only the providers registered for that model, never all providers.
     /// @return providerId 0 when there is none.
@@ -99,7 +97,7 @@ interface IComputeRegistry {
     /// @notice A page of providers by id: ids offset+1 .. offset+limit (clipped), and the total count.
     function getProviders(uint256 offset, uint256 limit) external view returns (Provider[] memory page, uint256 total);
 
-    /// @notice Ids registered by `wallet`, ascending.
+    /// @notice Ids registered by `wallet`, ascending (a view: walks every provider).
     function getProviderIdsByWallet(address wallet) external view returns (uint256[] memory);
 
     /// @notice Ids registered for exactly `model` (active or not), ascending.
@@ -108,9 +106,6 @@ interface IComputeRegistry {
     /// @notice Number of providers ever registered (ids run 1..providerCount).
     function providerCount() external view returns (uint256);
 
-    /// @notice The bound StreamPay, or the zero address before binding.
+    /// @notice The StreamPay this registry deployed; the only address that may record completions.
     function streamPay() external view returns (address);
-
-    /// @notice The address allowed to bind StreamPay once.
-    function deployer() external view returns (address);
 }

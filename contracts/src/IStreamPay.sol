@@ -131,19 +131,19 @@ interface IStreamPay {
     /// @notice Sends the caller's deferred payments to `to` (for receivers that cannot take coin).
     function claimTo(address payable to) external returns (uint256 amount);
 
-    /// @notice A stream; reverts with UnknownStream for an id never created.
+    /// @notice A stream; for an id never created, all fields are zero and status is None (no revert).
     function getStream(uint256 streamId) external view returns (Stream memory);
 
-    /// @notice The recipient's share at block.timestamp (for a closed stream: what it received).
+    /// @notice The recipient's share at block.timestamp (closed stream: what it received; unknown: 0).
     function streamedAmountOf(uint256 streamId) external view returns (uint256);
 
-    /// @notice What the recipient could withdraw now (0 once closed).
+    /// @notice What the recipient could withdraw now (0 once closed or unknown).
     function withdrawableAmountOf(uint256 streamId) external view returns (uint256);
 
-    /// @notice What the sender would get back if the stream were cancelled now (0 once closed).
+    /// @notice What the sender would get back if the stream were cancelled now (0 once closed or unknown).
     function refundableAmountOf(uint256 streamId) external view returns (uint256);
 
-    /// @notice deposit / duration, floored: informational only, never used for accounting.
+    /// @notice deposit / duration, floored: informational only, never used for accounting (0 once closed).
     function ratePerSecond(uint256 streamId) external view returns (uint256);
 
     /// @notice Deferred payments waiting for `account`.

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Base} from "./utils/Base.sol";
 import {vm} from "./utils/Vm.sol";
 import {ComputeRegistry} from "../src/ComputeRegistry.sol";
+import {StreamPay} from "../src/StreamPay.sol";
 import {IComputeRegistry} from "../src/IComputeRegistry.sol";
 import {Errors} from "../src/Errors.sol";
 
@@ -129,28 +130,21 @@ contract ComputeRegistryTest is Base {
         vm.prank(address(sp));
         registry.recordCompletion(id, 1, bob, 5);
         vm.prank(address(sp));
-        vm.expectRevert(abi.encodeWithSelector(Errors.UnknownProvider.selector, 2));
+        vm.expectRevert(abi.encodeWithSelector(Errors.NotProviderWallet.selector, 2, address(0), bob));
         registry.recordCompletion(2, 1, bob, 5);
         eq(registry.getProvider(id).completedJobs, 1, "jobs");
         eq(registry.getProvider(id).totalEarned, 5, "earned");
     }
 
-    function test_bind_onceByTheDeployerToAContract() public {
-        ComputeRegistry fresh = new ComputeRegistry(); // deployed by this test contract
-        eq(fresh.deployer(), address(this), "deployer");
-        vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(Errors.NotDeployer.selector, bob, address(this)));
-        fresh.bindStreamPay(address(sp));
-        vm.expectRevert(abi.encodeWithSelector(Errors.InvalidStreamPay.selector, bob));
-        fresh.bindStreamPay(bob);
-        fresh.bindStreamPay(address(sp));
-        eq(fresh.streamPay(), address(sp), "bound");
-        vm.expectRevert(abi.encodeWithSelector(Errors.AlreadyBound.selector, address(sp)));
-        fresh.bindStreamPay(address(registry));
-        // Before binding nobody at all can record.
-        ComputeRegistry unbound = new ComputeRegistry();
-        vm.prank(address(sp));
-        vm.expectRevert(abi.encodeWithSelector(Errors.NotStreamPay.selector, address(sp), address(0)));
-        unbound.recordCompletion(1, 1, bob, 1);
+    function test_bind_registryDeploysAndTrustsItsOwnStreamPay() public {
+        ComputeRegistry fresh = new ComputeRegistry();
+        address bound = fresh.streamPay();
+        ok(bound.code.length > 0, "deployed");
+        eq(address(StreamPay(payable(bound)).registry()), address(fresh), "points back");
+        ok(bound != address(sp), "one StreamPay per registry");
+        // Another registry's StreamPay cannot record here.
+        vm.prank(bound);
+        vm.expectRevert(abi.encodeWithSelector(Errors.NotStreamPay.selector, bound, address(sp)));
+        registry.recordCompletion(1, 1, bob, 1);
     }
 }

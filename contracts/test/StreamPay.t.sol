@@ -86,11 +86,15 @@ contract StreamPayTest is Base {
         eq(sp.ratePerSecond(id), 333, "informational rate");
     }
 
-    function test_views_revertForUnknownStreams() public {
+    function test_views_ofUnknownStreamsAreZeroWithStatusNone() public {
+        IStreamPay.Stream memory s = sp.getStream(7);
+        ok(s.status == IStreamPay.Status.None, "none");
+        eq(s.sender, address(0), "no sender");
+        eq(s.deposit, 0, "no deposit");
+        eq(sp.streamedAmountOf(7) + sp.withdrawableAmountOf(7) + sp.refundableAmountOf(7), 0, "amounts 0");
+        vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(Errors.UnknownStream.selector, 7));
-        sp.getStream(7);
-        vm.expectRevert(abi.encodeWithSelector(Errors.UnknownStream.selector, 7));
-        sp.streamedAmountOf(7);
+        sp.withdrawFromStream(7);
     }
 
     // ---------------------------------------------------------------- withdraw

@@ -14,15 +14,13 @@ export declare namespace IComputeRegistry {
     }
 
   export interface ComputeRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "MAX_ENDPOINT_LENGTH" | "MAX_MODEL_LENGTH" | "MAX_PROVIDERS" | "bindStreamPay" | "deployer" | "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByModel" | "getProviderIdsByWallet" | "getProviders" | "providerCount" | "recordCompletion" | "registerProvider" | "streamPay" | "updateProvider"): FunctionFragment;
+    getFunction(nameOrSignature: "MAX_ENDPOINT_LENGTH" | "MAX_MODEL_LENGTH" | "MAX_PROVIDERS" | "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByModel" | "getProviderIdsByWallet" | "getProviders" | "providerCount" | "recordCompletion" | "registerProvider" | "streamPay" | "updateProvider"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "CompletionRecorded" | "ProviderRegistered" | "ProviderUpdated" | "StreamPayBound"): EventFragment;
 
     encodeFunctionData(functionFragment: 'MAX_ENDPOINT_LENGTH', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_MODEL_LENGTH', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_PROVIDERS', values?: undefined): string;
-encodeFunctionData(functionFragment: 'bindStreamPay', values: [AddressLike]): string;
-encodeFunctionData(functionFragment: 'deployer', values?: undefined): string;
 encodeFunctionData(functionFragment: 'getActiveProviderIds', values?: undefined): string;
 encodeFunctionData(functionFragment: 'getCheapestProvider', values: [string]): string;
 encodeFunctionData(functionFragment: 'getProvider', values: [BigNumberish]): string;
@@ -38,8 +36,6 @@ encodeFunctionData(functionFragment: 'updateProvider', values: [BigNumberish, Bi
     decodeFunctionResult(functionFragment: 'MAX_ENDPOINT_LENGTH', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_MODEL_LENGTH', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_PROVIDERS', data: BytesLike): Result;
-decodeFunctionResult(functionFragment: 'bindStreamPay', data: BytesLike): Result;
-decodeFunctionResult(functionFragment: 'deployer', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getActiveProviderIds', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getCheapestProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProvider', data: BytesLike): Result;
@@ -160,22 +156,6 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
     
 
     
-    bindStreamPay: TypedContractMethod<
-      [streamPay_: AddressLike, ],
-      [void],
-      'nonpayable'
-    >
-    
-
-    
-    deployer: TypedContractMethod<
-      [],
-      [string],
-      'view'
-    >
-    
-
-    
     getActiveProviderIds: TypedContractMethod<
       [],
       [bigint[]],
@@ -279,16 +259,6 @@ getFunction(nameOrSignature: 'MAX_MODEL_LENGTH'): TypedContractMethod<
 getFunction(nameOrSignature: 'MAX_PROVIDERS'): TypedContractMethod<
       [],
       [bigint],
-      'view'
-    >;
-getFunction(nameOrSignature: 'bindStreamPay'): TypedContractMethod<
-      [streamPay_: AddressLike, ],
-      [void],
-      'nonpayable'
-    >;
-getFunction(nameOrSignature: 'deployer'): TypedContractMethod<
-      [],
-      [string],
       'view'
     >;
 getFunction(nameOrSignature: 'getActiveProviderIds'): TypedContractMethod<

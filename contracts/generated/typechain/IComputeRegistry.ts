@@ -14,13 +14,11 @@ export declare namespace IComputeRegistry {
     }
 
   export interface IComputeRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "bindStreamPay" | "deployer" | "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByModel" | "getProviderIdsByWallet" | "getProviders" | "providerCount" | "recordCompletion" | "registerProvider" | "streamPay" | "updateProvider"): FunctionFragment;
+    getFunction(nameOrSignature: "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByModel" | "getProviderIdsByWallet" | "getProviders" | "providerCount" | "recordCompletion" | "registerProvider" | "streamPay" | "updateProvider"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "CompletionRecorded" | "ProviderRegistered" | "ProviderUpdated" | "StreamPayBound"): EventFragment;
 
-    encodeFunctionData(functionFragment: 'bindStreamPay', values: [AddressLike]): string;
-encodeFunctionData(functionFragment: 'deployer', values?: undefined): string;
-encodeFunctionData(functionFragment: 'getActiveProviderIds', values?: undefined): string;
+    encodeFunctionData(functionFragment: 'getActiveProviderIds', values?: undefined): string;
 encodeFunctionData(functionFragment: 'getCheapestProvider', values: [string]): string;
 encodeFunctionData(functionFragment: 'getProvider', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getProviderIdsByModel', values: [string]): string;
@@ -32,9 +30,7 @@ encodeFunctionData(functionFragment: 'registerProvider', values: [string, BigNum
 encodeFunctionData(functionFragment: 'streamPay', values?: undefined): string;
 encodeFunctionData(functionFragment: 'updateProvider', values: [BigNumberish, BigNumberish, string, boolean]): string;
 
-    decodeFunctionResult(functionFragment: 'bindStreamPay', data: BytesLike): Result;
-decodeFunctionResult(functionFragment: 'deployer', data: BytesLike): Result;
-decodeFunctionResult(functionFragment: 'getActiveProviderIds', data: BytesLike): Result;
+    decodeFunctionResult(functionFragment: 'getActiveProviderIds', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getCheapestProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProviderIdsByModel', data: BytesLike): Result;
@@ -130,22 +126,6 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
 
     
     
-    bindStreamPay: TypedContractMethod<
-      [streamPay: AddressLike, ],
-      [void],
-      'nonpayable'
-    >
-    
-
-    
-    deployer: TypedContractMethod<
-      [],
-      [string],
-      'view'
-    >
-    
-
-    
     getActiveProviderIds: TypedContractMethod<
       [],
       [bigint[]],
@@ -236,17 +216,7 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
 
     getFunction<T extends ContractMethod = ContractMethod>(key: string | FunctionFragment): T;
 
-    getFunction(nameOrSignature: 'bindStreamPay'): TypedContractMethod<
-      [streamPay: AddressLike, ],
-      [void],
-      'nonpayable'
-    >;
-getFunction(nameOrSignature: 'deployer'): TypedContractMethod<
-      [],
-      [string],
-      'view'
-    >;
-getFunction(nameOrSignature: 'getActiveProviderIds'): TypedContractMethod<
+    getFunction(nameOrSignature: 'getActiveProviderIds'): TypedContractMethod<
       [],
       [bigint[]],
       'view'

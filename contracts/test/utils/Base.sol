@@ -25,8 +25,7 @@ abstract contract Base {
     function setUp() public virtual {
         vm.warp(T0);
         registry = new ComputeRegistry();
-        sp = new StreamPay(registry);
-        registry.bindStreamPay(address(sp));
+        sp = StreamPay(payable(registry.streamPay()));
         vm.deal(alice, 1_000 ether);
         vm.deal(bob, 1 ether);
         vm.deal(carol, 1 ether);

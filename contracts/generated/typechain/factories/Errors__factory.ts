@@ -13,17 +13,6 @@ import type { NonPayableOverrides } from "../common.js"
     "inputs": [
       {
         "internalType": "address",
-        "name": "streamPay",
-        "type": "address"
-      }
-    ],
-    "name": "AlreadyBound",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
         "name": "to",
         "type": "address"
       },
@@ -151,33 +140,6 @@ import type { NonPayableOverrides } from "../common.js"
       }
     ],
     "name": "InvalidSettleAmount",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "streamPay",
-        "type": "address"
-      }
-    ],
-    "name": "InvalidStreamPay",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "caller",
-        "type": "address"
-      },
-      {
-        "internalType": "address",
-        "name": "deployer",
-        "type": "address"
-      }
-    ],
-    "name": "NotDeployer",
     "type": "error"
   },
   {
