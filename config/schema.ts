@@ -29,7 +29,8 @@ export const offeringSchema = z.object({
   backend: z.string().min(1).describe("a folder in plugins/, a file path or an npm package name"),
   options: z.record(z.string(), z.unknown()).default({}),
   pricePerSecond: wei.refine((v) => v > 0n, "a price above 0 wei per second"),
-  serviceType: z.number().int().min(0).max(255).default(0),
+  /** Registry service type; default from the plugin kind: text 0, image 1, audio 2. */
+  serviceType: z.number().int().min(0).max(255).optional(),
   concurrency: z.number().int().min(1).max(1024).default(4),
   maxQueue: z.number().int().min(0).default(256),
   maxJobSeconds: z.number().positive().default(120),

@@ -9,6 +9,9 @@ import { ClawError } from "../core/errors.ts";
 import { createOfferingQueue } from "../scheduler/offering-queue.ts";
 import type { ServedOffering } from "../server/context.ts";
 
+/** The registry's service types (the seed used 1 for image generation). */
+export const serviceTypeOfKind = { text: 0, image: 1, audio: 2 } as const;
+
 export type LoadedOffering = Omit<ServedOffering, "providerId"> & { providerId: bigint };
 
 export async function loadOfferings(
@@ -26,7 +29,7 @@ export async function loadOfferings(
       model: cfg.model,
       providerId: 0n,
       pricePerSecond: cfg.pricePerSecond,
-      serviceType: cfg.serviceType,
+      serviceType: cfg.serviceType ?? serviceTypeOfKind[plugin.kind],
       maxJobMs: Math.round(cfg.maxJobSeconds * 1000),
       kind: plugin.kind,
       plugin: plugin.name,
