@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Account, Address, Chain, Hash, PublicClient, TransactionReceipt, Transport, WalletClient } from "viem";
+import { getAddress, type Account, type Address, type Chain, type Hash, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from "viem";
 import { computeRegistryAbi, computeRegistryBytecode, streamPayAbi } from "../../contracts/generated/abi.ts";
 import { ClawError } from "../core/errors.ts";
 
@@ -68,7 +68,7 @@ export async function deployContracts(o: {
 
   const transaction = await walletClient.deployContract({ abi: computeRegistryAbi, bytecode: computeRegistryBytecode, account, chain });
   const receipt = await confirmed(publicClient, transaction, "ComputeRegistry deployment", confirmations);
-  const registry = receipt.contractAddress;
+  const registry = receipt.contractAddress ? getAddress(receipt.contractAddress) : undefined;
   if (!registry) throw new ClawError("CHAIN_TX_FAILED", { message: `ComputeRegistry deployment ${transaction} created no contract.` });
   const streamPay = await publicClient.readContract({ address: registry, abi: computeRegistryAbi, functionName: "streamPay", blockNumber: receipt.blockNumber });
   const back = await publicClient.readContract({ address: streamPay, abi: streamPayAbi, functionName: "registry", blockNumber: receipt.blockNumber });
