@@ -37,7 +37,7 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
   ProviderUpdated: {
     providerId: "bigint", wallet: "string", pricePerSecond: amount, endpoint: "string", active: "bool", chain: "chain",
   },
-  CompletionRecorded: { providerId: "bigint", earned: amount, completedJobs: "bigint", totalEarned: amount, chain: "chain" },
+  CompletionRecorded: { providerId: "bigint", streamId: "bigint?", earned: amount, completedJobs: "bigint", totalEarned: amount, chain: "chain" },
   JobAccepted: {
     jobId: "string", streamId: "bigint", offering: "string", providerId: "bigint", nonce: "bigint",
     bodyHash: "string", signer: "string", pricePerSecond: amount, task: "string",

@@ -35,8 +35,9 @@ export interface ProviderRegistered {
 export interface ProviderUpdated {
   providerId: bigint; wallet: string; pricePerSecond: bigint; endpoint: string; active: boolean; chain: ChainRef;
 }
+/** `streamId` is optional for logs written before it was kept; the registry's event always has it. */
 export interface CompletionRecorded {
-  providerId: bigint; earned: bigint; completedJobs: bigint; totalEarned: bigint; chain: ChainRef;
+  providerId: bigint; streamId?: bigint; earned: bigint; completedJobs: bigint; totalEarned: bigint; chain: ChainRef;
 }
 
 // --- job- and runtime-sourced ---

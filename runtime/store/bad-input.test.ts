@@ -10,6 +10,8 @@ import { openDriver } from "./driver.ts";
 import { chainHash } from "./hash.ts";
 import { openStore } from "./open.ts";
 import { forEachDriver, tempDir } from "./testing/drivers.ts";
+
+const pick = (v: { ok: boolean; checked: number }) => ({ ok: v.ok, checked: v.checked });
 import { mountTmpfs } from "./testing/tmpfs.ts";
 
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
@@ -99,7 +101,7 @@ forEachDriver("bad input", (driver) => {
       clear("STORE_DISK_FULL", file, /full.*rolled back.*Free disk space/));
     assert.ok(appended > 0);
     assert.equal(store.lastPosition(), appended, "the failed batch left nothing behind");
-    assert.deepEqual(store.verify(), { ok: true, checked: appended });
+    assert.deepEqual(pick(store.verify()), { ok: true, checked: appended });
     store.close();
     const bigger = openStore({ path: file, driver, maxPageCount: 10_000 });
     bigger.append(batch(-1));
@@ -118,7 +120,7 @@ forEachDriver("bad input", (driver) => {
         for (let i = 0; i < 100_000; i++) appended += store.append(sampleEvents(BigInt(i + 10), i)).stored.length;
       }, clear("STORE_DISK_FULL", file, /full/));
       assert.equal(store.lastPosition(), appended);
-      assert.deepEqual(store.verify(), { ok: true, checked: appended });
+      assert.deepEqual(pick(store.verify()), { ok: true, checked: appended });
       store.close();
     } finally {
       fs.unmount();

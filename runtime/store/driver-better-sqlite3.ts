@@ -10,17 +10,25 @@ import type { DriverOpenOptions, SqlArrayStatement, SqlDatabase, SqlStatement } 
 type Ctor = typeof BetterSqlite3;
 let ctor: Ctor | undefined;
 
+function unavailable(cause: unknown): ClawError {
+  return new ClawError("STORE_DRIVER_UNAVAILABLE", {
+    message: `better-sqlite3 cannot be loaded in this runtime (${(cause as Error).message.split("\n")[0]}). ` +
+      `Rebuild it for this Node (npm rebuild better-sqlite3) or use driver "node:sqlite" (Node >= 22.5, Deno).`,
+    cause,
+  });
+}
+
+/** The native addon loads on first use: a build for another Node fails there, not at require. */
+const isAddonLoadError = (err: unknown): boolean =>
+  (err as { code?: unknown })?.code === "ERR_DLOPEN_FAILED" || /NODE_MODULE_VERSION|bindings file|invalid ELF/.test(String((err as Error)?.message));
+
 function load(): Ctor {
   if (ctor) return ctor;
   try {
     ctor = createRequire(import.meta.url)("better-sqlite3") as Ctor;
     return ctor;
   } catch (cause) {
-    throw new ClawError("STORE_DRIVER_UNAVAILABLE", {
-      message: `better-sqlite3 cannot be loaded in this runtime (${(cause as Error).message.split("\n")[0]}). ` +
-        `Rebuild it for this Node (npm rebuild better-sqlite3) or use driver "node:sqlite" (Node >= 22.5, Deno).`,
-      cause,
-    });
+    throw unavailable(cause);
   }
 }
 
@@ -30,7 +38,12 @@ function load(): Ctor {
  */
 export function openBetterSqlite3(path: string, opts: DriverOpenOptions): SqlDatabase {
   const Database = load();
-  const db = new Database(path, { readonly: opts.readonly, fileMustExist: opts.readonly });
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path, { readonly: opts.readonly, fileMustExist: opts.readonly });
+  } catch (err) {
+    throw isAddonLoadError(err) ? unavailable(err) : err;
+  }
   // One wrapper made once: better-sqlite3 caches its BEGIN/COMMIT statements inside it.
   const runner = db.transaction((fn: () => unknown) => fn());
   return {

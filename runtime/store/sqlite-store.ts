@@ -164,7 +164,7 @@ export function createSqliteStore(
           prev = hash;
           expected++;
         }
-        if (rows.length < PAGE) return { ok: true, checked: expected - 1 };
+        if (rows.length < PAGE) return expected === 1 ? { ok: true, checked: 0 } : { ok: true, checked: expected - 1, head: prev };
       }
     });
   }

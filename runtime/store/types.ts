@@ -58,6 +58,8 @@ export type VerifyResult = {
   /** The first position whose hash, or place in the sequence, is wrong. */
   firstBadPosition?: number;
   reason?: string;
+  /** The hash of the last event checked: note it to detect a later truncation of the log's tail. */
+  head?: string;
 };
 
 export type StoreInfo = {

@@ -29,6 +29,8 @@ export interface StreamView {
   /** Returned to the sender by settle, cancel and keeper batches. */
   refunded: bigint;
   keeperFees: bigint;
+  /** What the registry recorded as earned from this stream (CompletionRecorded), if seen. */
+  registryRecorded: bigint | null;
   rejections: number;
   opened: ChainRef | null;
   closed: ChainRef | null;
@@ -42,7 +44,7 @@ export function emptyStream(streamId: bigint): StreamView {
     deposit: 0n, startTime: 0n, duration: 0n, ratePerSecond: 0n,
     jobs: 0, jobsCompleted: 0, jobsFailed: 0, meteredMs: 0n, metered: 0n,
     settlementSubmitted: null, settled: null, paidToRecipient: 0n, withdrawn: 0n, refunded: 0n, keeperFees: 0n,
-    rejections: 0, opened: null, closed: null, lastTime: 0,
+    registryRecorded: null, rejections: 0, opened: null, closed: null, lastTime: 0,
   };
 }
 
@@ -99,6 +101,7 @@ export function evolveStream(s: StreamView, e: StoredEvent): StreamView {
         ...base, paidToRecipient: s.paidToRecipient + e.data.recipientAmount, refunded: s.refunded + e.data.senderRefund,
         keeperFees: s.keeperFees + e.data.keeperFee,
       }, e.data.chain);
+    case "CompletionRecorded": return { ...base, registryRecorded: (s.registryRecorded ?? 0n) + e.data.earned };
     default: return s;
   }
 }

@@ -39,7 +39,7 @@ export function sampleEvents(streamId = 7n, n = 1): NewEvent[] {
     ev.settlementSubmitted({ streamId, amount: 1750n, txHash: tx(base + 50) }),
     ev.settlementFailed({ streamId, amount: 1750n, code: "CHAIN_TX_FAILED", message: "nonce too low" }),
     ev.streamSettled({ streamId, earned: 1750n, paidNow: 1750n, refund: 10n ** 18n - 1750n, chain: chainRef(base + 4) }),
-    ev.completionRecorded({ providerId: 1n, earned: 1750n, completedJobs: 1n, totalEarned: 1750n, chain: chainRef(base + 5) }),
+    ev.completionRecorded({ providerId: 1n, streamId, earned: 1750n, completedJobs: 1n, totalEarned: 1750n, chain: chainRef(base + 5) }),
     ev.earningsWithdrawn({ amount: 1750n, txHash: tx(base + 51) }),
   ];
 }

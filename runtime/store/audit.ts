@@ -1,0 +1,52 @@
+/**
+ * `claw audit` without the printing: verify the hash chain, replay the log, read the chain for every
+ * stream and provider the log involves (through an injected reader), reconcile.
+ */
+import { evolveProjections, initialProjections } from "../core/projections/index.ts";
+import { auditTargets, reconcile, type ChainProvider, type ChainStream, type Reconciliation } from "../core/reconcile.ts";
+import type { AuditChainReader } from "../chain/read-chain.ts";
+import type { EventStore, VerifyResult } from "./types.ts";
+
+export interface AuditReport extends Reconciliation {
+  /** No difference and an intact hash chain. */
+  ok: boolean;
+  log: { path: string; events: number; lastPosition: number; verify: VerifyResult };
+  chain: string;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * @example
+ * const report = await runAudit({ store: openStore({ path, readonly: true }), reader: createChainReader({...}) });
+ * process.exitCode = report.ok ? 0 : 1;
+ */
+export async function runAudit(o: { store: EventStore; reader: AuditChainReader; concurrency?: number }): Promise<AuditReport> {
+  const verify = o.store.verify();
+  const projections = o.store.replay(evolveProjections, initialProjections());
+  const { streamIds, providerIds } = auditTargets(projections);
+  const limit = o.concurrency ?? 8;
+  const streams = await mapLimit(streamIds, limit, (id) => o.reader.stream(id));
+  const providers = await mapLimit(providerIds, limit, (id) => o.reader.provider(id));
+  const result = reconcile(projections, {
+    streams: new Map<bigint, ChainStream>(streams.map((s) => [s.streamId, s])),
+    providers: new Map<bigint, ChainProvider | null>(providerIds.map((id, i) => [id, providers[i] ?? null])),
+  });
+  return {
+    ...result,
+    ok: verify.ok && result.differences === 0,
+    log: { path: o.store.path, events: projections.events, lastPosition: projections.position, verify },
+    chain: o.reader.describe(),
+  };
+}
