@@ -9,6 +9,7 @@ import { streamStatus } from "../core/stream.ts";
 import { readStream } from "../chain/stream-source.ts";
 import { connectChain, requireWallet, type ChainOptions, type ClientChain } from "./chain.ts";
 import { discover, type DiscoverOptions } from "./discover.ts";
+import { readReceipt, type CloseOptions } from "./close-stream.ts";
 import { createStream } from "./open-stream.ts";
 import { fetchQuote } from "./quote.ts";
 import { readProvider } from "./registry.ts";
@@ -38,6 +39,8 @@ export type ClawClient = {
   openSession(o: OpenSessionOptions): Promise<Session>;
   /** A session on a stream this wallet opened earlier (e.g. by `claw infer --keep-open`). */
   resumeSession(streamId: bigint): Promise<Session>;
+  /** Closes a stream this wallet opened (settle, else cancel); for a closed one, just its receipt. */
+  closeStream(streamId: bigint, o?: CloseOptions): Promise<{ receipt: Receipt; provider: ProviderInfo }>;
   /** Discover, open, ask, settle: the whole answer and the receipt. */
   infer(model: string, prompt: string, o?: Omit<OpenSessionOptions, "model">): Promise<OneShotResult>;
   balance(address?: Address): Promise<bigint>;
@@ -91,6 +94,14 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
     throw failures[0]!;
   }
 
+  /** Where a stream was opened (its StreamCreated log). */
+  async function openedLog(streamId: bigint): Promise<{ openTx: Hash; openBlock: bigint; gasPaid: bigint }> {
+    const [log] = await chain.publicClient.getContractEvents({ address: chain.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { streamId }, fromBlock: 0n });
+    if (!log) return { openTx: "0x" as Hash, openBlock: 0n, gasPaid: 0n };
+    const r = await chain.publicClient.getTransactionReceipt({ hash: log.transactionHash });
+    return { openTx: log.transactionHash, openBlock: log.blockNumber, gasPaid: r.gasUsed * r.effectiveGasPrice };
+  }
+
   async function resumeSession(streamId: bigint): Promise<Session> {
     const wallet = requireWallet(chain, "Resuming a stream");
     const s = await readStream(chain, chain.contracts.streamPay, streamId);
@@ -101,20 +112,31 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
     if (s.status !== streamStatus.active) throw new ClawError("STREAM_ENDED", { message: `Stream ${streamId} is already closed.` });
     const provider = await readProvider(chain, s.providerId);
     const quote = await fetchQuote(chain, provider);
-    const created = await chain.publicClient.getContractEvents({
-      address: chain.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { streamId }, fromBlock: 0n,
-    });
-    const log = created[0];
     const stream = {
       streamId, sender: s.sender, recipient: s.recipient, providerId: s.providerId, deposit: s.deposit, durationSeconds: s.duration,
-      startTime: s.startTime, serviceType: s.serviceType, openTx: log?.transactionHash ?? ("0x" as Hash), openBlock: log?.blockNumber ?? 0n, gasPaid: 0n,
+      startTime: s.startTime, serviceType: s.serviceType, ...(await openedLog(streamId)),
     };
     return startSession({ chain, stream, provider, quote, signing: "direct", assumeServed: true });
+  }
+
+  async function closeById(streamId: bigint, co: CloseOptions = {}): Promise<{ receipt: Receipt; provider: ProviderInfo }> {
+    const s = await readStream(chain, chain.contracts.streamPay, streamId);
+    if (s.status === streamStatus.active) {
+      const session = await resumeSession(streamId);
+      return { receipt: await session.close(co), provider: session.provider };
+    }
+    if (s.status === streamStatus.none) throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} does not exist on chain ${chain.chainId}.` });
+    const opened = await openedLog(streamId);
+    const receipt = await readReceipt(chain, {
+      streamId, providerId: s.providerId, recipient: s.recipient, deposit: s.deposit, endpoint: "", ...opened, metered: 0n, signer: { headers: async () => ({}) },
+    }, 0n);
+    return { receipt, provider: await readProvider(chain, s.providerId) };
   }
 
   return {
     chain,
     address: chain.wallet?.address,
+    closeStream: closeById,
     discover: (model, d) => discover(chain, model, d),
     quote: (provider) => fetchQuote(chain, provider),
     openSession,

@@ -29,7 +29,7 @@ export type ClosableStream = {
 export type CloseOptions = {
   /** Cancel at once instead of asking the provider to settle. */
   cancel?: boolean;
-  /** How long to wait for the provider's settlement before cancelling (default 60 s; 120 s when the provider has no settle route). */
+  /** How long to wait for the provider's settlement before cancelling (default 30 s; 90 s when the provider has no settle route and settles when idle). */
   timeoutMs?: number;
   onProgress?: OnProgress;
 };
@@ -109,7 +109,7 @@ export async function closeStream(chain: ClientChain, s: ClosableStream, o: Clos
     // A stream the provider never served is one it will never settle by itself: cancel it now.
     const worthWaiting = asked || s.metered > 0n || s.assumeServed === true;
     o.onProgress?.({ phase: "wait-settle", message: `waiting for the settlement of stream ${s.streamId}` });
-    const closed = worthWaiting && (await waitClosed(chain, s.streamId, o.timeoutMs ?? (asked ? 60_000 : 120_000)));
+    const closed = worthWaiting && (await waitClosed(chain, s.streamId, o.timeoutMs ?? (asked ? 30_000 : 90_000)));
     if (!closed) {
       try {
         extraGas = await cancel(chain, s.streamId, o.onProgress);

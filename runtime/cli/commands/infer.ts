@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import { createClawClient } from "../../client/client.ts";
 import type { Session } from "../../client/session.ts";
 import { ClawError } from "../../core/errors.ts";
-import { inferReport, summaryLines } from "../lib/infer-report.ts";
+import { closedReport, inferReport, summaryLines, type InferReport } from "../lib/infer-report.ts";
 import { jsonAware, printJson, usageError } from "../lib/json.ts";
 import { idArg, secondsArg, weiArg, withCommonOptions, type CommonOptions } from "../lib/options.ts";
 import { createProgress, type Progress } from "../lib/progress.ts";
@@ -75,6 +75,10 @@ async function runInfer(parts: string[], o: InferOptions, cmd: Command): Promise
   const progress = createProgress({ quiet: o.quiet === true });
   const { options } = await resolveChain(o, "consumer");
   const claw = await createClawClient({ ...options, onProgress: (e) => progress.update(e) });
+  if (o.stream !== undefined && prompts.length === 0 && !o.audio) {
+    const { receipt, provider } = await claw.closeStream(o.stream, { cancel: o.cancel === true, onProgress: (e) => progress.update(e) });
+    return finish(closedReport(provider, receipt), o, progress);
+  }
   const session = o.stream !== undefined
     ? await claw.resumeSession(o.stream)
     : await claw.openSession({
@@ -101,7 +105,10 @@ async function runInfer(parts: string[], o: InferOptions, cmd: Command): Promise
     throw err;
   }
   const receipt = o.keepOpen ? undefined : await session.close({ cancel: o.cancel === true, onProgress: (e) => progress.update(e) });
-  const report = inferReport(session, answers, files, receipt);
+  finish(inferReport(session, answers, files, receipt), o, progress);
+}
+
+function finish(report: InferReport, o: InferOptions, progress: Progress): void {
   progress.stop();
   if (o.json) printJson(report);
   else for (const line of summaryLines(report)) progress.note(line);

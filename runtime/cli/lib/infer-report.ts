@@ -3,7 +3,7 @@
  * line on stderr for people (the answer itself went to stdout).
  */
 import type { Session } from "../../client/session.ts";
-import type { Receipt } from "../../client/types.ts";
+import type { ProviderInfo, Receipt } from "../../client/types.ts";
 import { formatWei } from "./amounts.ts";
 
 export type InferReport = {
@@ -26,6 +26,16 @@ export type InferReport = {
   files: string[];
   txHashes: { open: string; close?: string };
 };
+
+/** The report of a stream closed without a prompt (`claw infer --stream ID`). Pure. */
+export function closedReport(provider: ProviderInfo, receipt: Receipt): InferReport {
+  return {
+    answer: "", answers: [], model: provider.model, kind: ["text", "image", "audio"][provider.serviceType] ?? "text",
+    provider: { id: provider.id, wallet: provider.wallet, endpoint: provider.endpoint, pricePerSecond: provider.pricePerSecond },
+    streamId: receipt.streamId, deposit: receipt.deposit, cost: receipt.paid, refund: receipt.refunded, gas: receipt.gasPaid, open: false,
+    closedBy: receipt.closedBy, jobs: [], files: [], txHashes: { open: receipt.txHashes.open, ...(receipt.txHashes.close ? { close: receipt.txHashes.close } : {}) },
+  };
+}
 
 /** Builds the report from the session and, once closed, its receipt. Pure. */
 export function inferReport(session: Session, answers: string[], files: string[], receipt?: Receipt): InferReport {

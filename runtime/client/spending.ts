@@ -1,0 +1,62 @@
+/**
+ * What a wallet has spent buying compute: every stream it opened (StreamCreated logs with it as the
+ * indexed sender), what each paid its provider, what came back, and the deposits still locked in
+ * open streams. Read from the chain only, so it is true whatever client opened the streams.
+ */
+import type { Address } from "viem";
+import { streamPayAbi } from "../../contracts/generated/abi.ts";
+import { streamStatus } from "../core/stream.ts";
+import { chainError } from "../chain/send-tx.ts";
+import { readStream } from "../chain/stream-source.ts";
+import type { ClientChain } from "./chain.ts";
+
+export type StreamSpend = { streamId: bigint; providerId: bigint; recipient: Address; deposit: bigint; status: "open" | "closed"; paid: bigint; refunded: bigint };
+
+export type Spending = {
+  address: Address;
+  streams: StreamSpend[];
+  /** Paid to providers by closed streams. */
+  paid: bigint;
+  /** Returned by closed streams. */
+  refunded: bigint;
+  /** Deposits of streams still open. */
+  locked: bigint;
+};
+
+/**
+ * @example
+ * const s = await spending(chain, "0x…"); // s.paid, s.locked, s.streams
+ */
+export async function spending(chain: ClientChain, address: Address, o: { fromBlock?: bigint } = {}): Promise<Spending> {
+  const fromBlock = o.fromBlock ?? 0n;
+  const base = { address: chain.contracts.streamPay, abi: streamPayAbi, fromBlock } as const;
+  let logs, batches;
+  try {
+    [logs, batches] = await Promise.all([
+      chain.publicClient.getContractEvents({ ...base, eventName: "StreamCreated", args: { sender: address } }),
+      chain.publicClient.getContractEvents({ ...base, eventName: "StreamBatchUpdated" }),
+    ]);
+  } catch (err) {
+    throw chainError(err, "StreamPay logs");
+  }
+  // Keeper fees (expired streams closed by a third party) are the only outflow besides paid and refunded.
+  const keeperFees = new Map(batches.map((b) => [b.args.streamId as bigint, (b.args.keeperFee as bigint | undefined) ?? 0n]));
+  const streams = await Promise.all(
+    logs.map(async (log): Promise<StreamSpend> => {
+      const a = log.args as { streamId: bigint; recipient: Address; providerId: bigint; deposit: bigint };
+      const s = await readStream(chain, chain.contracts.streamPay, a.streamId);
+      const open = s.status === streamStatus.active;
+      // Once closed, `withdrawn` is everything the recipient received.
+      const paid = s.withdrawn;
+      const refunded = open ? 0n : a.deposit - paid - (keeperFees.get(a.streamId) ?? 0n);
+      return { streamId: a.streamId, providerId: a.providerId, recipient: a.recipient, deposit: a.deposit, status: open ? "open" : "closed", paid, refunded };
+    }),
+  );
+  const closed = streams.filter((s) => s.status === "closed");
+  return {
+    address, streams,
+    paid: closed.reduce((t, s) => t + s.paid, 0n),
+    refunded: closed.reduce((t, s) => t + s.refunded, 0n),
+    locked: streams.filter((s) => s.status === "open").reduce((t, s) => t + s.deposit, 0n),
+  };
+}
