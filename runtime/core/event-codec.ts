@@ -104,6 +104,9 @@ export function decodeEventData<T extends EventType>(type: T, json: string): Eve
   return o as unknown as EventDataMap[T];
 }
 
+/** True when this version knows `type` (a Map lookup: cheap enough for every replayed row). */
+export const knownEventType = (type: string): boolean => compiled.has(type);
+
 export { isEventType };
 
 /**

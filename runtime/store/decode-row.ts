@@ -3,8 +3,8 @@
  * error naming the file and position (a newer ClawCompute wrote it), never a silent skip.
  */
 import { ClawError } from "../core/errors.ts";
-import { decodeEventData, isEventType } from "../core/event-codec.ts";
-import { EVENT_VERSION, type StoredEvent } from "../core/events.ts";
+import { decodeEventData, knownEventType } from "../core/event-codec.ts";
+import { EVENT_VERSION, type EventType, type StoredEvent } from "../core/events.ts";
 
 /** The columns of the events table, in the order the store selects them (rows come as arrays). */
 export const EVENT_COLUMNS = "position, type, v, key, time, dedupe, data, hash";
@@ -17,7 +17,7 @@ export function decodeRow(row: unknown[], file: string): StoredEvent {
   const type = row[1] as string;
   const v = row[2] as number;
   const position = Number(row[0]);
-  if (!isEventType(type) || v > EVENT_VERSION) {
+  if (!knownEventType(type) || v > EVENT_VERSION) {
     throw new ClawError("STORE_UNKNOWN_EVENT", {
       message: `The event at position ${position} in ${file} has type "${type}" version ${v}, which this version of ` +
         `ClawCompute does not know (it knows version ${EVENT_VERSION} of its own types). A newer version wrote it: ` +
@@ -27,7 +27,7 @@ export function decodeRow(row: unknown[], file: string): StoredEvent {
   }
   let data;
   try {
-    data = decodeEventData(type, row[6] as string);
+    data = decodeEventData(type as EventType, row[6] as string);
   } catch (cause) {
     throw new ClawError("STORE_CORRUPT", {
       message: `The event at position ${position} in ${file} (${type}) has unreadable data: ${(cause as Error).message}. ` +
