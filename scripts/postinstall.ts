@@ -1,7 +1,9 @@
 /**
  * Runs after `npm install` at the root so that a fresh clone needs nothing else:
- * installs contracts/ (its own package, on the Node 24 shim that Hardhat 3 needs) and compiles it.
- * Set CLAW_SKIP_CONTRACTS=1 to skip (e.g. when contracts/ is already built).
+ * installs contracts/ (its own package, on the Node 24 shim that Hardhat 3 needs) and compiles it,
+ * then installs dashboard/ (its own package, on the system Node) and builds it into dashboard/dist,
+ * which the runtime serves at `/`.
+ * Set CLAW_SKIP_CONTRACTS=1 or CLAW_SKIP_DASHBOARD=1 to skip a part (e.g. when it is already built).
  */
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,7 +13,7 @@ const root = resolve(import.meta.dirname, "..");
 const contracts = resolve(root, "contracts");
 
 function run(cmd: string, cwd: string, env: NodeJS.ProcessEnv = process.env): void {
-  console.log(`[postinstall] ${cwd === root ? "" : "contracts$ "}${cmd}`);
+  console.log(`[postinstall] ${cwd === root ? "" : `${cwd.slice(root.length + 1)}$ `}${cmd}`);
   execSync(cmd, { cwd, stdio: "inherit", env });
 }
 
@@ -24,4 +26,12 @@ if (process.env.CLAW_SKIP_CONTRACTS === "1") {
   const shimPath = `${resolve(contracts, "node_modules/.bin")}:${process.env.PATH ?? ""}`;
   run("npm install --no-audit --no-fund", contracts, { ...process.env, PATH: shimPath });
   run("npm run build", contracts, { ...process.env, PATH: shimPath });
+}
+
+const dashboard = resolve(root, "dashboard");
+if (process.env.CLAW_SKIP_DASHBOARD === "1") {
+  console.log("[postinstall] CLAW_SKIP_DASHBOARD=1: leaving dashboard/ as it is");
+} else if (existsSync(resolve(dashboard, "package.json"))) {
+  run("npm install --no-audit --no-fund", dashboard);
+  run("npm run build", dashboard);
 }

@@ -3,7 +3,7 @@
  * server can be built around real parts (tests, `claw dev`, `claw start`) without knowing how they
  * were made.
  */
-import type { Address } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import type { Backend, Chunk, InferenceJob, PluginKind } from "../../plugins/types.ts";
 import type { ClawError } from "../core/errors.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
@@ -32,6 +32,9 @@ export type HealthReport = {
   backends: Record<string, { ok: boolean; detail?: string }>;
 };
 
+/** What `claw dev` tells the runtime about its local chain (never set against a real network). */
+export type DevContext = { rpcUrl: string; accounts: Array<{ address: Address; privateKey: Hex }> };
+
 export type ServerContext = {
   chainId: number;
   contracts: { registry: Address; streamPay: Address };
@@ -47,6 +50,10 @@ export type ServerContext = {
   runJob(admission: Admission, offering: ServedOffering, job: InferenceJob, io: { signal: AbortSignal; onChunk: (c: Chunk) => void }): Promise<JobResult>;
   reject(error: ClawError, streamId?: bigint): void;
   health(): Promise<HealthReport>;
+  /** A chain reader (the runtime's own public client). The dashboard lists the registry's providers with it; without it, only the providers in this runtime's log. */
+  publicClient?: PublicClient;
+  /** Set only under `claw dev`: the local chain's RPC (proxied for the browser) and the funded consumer dev accounts (the dashboard's one-click buyer). */
+  dev?: DevContext;
   /** Publishes each job's chunks to WebSocket watchers. */
   jobChunks: { publish(jobId: string, chunk: Chunk | { type: "end"; cost: string } | { type: "error"; code: string }): void; subscribe(jobId: string, fn: (c: unknown) => void): () => void };
 };

@@ -1,0 +1,43 @@
+/**
+ * Who pays for the chat: a dev account on the local chain (its key comes from the runtime under
+ * `claw dev`; transactions go through the runtime's /v1/dev/rpc proxy), or a browser wallet through
+ * wagmi. Either way the result is the consumer SDK's ClientChain, so the purchase itself is the SDK's
+ * code (runtime/client): quote checks, stream sizing, createStream, session-key proofs, settlement.
+ */
+import { publicActions, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import type { ChainClients } from "../../../runtime/chain/clients.ts";
+import { connectChain, type ClientChain } from "../../../runtime/client/chain.ts";
+
+export type Payer = { kind: "dev" | "wallet"; address: Address; chain: ClientChain };
+
+type Contracts = { registry: Address; streamPay: Address };
+
+/**
+ * @example
+ * const payer = await devPayer({ chainId: 31337, contracts, privateKey });
+ */
+export async function devPayer(o: { chainId: number; contracts: Contracts; privateKey: Hex; rpcPath?: string }): Promise<Payer> {
+  const rpcUrl = new URL(o.rpcPath ?? "/v1/dev/rpc", location.href).href;
+  const chain = await connectChain({ rpcUrl, chainId: o.chainId, privateKey: o.privateKey, contracts: o.contracts, pollingIntervalMs: 250 });
+  return { kind: "dev", address: chain.wallet!.address, chain };
+}
+
+/**
+ * A wagmi connector client (an injected wallet) as the SDK's ChainClients: the wallet sends the
+ * transactions (eth_sendTransaction) and signs the one EIP-712 session-key authorization per stream;
+ * reads go through the wallet's own RPC.
+ */
+export function walletPayer(o: { chainId: number; contracts: Contracts; client: WalletClient }): Payer {
+  const address = o.client.account!.address;
+  const publicClient = o.client.extend(publicActions) as unknown as PublicClient;
+  // A JSON-RPC account (viem sends its transactions with eth_sendTransaction) that can also sign typed
+  // data, which is all the SDK's payment signer asks of an account.
+  const account = {
+    address,
+    type: "json-rpc",
+    signTypedData: (args: Parameters<WalletClient["signTypedData"]>[0]) => o.client.signTypedData({ ...args, account: address } as never),
+  } as unknown as ChainClients["account"];
+  const wallet: ChainClients = { chain: o.client.chain!, publicClient, walletClient: o.client, account, address };
+  const chain: ClientChain = { chainId: o.chainId, rpcUrl: "", contracts: o.contracts, publicClient, confirmations: 1, pollingIntervalMs: 1000, wallet };
+  return { kind: "wallet", address, chain };
+}
