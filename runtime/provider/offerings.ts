@@ -32,6 +32,7 @@ export async function loadOfferings(
       serviceType: cfg.serviceType ?? serviceTypeOfKind[plugin.kind],
       maxJobMs: Math.round(cfg.maxJobSeconds * 1000),
       kind: plugin.kind,
+      tasks: plugin.tasks ?? [],
       plugin: plugin.name,
       backend,
       queue: createOfferingQueue({ model: cfg.model, concurrency: cfg.concurrency, maxQueue: cfg.maxQueue }),

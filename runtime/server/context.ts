@@ -4,7 +4,7 @@
  * were made.
  */
 import type { Address, Hex, PublicClient } from "viem";
-import type { Backend, Chunk, InferenceJob, PluginKind } from "../../plugins/types.ts";
+import type { Backend, Chunk, InferenceJob, PluginKind, Task } from "../../plugins/types.ts";
 import type { ClawError } from "../core/errors.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
 import type { OfferingQueue } from "../scheduler/offering-queue.ts";
@@ -20,6 +20,8 @@ export type ServedOffering = {
   serviceType: number;
   maxJobMs: number;
   kind: PluginKind;
+  /** The tasks its plugin can do (chat, completion, image, transcription). */
+  tasks: readonly Task[];
   plugin: string;
   backend: Backend;
   queue: OfferingQueue;

@@ -28,7 +28,7 @@ export function audioRoutes(ctx: ServerContext) {
       if (format !== "json" && format !== "verbose_json") {
         throw new ClawError("VALIDATION_FAILED", { message: `response_format must be json or verbose_json, not ${format}.` });
       }
-      const offering = findOffering(ctx, field(form, "model"), "audio");
+      const offering = findOffering(ctx, field(form, "model"), "transcription");
       const audio = new Uint8Array(await file.arrayBuffer());
       let transcript: { text: string; language?: string; duration?: number; segments?: unknown[] } = { text: "" };
       const { admission, result } = await servePaid(

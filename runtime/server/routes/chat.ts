@@ -55,7 +55,7 @@ export function chatRoutes(ctx: ServerContext) {
   return async (app: FastifyInstance) => {
     app.post("/v1/chat/completions", { config: { paid: true }, schema: { body: chatBody } }, async (request, reply) => {
       const body = request.body as ChatBody;
-      const offering = findOffering(ctx, body.model, "text");
+      const offering = findOffering(ctx, body.model, "chat");
       const created = Math.floor(Date.now() / 1000);
       const base = (id: string) => ({ id: `chatcmpl-${id}`, created, model: body.model, system_fingerprint: "clawcompute" });
       if (!body.stream) {

@@ -25,7 +25,7 @@ export function inferenceRoutes(ctx: ServerContext) {
     for (const url of ["/v1/inference", "/inference"]) {
       app.post(url, { config: { paid: true }, schema: { body: inferenceBody } }, async (request, reply) => {
         const body = request.body as InferenceBody;
-        const offering = findOffering(ctx, body.model, "text");
+        const offering = findOffering(ctx, body.model, "completion");
         let text = "";
         const { admission, result } = await servePaid(
           ctx, request, reply, offering,

@@ -3,23 +3,24 @@
  * the consumer's disconnect wired to an AbortSignal, and hand the chunks to the route's writer.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Chunk, InferenceJob } from "../../../plugins/types.ts";
+import type { Chunk, InferenceJob, Task } from "../../../plugins/types.ts";
 import { ClawError } from "../../core/errors.ts";
 import type { JobResult } from "../../scheduler/run-job.ts";
 import type { Admission } from "../guard/admit.ts";
 import type { ServedOffering, ServerContext } from "../context.ts";
 
-export function findOffering(ctx: ServerContext, model: string | undefined, kind?: ServedOffering["kind"]): ServedOffering {
-  const offering = model === undefined ? firstOfKind(ctx, kind) : ctx.offerings.get(model);
-  if (!offering || (kind && offering.kind !== kind)) {
-    const served = [...ctx.offerings.values()].filter((o) => !kind || o.kind === kind).map((o) => o.model);
-    throw new ClawError("UNKNOWN_MODEL", { message: `No ${kind ?? ""} offering here serves model "${model ?? "(none)"}"; served: ${served.join(", ") || "none"}.`, details: { models: served } });
+/** The offering for `model` that can do `task` (the first one that can, when no model is named). */
+export function findOffering(ctx: ServerContext, model: string | undefined, task?: Task): ServedOffering {
+  const can = (o: ServedOffering) => !task || o.tasks.includes(task);
+  const offering = model === undefined ? [...ctx.offerings.values()].find(can) : ctx.offerings.get(model);
+  if (!offering || !can(offering)) {
+    const served = [...ctx.offerings.values()].filter(can).map((o) => o.model);
+    throw new ClawError("UNKNOWN_MODEL", {
+      message: `No offering here serves ${task ?? ""} for model "${model ?? "(none)"}"; served: ${served.join(", ") || "none"}.`,
+      details: { models: served },
+    });
   }
   return offering;
-}
-
-function firstOfKind(ctx: ServerContext, kind?: ServedOffering["kind"]): ServedOffering | undefined {
-  return [...ctx.offerings.values()].find((o) => !kind || o.kind === kind);
 }
 
 /** An AbortSignal that fires when the consumer goes away before the response is finished. */
