@@ -8,6 +8,7 @@
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { stamp, upToDate } from "./build-stamp.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const contracts = resolve(root, "contracts");
@@ -19,6 +20,8 @@ function run(cmd: string, cwd: string, env: NodeJS.ProcessEnv = process.env): vo
 
 if (process.env.CLAW_SKIP_CONTRACTS === "1") {
   console.log("[postinstall] CLAW_SKIP_CONTRACTS=1: leaving contracts/ as it is");
+} else if (upToDate(contracts, ["node_modules/.bin/hardhat", "artifacts"]) && process.env.CLAW_FORCE_BUILD !== "1") {
+  console.log("[postinstall] contracts/ is installed and built from these sources (CLAW_FORCE_BUILD=1 rebuilds)");
 } else if (existsSync(resolve(contracts, "package.json"))) {
   // First pass runs on the system Node and brings the `node@24` shim into contracts/node_modules/.bin.
   run("npm install --no-audit --no-fund", contracts);
@@ -26,12 +29,16 @@ if (process.env.CLAW_SKIP_CONTRACTS === "1") {
   const shimPath = `${resolve(contracts, "node_modules/.bin")}:${process.env.PATH ?? ""}`;
   run("npm install --no-audit --no-fund", contracts, { ...process.env, PATH: shimPath });
   run("npm run build", contracts, { ...process.env, PATH: shimPath });
+  stamp(contracts);
 }
 
 const dashboard = resolve(root, "dashboard");
 if (process.env.CLAW_SKIP_DASHBOARD === "1") {
   console.log("[postinstall] CLAW_SKIP_DASHBOARD=1: leaving dashboard/ as it is");
+} else if (upToDate(dashboard, ["dist/index.html"]) && process.env.CLAW_FORCE_BUILD !== "1") {
+  console.log("[postinstall] dashboard/ is installed and built from these sources (CLAW_FORCE_BUILD=1 rebuilds)");
 } else if (existsSync(resolve(dashboard, "package.json"))) {
   run("npm install --no-audit --no-fund", dashboard);
   run("npm run build", dashboard);
+  stamp(dashboard);
 }
