@@ -14,7 +14,7 @@ const CURSOR = "chain-watcher";
 const MAX_RANGE = 2_000n;
 
 export type WatcherStore = {
-  append(events: NewEvent[]): { duplicates: number };
+  append(events: NewEvent[], opts?: { cursor?: { name: string; value: string } }): { duplicates: number };
   getCursor(name: string): string | undefined;
   setCursor(name: string, value: string): void;
 };
@@ -74,13 +74,11 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
       const decoded = parseEventLogs({ abi, logs, strict: false }) as unknown as DecodedLog[];
       decoded.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
       const events = decoded.map((l) => logToEvent(l)).filter((e): e is NewEvent => e !== null && relevant(e));
-      if (events.length) {
-        const { duplicates } = d.store.append(events);
-        appended += events.length - duplicates;
-        for (const e of events) d.onEvent?.(e);
-      }
+      // The events and the cursor move in one transaction.
+      const { duplicates } = d.store.append(events, { cursor: { name: CURSOR, value: to.toString() } });
+      appended += events.length - duplicates;
+      for (const e of events) d.onEvent?.(e);
       cursor = to;
-      d.store.setCursor(CURSOR, cursor.toString());
     }
     return appended;
   }
