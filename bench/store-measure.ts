@@ -14,6 +14,8 @@ import type { Durability } from "../runtime/store/types.ts";
 
 export const N = 100_000;
 const SINGLE = 3_000;
+/** Repetitions per throughput measurement; the fastest is kept. */
+export const REPEAT = 3;
 
 /** Realistic traffic: each job is accepted (with a nonce) and completed. */
 export function jobEvents(count: number, offset = 0): ev.NewEvent[] {
@@ -87,19 +89,36 @@ export function measureDriver(driver: DriverName) {
       ws.verify();
       ws.close();
     }
-    // --- batched append: the store in batches of 1000 / raw inserts of the same rows in one transaction
-    const raw = rawDb(driver, join(dir, "raw.db"), "normal");
-    const ins = raw.prepare(insertSql);
-    const rawBatch = timed(() => raw.transaction(() => { for (const r of rows) ins.run(...r); }));
-    const store = openStore({ path: join(dir, "store.db"), driver });
-    const storeBatch = timed(() => { for (let i = 0; i < N; i += 1000) store.append(events.slice(i, i + 1000)); });
+    // Each measurement runs REPEAT times (fresh files for appends) and keeps the fastest: other work on
+    // a shared machine only ever adds time, so the minimum is the least disturbed figure.
+    const best = (runs: Array<{ wallMs: number; cpuMs: number }>) => runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+    const rawBatches: Array<ReturnType<typeof timed>> = [];
+    const storeBatches: Array<ReturnType<typeof timed>> = [];
+    let raw!: SqlDatabase;
+    let store!: ReturnType<typeof openStore>;
+    for (let rep = 0; rep < REPEAT; rep++) {
+      raw?.close();
+      store?.close();
+      // --- batched append: the store in batches of 1000 / raw inserts of the same rows in one transaction
+      raw = rawDb(driver, join(dir, `raw-${rep}.db`), "normal");
+      const ins = raw.prepare(insertSql);
+      rawBatches.push(timed(() => raw.transaction(() => { for (const r of rows) ins.run(...r); })));
+      store = openStore({ path: join(dir, `store-${rep}.db`), driver });
+      storeBatches.push(timed(() => { for (let i = 0; i < N; i += 1000) store.append(events.slice(i, i + 1000)); }));
+    }
+    const rawBatch = best(rawBatches);
+    const storeBatch = best(storeBatches);
 
     // --- replay: decode + fold / raw rows read as arrays (no decoding)
-    const rawRead = timed(() => raw.prepareArrays(readSql).all().length);
-    const replay = timed(() => store.replay((c: number) => c + 1, 0));
-    const project = timed(() => store.replay(evolveProjections, initialProjections()));
-    const verify = timed(() => store.verify());
-    if (replay.value !== N || rawRead.value !== N || project.value.events !== N || !verify.value.ok) throw new Error("bench: counts do not match");
+    const repeat = <T>(fn: () => T) => Array.from({ length: REPEAT }, () => timed(fn));
+    const rawReads = repeat(() => raw.prepareArrays(readSql).all().length);
+    const replays = repeat(() => store.replay((c: number) => c + 1, 0));
+    const projects = repeat(() => store.replay(evolveProjections, initialProjections()));
+    const verifies = repeat(() => store.verify());
+    if (replays[0]!.value !== N || rawReads[0]!.value !== N || projects[0]!.value.events !== N || !verifies[0]!.value.ok) {
+      throw new Error("bench: counts do not match");
+    }
+    const [rawRead, replay, project, verify] = [best(rawReads), best(replays), best(projects), best(verifies)];
     raw.close();
     store.close();
 

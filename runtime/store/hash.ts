@@ -28,8 +28,13 @@ const sha256hex: (s: string) => string = typeof oneShot === "function"
  * const h1 = chainHash(GENESIS_HASH, { position: 1, type: "JobStarted", v: 1, key: "job:a", time: 0, dedupe: null, data: "{}" });
  */
 export function chainHash(prev: string, f: HashedFields): string {
-  const dedupe = f.dedupe === null ? "-" : `${f.dedupe.length}:${f.dedupe}`;
-  return sha256hex(
-    `${prev}\n${f.position}\n${f.type.length}:${f.type}\n${f.v}\n${f.time}\n${f.key.length}:${f.key}\n${dedupe}\n${f.data}`,
-  );
+  return chainHashOf(prev, f.position, f.type, f.v, f.time, f.key, f.dedupe, f.data);
+}
+
+/** `chainHash` with positional arguments: the append hot path allocates no object for it. */
+export function chainHashOf(
+  prev: string, position: number, type: string, v: number, time: number, key: string, dedupe: string | null, data: string,
+): string {
+  const d = dedupe === null ? "-" : `${dedupe.length}:${dedupe}`;
+  return sha256hex(`${prev}\n${position}\n${type.length}:${type}\n${v}\n${time}\n${key.length}:${key}\n${d}\n${data}`);
 }

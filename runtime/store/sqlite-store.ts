@@ -9,7 +9,7 @@ import { encodeEventData } from "../core/event-codec.ts";
 import { EVENT_VERSION, nonceDedupe, type NewEvent, type StoredEvent } from "../core/events.ts";
 import { decodeRow, EVENT_COLUMNS } from "./decode-row.ts";
 import type { SqlArrayStatement, SqlDatabase, SqlStatement, SqlValue } from "./driver.ts";
-import { chainHash, GENESIS_HASH } from "./hash.ts";
+import { chainHashOf, GENESIS_HASH } from "./hash.ts";
 import { storeError } from "./sqlite-errors.ts";
 import type {
   AppendOptions, AppendResult, Durability, EventStore, Evolve, Listener, ReadQuery, StoreInfo, VerifyResult,
@@ -98,14 +98,14 @@ export function createSqliteStore(
       let prev = tail ? String(tail.hash) : GENESIS_HASH;
       const insert = stmt(insertSql);
       for (const p of prepared) {
-        const row = { position: position + 1, type: p.e.type, v: EVENT_VERSION, key: p.e.key, time: p.time, dedupe: p.dedupe, data: p.data };
-        const hash = chainHash(prev, row);
-        const res = insert.run(row.position, row.type, row.v, row.key, row.time, row.dedupe, row.data, hash);
+        const next = position + 1;
+        const hash = chainHashOf(prev, next, p.e.type, EVENT_VERSION, p.time, p.e.key, p.dedupe, p.data);
+        const res = insert.run(next, p.e.type, EVENT_VERSION, p.e.key, p.time, p.dedupe, p.data, hash);
         if (Number(res.changes) === 0) {
           duplicates++;
           continue;
         }
-        position = row.position;
+        position = next;
         prev = hash;
         stored.push({ position, type: p.e.type, v: EVENT_VERSION, key: p.e.key, data: p.e.data, time: p.time, dedupe: p.dedupe, hash } as StoredEvent);
       }
@@ -154,10 +154,8 @@ export function createSqliteStore(
           if (position !== expected) {
             return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `position ${expected} is missing` };
           }
-          const hash = chainHash(prev, {
-            position, type: String(r[1]), v: Number(r[2]), key: String(r[3]), time: Number(r[4]),
-            dedupe: (r[5] as string | null) ?? null, data: String(r[6]),
-          });
+          const hash = chainHashOf(prev, position, String(r[1]), Number(r[2]), Number(r[4]), String(r[3]),
+            (r[5] as string | null) ?? null, String(r[6]));
           if (hash !== r[7]) {
             return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `the hash at position ${position} does not match its content and predecessor` };
           }
