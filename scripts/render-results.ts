@@ -1,13 +1,55 @@
 /**
- * Renders bench/results/*.json into the README's "Performance and reliability" tables. Each result
- * file may carry `machine`, `date` and a `rows` array of { metric, value, baseline?, ratio?, target?, ok? };
- * files without `rows` are listed by name only.
+ * Renders bench/results/*.json into the README's "Performance and reliability" tables. A result
+ * file carries `title?`, `machine` (string or object), `date` and `rows` (objects with scalar
+ * fields; the table's columns are their union). The store benchmark's `runs` are turned into rows here.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-type Row = { metric: string; value: string | number; baseline?: string | number; ratio?: string | number; target?: string; ok?: boolean };
-type Result = { title?: string; machine?: string; date?: string; rows?: Row[] };
+type Scalar = string | number | boolean | null;
+type Result = { title?: string; machine?: unknown; date?: string; rows?: Array<Record<string, unknown>>; runs?: StoreRun[]; note?: string };
+type StoreRun = {
+  node: string;
+  result: {
+    driver: string;
+    batched: { store: { eventsPerSecond: number }; ratio: number };
+    single: { normal: { store: { p50Ms: number; p99Ms: number } }; full: { store: { p50Ms: number; p99Ms: number } } };
+    replay: { store: { eventsPerSecond: number }; ratio: number };
+  };
+};
+
+function machineText(m: unknown): string {
+  if (typeof m === "string") return m;
+  if (m && typeof m === "object") {
+    const o = m as Record<string, unknown>;
+    return [o.cores && `${o.cores} cores`, o.cpu, o.node && `Node ${String(o.node).replace(/^v/, "")}`].filter(Boolean).join(", ");
+  }
+  return "";
+}
+
+function storeRows(runs: StoreRun[]): Array<Record<string, Scalar>> {
+  return runs.map(({ node, result: r }) => ({
+    driver: `${r.driver} (Node ${node.replace(/^v/, "")})`,
+    "batched events/s": Math.round(r.batched.store.eventsPerSecond),
+    "vs raw": `${r.batched.ratio}x`,
+    "append p50/p99 normal (ms)": `${r.single.normal.store.p50Ms} / ${r.single.normal.store.p99Ms}`,
+    "append p50/p99 full (ms)": `${r.single.full.store.p50Ms} / ${r.single.full.store.p99Ms}`,
+    "replay events/s": Math.round(r.replay.store.eventsPerSecond),
+    "replay vs raw": `${r.replay.ratio}x`,
+  }));
+}
+
+function cell(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en-US") : String(v);
+  return typeof v === "object" ? "" : String(v).replaceAll("|", "\\|");
+}
+
+function table(rows: Array<Record<string, unknown>>): string[] {
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => typeof r[k] !== "object" || r[k] === null)))];
+  return [`| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`)];
+}
 
 export function renderResults(dir: string): string {
   if (!existsSync(dir)) return "_No results yet._";
@@ -16,13 +58,10 @@ export function renderResults(dir: string): string {
   const parts: string[] = [];
   for (const f of files) {
     const r = JSON.parse(readFileSync(join(dir, f), "utf8")) as Result;
-    parts.push(`**${r.title ?? f.replace(/\.json$/, "")}** (\`bench/results/${f}\`${r.machine ? `; ${r.machine}` : ""}${r.date ? `; ${r.date}` : ""})`);
-    if (!Array.isArray(r.rows)) continue;
-    parts.push("", "| metric | value | baseline | ratio | target | met |", "|---|---|---|---|---|---|");
-    for (const row of r.rows) {
-      parts.push(`| ${row.metric} | ${row.value} | ${row.baseline ?? ""} | ${row.ratio ?? ""} | ${row.target ?? ""} | ${row.ok === undefined ? "" : row.ok ? "yes" : "no"} |`);
-    }
-    parts.push("");
+    const meta = [`\`bench/results/${f}\``, machineText(r.machine), r.date?.slice(0, 10)].filter(Boolean).join("; ");
+    parts.push(`**${r.title ?? f.replace(/\.json$/, "")}** (${meta})`, "");
+    const rows = Array.isArray(r.rows) ? r.rows : Array.isArray(r.runs) ? storeRows(r.runs) : [];
+    if (rows.length) parts.push(...table(rows), "");
   }
   return parts.join("\n").trim();
 }
