@@ -24,11 +24,36 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 const PROMPT = "please echo these twelve words back to me one by one slowly";
 
 /**
+ * A minimal injected wallet (EIP-1193 `window.ethereum`) for the wagmi path: it answers for one
+ * account and hands every request to anvil, whose dev accounts are unlocked, so anvil itself signs
+ * eth_sendTransaction and eth_signTypedData_v4 as a real wallet would. A string for the same reason
+ * as below.
+ */
+const fakeWallet = (rpcUrl: string, address: string) => `(() => {
+  let id = 0;
+  const rpc = async (method, params) => {
+    const res = await fetch(${JSON.stringify(rpcUrl)}, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params || [] }) });
+    const body = await res.json();
+    if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+    return body.result;
+  };
+  window.ethereum = {
+    isMetaMask: false,
+    request: ({ method, params }) => (method === "eth_requestAccounts" || method === "eth_accounts") ? Promise.resolve([${JSON.stringify(address)}]) : rpc(method, params),
+    on() {}, removeListener() {},
+  };
+})()`;
+
+/**
  * The lowest WCAG contrast ratio of any visible text on the page against its nearest opaque
  * background. A string, so the test runner's transpiler cannot add helpers the page does not have.
  */
 const LOWEST_CONTRAST = `(() => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  // "rgb(r, g, b[, a])" or, for color-mix(), "color(srgb r g b[ / a])" with channels in 0..1.
+  const rgb = (c) => {
+    const n = (c.match(/[\\d.]+/g) || []).map(Number);
+    return c.startsWith("color(srgb") ? [n[0] * 255, n[1] * 255, n[2] * 255, n[3]] : n;
+  };
   const lum = ([r, g, b]) => {
     const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
@@ -36,7 +61,7 @@ const LOWEST_CONTRAST = `(() => {
   const bg = (el) => {
     for (; el; el = el.parentElement) {
       const c = rgb(getComputedStyle(el).backgroundColor);
-      if (c.length >= 3 && (c[3] === undefined || c[3] === 1)) return c;
+      if (c.length >= 3 && (c[3] === undefined || c[3] === 1)) return c.slice(0, 3);
     }
     return [255, 255, 255];
   };
@@ -192,6 +217,33 @@ describe("dashboard in chromium against a local market", { timeout: 120_000 }, (
     assert.equal(BigInt((await page.getByTestId("settled-total").getAttribute("data-wei"))!), onChain.withdrawn);
     await page.getByTestId("earnings-chart").scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, "earnings.png") });
+  });
+
+  test("a browser wallet (injected, through wagmi) buys the same way", async () => {
+    const buyer = market.info.accounts.find((a) => a.role === "consumer")!.address;
+    const p = await context.newPage();
+    p.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`wallet page: ${m.text()}`); });
+    p.on("pageerror", (err) => consoleErrors.push(`wallet page uncaught: ${err.message}`));
+    await p.addInitScript(fakeWallet(market.info.rpcUrl, buyer));
+    await p.goto(market.info.providerUrl);
+    await p.getByTestId("use-wallet").click();
+    await p.getByTestId("connect-wallet").click();
+    assert.equal(await p.getByTestId("wallet-address").getAttribute("title"), buyer);
+    await p.getByTestId("chat-model").selectOption("echo-1");
+    await p.getByTestId("quote-deposit").waitFor();
+    await p.getByTestId("chat-input").fill("paid from a wallet");
+    await p.getByTestId("chat-send").click();
+    const cost = BigInt((await p.getByTestId("turn-cost").getAttribute("data-wei", { timeout: 30_000 }))!);
+    assert.ok(cost > 0n);
+    const receipt = p.getByTestId("receipt");
+    await receipt.waitFor({ timeout: 30_000 });
+    const id = BigInt((await receipt.getAttribute("data-stream-id"))!);
+    const s = (await publicClient.readContract({ address: market.info.contracts.streamPay as Address, abi: streamPayAbi, functionName: "getStream", args: [id] })) as { sender: Address; deposit: bigint; withdrawn: bigint };
+    assert.equal(s.sender, buyer, "the wallet's account opened the stream");
+    assert.equal(s.withdrawn, cost);
+    assert.equal(BigInt((await receipt.getAttribute("data-refunded"))!), s.deposit - cost);
+    await p.screenshot({ path: join(shots, "chat-wallet.png") });
+    await p.close();
   });
 
   test("usable at phone width, with readable contrast", async () => {

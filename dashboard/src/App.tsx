@@ -83,7 +83,11 @@ export function App() {
     <WalletProviders chainId={data.chainId}>
       <FeedProvider startPosition={data.logPosition}>
         <Header info={data} />
-        <main className="page">{route.stream ? <StreamPage id={route.stream} chainId={data.chainId} /> : <Home info={data} />}</main>
+        <main className="page">
+          {/* Home stays mounted under a stream's page, so an open chat keeps its stream and receipts. */}
+          <div className="stack" hidden={route.stream !== undefined}><Home info={data} /></div>
+          {route.stream && <StreamPage id={route.stream} chainId={data.chainId} />}
+        </main>
         <footer className="foot muted small">Served by this provider's runtime · <a href="/health">health</a> · <a href="/v1/models">models</a> · prices in wei are exact in each tooltip</footer>
       </FeedProvider>
     </WalletProviders>

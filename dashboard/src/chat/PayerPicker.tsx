@@ -82,7 +82,7 @@ export function PayerPicker({ info, payer, onPayer }: Props) {
           {info.dev && <button type="button" className="btn ghost" onClick={() => { onPayer(null); setMode("none"); }}>Back</button>}
         </div>
       ) : (
-        <button type="button" className={info.dev ? "btn ghost" : "btn primary"} onClick={() => setMode("wallet")}>
+        <button type="button" className={info.dev ? "btn ghost" : "btn primary"} onClick={() => setMode("wallet")} data-testid="use-wallet">
           {info.dev ? "or a browser wallet" : "Pay with a browser wallet"}
         </button>
       )}

@@ -40,7 +40,7 @@ export function WalletConnect({ chainId, contracts, onPayer }: { chainId: number
     const available = typeof window !== "undefined" && "ethereum" in window;
     return (
       <div className="wallet-row">
-        <button type="button" className="btn" disabled={isPending || !available} onClick={() => connectors[0] && connect({ connector: connectors[0] })}>
+        <button type="button" className="btn primary" disabled={isPending || !available} onClick={() => connectors[0] && connect({ connector: connectors[0] })} data-testid="connect-wallet">
           {isPending ? "Connecting…" : "Connect browser wallet"}
         </button>
         {!available && <span className="muted small">No browser wallet found on this page.</span>}
@@ -50,7 +50,8 @@ export function WalletConnect({ chainId, contracts, onPayer }: { chainId: number
   }
   return (
     <div className="wallet-row">
-      <span className="mono" title={account.address}>{shortHex(account.address)}</span>
+      <span className="pill ok">wallet</span>
+      <span className="mono" title={account.address} data-testid="wallet-address">{shortHex(account.address)}</span>
       {account.chainId !== chainId && (
         <button type="button" className="btn" disabled={switching} onClick={() => switchChain({ chainId })}>Switch to {chainName(chainId)}</button>
       )}
