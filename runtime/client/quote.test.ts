@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isClawError } from "../core/errors.ts";
 import { byPrice } from "./discover.ts";
-import { checkQuote, parseQuote } from "./quote.ts";
+import { checkQuote, parseQuote, type WireQuote } from "./quote.ts";
 import type { ProviderInfo } from "./types.ts";
 
 const wallet = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -11,10 +11,10 @@ const provider = (id: bigint, price: bigint, latencyMs?: number): ProviderInfo =
   id, wallet, model: "echo-1", endpoint: "http://p", pricePerSecond: price, serviceType: 0, active: true, completedJobs: 0n, totalEarned: 0n, registeredAt: 0n,
   ...(latencyMs === undefined ? {} : { health: { ok: true, latencyMs } }),
 });
-const wire = {
-  model: "echo-1", kind: "text" as const, providerId: "3", recipient: wallet.toLowerCase() as `0x${string}`, pricePerSecond: "1000000000000", serviceType: 0,
+const wire: WireQuote = {
+  model: "echo-1", kind: "text", providerId: "3", recipient: wallet.toLowerCase() as `0x${string}`, pricePerSecond: "1000000000000", serviceType: 0,
   minJobMs: 1000, maxJobSeconds: 120, queue: { waiting: 0, running: 0, expectedWaitMs: 0 }, suggested: { durationSeconds: 600, deposit: "600000000000000" },
-  chainId: 31337, contracts: { registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const, streamPay },
+  chainId: 31337, contracts: { registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3", streamPay },
 };
 
 describe("quotes", () => {

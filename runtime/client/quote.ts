@@ -9,7 +9,7 @@ import type { ClientChain } from "./chain.ts";
 import { providerJson } from "./provider-http.ts";
 import type { OfferingKind, ProviderInfo, Quote } from "./types.ts";
 
-type WireQuote = {
+export type WireQuote = {
   model: string; kind: OfferingKind; providerId: string; recipient: Address; pricePerSecond: string; serviceType: number;
   minJobMs: number; maxJobSeconds: number; queue: Quote["queue"]; suggested: { durationSeconds: number; deposit: string };
   chainId: number; contracts: { registry: Address; streamPay: Address };
