@@ -6,9 +6,10 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { createWalletClient, http, type Address } from "viem";
 import { computeRegistryAbi } from "../contracts/generated/abi.ts";
@@ -19,6 +20,16 @@ import { dashboardRoutes } from "../runtime/server/routes/dashboard.ts";
 import { eventually, startMarket, type Market } from "./support/market.ts";
 
 const price = 1_000_000n;
+const dashboardDir = resolve(import.meta.dirname, "../dashboard");
+
+// The page's build (postinstall) does not type-check, so that an install never fails on a type error;
+// this does, including the SDK files the page imports from runtime/.
+test("dashboard/ type-checks", { timeout: 60_000 }, () => {
+  const tsc = join(dashboardDir, "node_modules/typescript/bin/tsc");
+  assert.ok(existsSync(tsc), "dashboard/node_modules is missing: run npm install at the root");
+  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmit"], { cwd: dashboardDir, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
 
 describe("dashboard routes", { timeout: 60_000 }, () => {
   let m: Market;
