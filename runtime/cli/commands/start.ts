@@ -19,7 +19,7 @@ export function register(program: Command): void {
       const config = await loadConfig({ ...(opts.config ? { file: opts.config } : {}), cwd: root, env });
       const logger = createLogger(config.log);
       const provider = await startProvider({ config, root, env, logger });
-      logger.info({ url: provider.url, chainId: provider.chain.chainId, offerings: provider.offerings.map((o) => o.model) }, "provider runtime started");
+      logger.info({ url: provider.url, chainId: provider.chain.chainId, offerings: provider.offerings.map((o) => o.model), store: provider.store.path, storeDriver: provider.store.driver }, "provider runtime started");
       await new Promise<void>((done) => {
         const stop = () => provider.close().then(done, done);
         process.once("SIGINT", stop);
