@@ -46,6 +46,7 @@ export async function startDevMarket(o: { config: ClawConfig; root: string; anvi
       env: { ...process.env, [config.wallet.privateKeyEnv]: providerKey },
       chain: { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, contracts, fromBlock: deployed.blockNumber },
       ...(o.logger ? { logger: o.logger } : {}),
+      dev: { rpcUrl: anvil.rpcUrl, accounts: consumerKeys.map((k) => ({ address: privateKeyToAccount(k).address, privateKey: k })) },
     });
     const accounts: DevAccount[] = [
       { address: deployer.address, privateKey: deployerKey, role: "deployer" },

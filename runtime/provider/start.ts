@@ -21,7 +21,8 @@ import { createBudgetLedger } from "../scheduler/budget-ledger.ts";
 import { runJob } from "../scheduler/run-job.ts";
 import { createSettler } from "../settlement/settler.ts";
 import { buildApp } from "../server/app.ts";
-import type { ServedOffering, ServerContext } from "../server/context.ts";
+import type { DevContext, ServedOffering, ServerContext } from "../server/context.ts";
+import { settleNowRoutes } from "../server/routes/settle-now.ts";
 import { createAdmitter } from "../server/guard/admit.ts";
 import { createProofVerifier } from "../server/guard/verify-proof.ts";
 import { createJobChunks } from "../server/job-chunks.ts";
@@ -41,6 +42,8 @@ export type ProviderOptions = {
   chain?: Partial<ResolvedChain>;
   logger?: Logger;
   graceMs?: number;
+  /** Set by `claw dev` only: the local chain and its consumer dev accounts, for the dashboard. */
+  dev?: DevContext;
 };
 
 export type RunningProvider = {
@@ -102,9 +105,11 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
   });
 
+  const verifier = createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay));
+  const meteredTotal = (s: bigint) => views.streams.get(s)?.metered ?? 0n;
   const admit = createAdmitter({
-    wallet, streams, verifier: createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay)), ledger, minJobMs: config.settlement.minJobMs,
-    store: { append: (e) => store.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal: (s) => views.streams.get(s)?.metered ?? 0n },
+    wallet, streams, verifier, ledger, minJobMs: config.settlement.minJobMs,
+    store: { append: (e) => store.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal },
   });
 
   let publicUrl = config.server.publicUrl ?? "";
@@ -134,11 +139,16 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
         log.error({ err }, "could not record a rejection");
       }
     },
+    publicClient: clients.publicClient,
+    ...(o.dev ? { dev: o.dev } : {}),
     health: () => healthCheck({ chainId: chain.chainId, clients, watcher, store, offerings: served }),
     jobChunks: createJobChunks(),
   };
 
-  const app = await buildApp(ctx, { logger: log, bodyLimitBytes: config.server.bodyLimitBytes, uploadLimitBytes: config.server.uploadLimitBytes });
+  const app = await buildApp(ctx, {
+    logger: log, bodyLimitBytes: config.server.bodyLimitBytes, uploadLimitBytes: config.server.uploadLimitBytes,
+    extra: settleNowRoutes({ wallet, streams, verifier, ledger, meteredTotal, settleSoon: () => settler.tick() }),
+  });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.server.port;

@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import { registerBodyParsers } from "./body-parsers.ts";
+import { clientErrorHandler } from "./client-errors.ts";
 import type { ServerContext } from "./context.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import { audioRoutes } from "./routes/audio.ts";
@@ -14,6 +15,7 @@ import { inferenceRoutes } from "./routes/inference.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { recordRoutes } from "./routes/records.ts";
 import { wsRoutes } from "./routes/ws.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
 
 export type AppOptions = { logger?: FastifyBaseLogger | false; bodyLimitBytes: number; uploadLimitBytes: number; extra?: (app: FastifyInstance) => Promise<void> };
 
@@ -30,6 +32,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Requests Node's parser refuses (e.g. headers over 16 KiB) are answered and logged like any refusal.
+    clientErrorHandler: clientErrorHandler((error) => ctx.reject(error)),
   });
   registerBodyParsers(app, { jsonBytes: opts.bodyLimitBytes, uploadBytes: opts.uploadLimitBytes });
   registerErrorHandler(app, (request, error) => {
@@ -45,6 +49,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
   await app.register(imageRoutes(ctx));
   await app.register(audioRoutes(ctx));
   await app.register(wsRoutes(ctx));
+  await app.register(dashboardRoutes(ctx));
   if (opts.extra) await app.register(opts.extra);
   return app;
 }
