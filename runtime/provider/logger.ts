@@ -2,7 +2,7 @@
  * pino JSON logs (pretty in dev), with private keys, signatures and session authorizations redacted
  * wherever they appear in a logged object.
  */
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 
 export const redactedPaths = [
   "privateKey", "*.privateKey", "key", "*.apiKey", "apiKey",
@@ -10,10 +10,11 @@ export const redactedPaths = [
   'headers["x-claw-signature"]', 'headers["x-claw-session"]', "headers.authorization",
 ];
 
-export function createLogger(o: { level: string; pretty: boolean }): Logger {
-  return pino({
+export function createLogger(o: { level: string; pretty: boolean }, destination?: DestinationStream): Logger {
+  const options = {
     level: o.level,
     redact: { paths: redactedPaths, censor: "[redacted]" },
-    ...(o.pretty ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname" } } } : {}),
-  });
+    ...(o.pretty && !destination ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname" } } } : {}),
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
