@@ -4,6 +4,7 @@
  * when the client closes the connection before the answer is complete (to prove that aborting a
  * job closes the upstream request). Test-only code: it may use node:*.
  */
+import { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
