@@ -57,6 +57,7 @@ for (const { node, result: r } of drivers) {
   const mark = (ok: boolean) => (ok ? "ok " : "MISS");
   console.log(`\n[${r.driver} on Node ${node}]  ${f(r.events)} events; raw = the same driver's bare INSERT/SELECT`);
   console.log(`${mark(v.batched)} batched append   ${f(r.batched.store.eventsPerSecond)} ev/s (batches of 1000; ${f(r.batched.store.eventsPerCpuSecond)} per CPU-second)  vs raw ${f(r.batched.raw.eventsPerSecond)} ev/s in one transaction (${f(r.batched.raw.eventsPerCpuSecond)}/CPU-s)  = ${r.batched.ratio}x raw  (target >= ${f(targets.batchedEventsPerSecond)})`);
+  console.log(`     same ${f(r.events)} events: store in one batch ${f(r.batched.storeInOneBatch.eventsPerSecond)} ev/s (${r.batched.storeInOneBatch.ratioToRaw}x raw); raw committing every 1000 ${f(r.batched.rawInBatchesOf1000.eventsPerSecond)} ev/s`);
   for (const d of ["normal", "full"] as const) {
     const s = r.single[d];
     console.log(`${mark(d === "normal" ? v.singleNormalP50 : v.singleFullP50)} single append ${d.padEnd(6)} p50 ${s.store.p50Ms} ms  p99 ${s.store.p99Ms} ms  vs raw p50 ${s.raw.p50Ms} / p99 ${s.raw.p99Ms} ms  (${s.p50Ratio}x; target p50 <= ${targets.singleP50Ms})`);

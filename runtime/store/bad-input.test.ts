@@ -112,17 +112,17 @@ forEachDriver("bad input", (driver) => {
   test("a really full disk (small tmpfs): STORE_DISK_FULL, log intact", (t) => {
     const fs = mountTmpfs(512);
     if (typeof fs === "string") return t.skip(fs);
+    const file = join(fs.dir, "events.db");
+    const store = openStore({ path: file, driver });
     try {
-      const file = join(fs.dir, "events.db");
-      const store = openStore({ path: file, driver });
       let appended = 0;
       assert.throws(() => {
         for (let i = 0; i < 100_000; i++) appended += store.append(sampleEvents(BigInt(i + 10), i)).stored.length;
       }, clear("STORE_DISK_FULL", file, /full/));
       assert.equal(store.lastPosition(), appended);
       assert.deepEqual(pick(store.verify()), { ok: true, checked: appended });
-      store.close();
     } finally {
+      store.close();
       fs.unmount();
     }
   });

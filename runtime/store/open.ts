@@ -44,10 +44,14 @@ function checkFile(path: string, readonly: boolean): void {
 }
 
 function openError(err: unknown, path: string, readonly: boolean): ClawError {
-  if (readonly && sqliteCode(err) === "SQLITE_CANTOPEN" && existsSync(path)) {
+  // The file is there but SQLite cannot open it: a read-only file, folder or filesystem, or no permission.
+  if (sqliteCode(err) === "SQLITE_CANTOPEN" && path !== ":memory:" && existsSync(path)) {
     return new ClawError("STORE_READ_ONLY", {
-      message: `The event log ${path} cannot be opened for reading: its folder is not writable and SQLite's WAL mode ` +
-        `needs ${path}-shm there. Copy the log (with any -wal file) to a writable folder and run the command on the copy.`,
+      message: readonly
+        ? `The event log ${path} cannot be opened for reading: its folder is not writable and SQLite's WAL mode ` +
+          `needs ${path}-shm there. Copy the log (with any -wal file) to a writable folder and run the command on the copy.`
+        : `The event log ${path} cannot be opened for writing: the file, its folder or its filesystem is read-only ` +
+          `(or not this user's). Make them writable (SQLite also writes ${path}-wal and ${path}-shm).`,
       details: { file: path },
       cause: err,
     });

@@ -10,13 +10,30 @@ const primaryNames: Record<number, string> = {
   11: "SQLITE_CORRUPT", 13: "SQLITE_FULL", 14: "SQLITE_CANTOPEN", 19: "SQLITE_CONSTRAINT", 26: "SQLITE_NOTADB",
 };
 
+// SQLite's own messages (sqlite3ErrStr), for drivers that do not always attach the code
+// (Deno's node:sqlite omits `errcode` on some paths).
+const byMessage: Array<[RegExp, string]> = [
+  [/database or disk is full/, "SQLITE_FULL"],
+  [/file is not a database/, "SQLITE_NOTADB"],
+  [/database disk image is malformed/, "SQLITE_CORRUPT"],
+  [/attempt to write a readonly database/, "SQLITE_READONLY"],
+  [/unable to open database file/, "SQLITE_CANTOPEN"],
+  [/database is locked/, "SQLITE_BUSY"],
+  [/database table is locked/, "SQLITE_LOCKED"],
+  [/disk I\/O error/, "SQLITE_IOERR"],
+  [/constraint failed|append-only/, "SQLITE_CONSTRAINT"],
+];
+
 /** SQLite's primary result code name for a driver error, e.g. "SQLITE_FULL", or undefined. */
 export function sqliteCode(err: unknown): string | undefined {
-  const e = err as { code?: unknown; errcode?: unknown };
+  const e = err as { code?: unknown; errcode?: unknown; message?: unknown };
   if (typeof e?.errcode === "number") return primaryNames[e.errcode & 0xff] ?? `SQLITE_${e.errcode & 0xff}`;
   if (typeof e?.code === "string" && e.code.startsWith("SQLITE_")) {
     const m = /^SQLITE_[A-Z]+/.exec(e.code);
     return m?.[0];
+  }
+  if (e?.code === "ERR_SQLITE_ERROR" && typeof e.message === "string") {
+    return byMessage.find(([re]) => re.test(e.message as string))?.[1];
   }
   return undefined;
 }
