@@ -9,6 +9,8 @@ export const errorCatalogue = {
   INVALID_JSON: { status: 400, message: "The request body is not valid JSON." },
   VALIDATION_FAILED: { status: 400, message: "The request does not match the expected schema." },
   BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the limit." },
+  HEADERS_TOO_LARGE: { status: 431, message: "The request headers are larger than the limit." },
+  REQUEST_TIMEOUT: { status: 408, message: "The request did not arrive in time." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request content type is not supported." },
   NOT_FOUND: { status: 404, message: "Nothing is at this path." },
   UNKNOWN_MODEL: { status: 404, message: "No offering here serves this model." },
