@@ -5,12 +5,23 @@
  * so a run that tried to download anything would fail instead of passing by luck.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dirname, "../..");
-export const denoBinary = join(repoRoot, "node_modules", ".bin", "deno");
+/**
+ * The Deno executable itself, not npm's launcher: node_modules/deno/deno once the package's
+ * postinstall ran, else the platform package's binary (then .bin/deno is a Node wrapper, which
+ * would keep our SIGTERM from reaching Deno).
+ */
+export const denoBinary = ((): string => {
+  const linked = join(repoRoot, "node_modules", "deno", process.platform === "win32" ? "deno.exe" : "deno");
+  if (existsSync(linked)) return linked;
+  const scope = join(repoRoot, "node_modules", "@deno");
+  const platform = existsSync(scope) ? readdirSync(scope).map((d) => join(scope, d, "deno")).find((f) => existsSync(f)) : undefined;
+  return platform ?? join(repoRoot, "node_modules", ".bin", "deno");
+})();
 
 /** The argv of a deno.json task (`./node_modules/.bin/deno run … runtime/entry/deno.ts …`), binary made absolute. */
 export function denoTaskArgv(task: string): string[] {
