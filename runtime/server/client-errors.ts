@@ -6,6 +6,7 @@
  * JobRejected for them as for every other refused request. A reset connection is not a request and
  * is not reported.
  */
+import { Buffer } from "node:buffer";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { ClawError } from "../core/errors.ts";
