@@ -21,6 +21,6 @@ const result = await autocannon({
 } as unknown as autocannon.Options);
 const out: LoadResult = {
   p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, mean: result.latency.mean,
-  rps: result.requests.average, requests: result.requests.total, errors: result.errors, non2xx: result.non2xx,
+  rps: result.requests.total / Math.max(result.duration, 0.001), requests: result.requests.total, errors: result.errors, non2xx: result.non2xx,
 };
 console.log(JSON.stringify(out));

@@ -27,6 +27,7 @@ import { createAdmitter } from "../server/guard/admit.ts";
 import { createProofVerifier } from "../server/guard/verify-proof.ts";
 import { createJobChunks } from "../server/job-chunks.ts";
 import { openStore } from "../store/index.ts";
+import { createGroupCommitter } from "../store/group-commit.ts";
 import type { EventStore } from "../store/types.ts";
 import { healthCheck } from "./health.ts";
 import { createLogger } from "./logger.ts";
@@ -71,6 +72,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const store = openStore({ path: storePath, durability: config.store.durability });
   const served = await loadOfferings(config.offerings, { root, env, log: log.child({ part: "plugin" }) });
   const views = recover(store);
+  const journal = createGroupCommitter(store);
   const ledger = createBudgetLedger();
   const streams = createStreamCache(clients, chain.contracts.streamPay);
   const shutdown = new AbortController();
@@ -109,7 +111,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const meteredTotal = (s: bigint) => views.streams.get(s)?.metered ?? 0n;
   const admit = createAdmitter({
     wallet, streams, verifier, ledger, minJobMs: config.settlement.minJobMs,
-    store: { append: (e) => store.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal },
+    store: { append: (e) => journal.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal },
   });
 
   let publicUrl = config.server.publicUrl ?? "";
@@ -127,17 +129,15 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     runJob(admission, offering, job, io) {
       let ctl = streamAborts.get(admission.streamId);
       if (!ctl) streamAborts.set(admission.streamId, (ctl = new AbortController()));
-      return runJob({ queue: offering.queue, backend: offering.backend, ledger, store, shutdown: shutdown.signal }, admission, job, {
+      return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: journal, shutdown: shutdown.signal }, admission, job, {
         ...io,
         signal: AbortSignal.any([io.signal, ctl.signal]),
       });
     },
     reject(error, streamId) {
-      try {
-        store.append(jobRejected({ code: error.code, status: error.status, reason: error.message, ...(streamId === undefined ? {} : { streamId }) }));
-      } catch (err) {
-        log.error({ err }, "could not record a rejection");
-      }
+      journal
+        .append(jobRejected({ code: error.code, status: error.status, reason: error.message, ...(streamId === undefined ? {} : { streamId }) }))
+        .catch((err) => log.error({ err }, "could not record a rejection"));
     },
     publicClient: clients.publicClient,
     ...(o.dev ? { dev: o.dev } : {}),
@@ -191,6 +191,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
         await settler.stop();
         await watcher.stop();
         for (const s of served) await s.backend.close?.();
+        journal.flush();
         store.close();
       })();
       return closing;

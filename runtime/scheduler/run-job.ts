@@ -17,7 +17,8 @@ import type { BudgetLedger } from "./budget-ledger.ts";
 import type { OfferingQueue } from "./offering-queue.ts";
 import type { Admission } from "../server/guard/admit.ts";
 
-type Appender = { append(e: ReturnType<typeof jobStarted | typeof jobCompleted | typeof jobFailed>): unknown };
+/** Durable, group-committed appends: each resolves once its event is committed. */
+type Appender = { append(e: ReturnType<typeof jobStarted | typeof jobCompleted | typeof jobFailed>): Promise<unknown> };
 
 export type JobResult = { jobId: string; meteredMs: number; cost: bigint; usage: UsageChunk };
 
@@ -50,7 +51,7 @@ export async function runJob(
       io.signal.addEventListener("abort", offClient, { once: true });
       deps.shutdown.addEventListener("abort", offShutdown, { once: true });
       const startedAt = Date.now();
-      deps.store.append(jobStarted({ jobId: admission.jobId, streamId: admission.streamId, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
+      await deps.store.append(jobStarted({ jobId: admission.jobId, streamId: admission.streamId, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
       io.onStart?.();
       const t0 = performance.now();
       let lastDeliveredMs = 0;
@@ -67,7 +68,7 @@ export async function runJob(
         const meteredMs = Math.floor(performance.now() - t0);
         const cost = deps.ledger.commit(reservation, meteredMs);
         const tokens = { ...(usage.promptTokens === undefined ? {} : { prompt: usage.promptTokens }), ...(usage.completionTokens === undefined ? {} : { completion: usage.completionTokens }) };
-        deps.store.append(
+        await deps.store.append(
           jobCompleted({ jobId: admission.jobId, streamId: admission.streamId, meteredMs: BigInt(meteredMs), cost, tokens, ...(usage.timings ? { timings: { ...usage.timings } } : {}) }),
         );
         return { jobId: admission.jobId, meteredMs, cost, usage };
@@ -77,7 +78,7 @@ export async function runJob(
         const consumerSide = error.code === "JOB_ABORTED" || error.code === "JOB_BUDGET_CUT";
         const billedMs = Math.floor(consumerSide ? performance.now() - t0 : lastDeliveredMs);
         const cost = deps.ledger.commit(reservation, billedMs);
-        deps.store.append(jobFailed({ jobId: admission.jobId, streamId: admission.streamId, code: error.code, message: error.message, meteredMs: BigInt(billedMs), cost }));
+        await deps.store.append(jobFailed({ jobId: admission.jobId, streamId: admission.streamId, code: error.code, message: error.message, meteredMs: BigInt(billedMs), cost }));
         throw error;
       } finally {
         clearTimeout(cut);
@@ -91,7 +92,7 @@ export async function runJob(
     deps.ledger.commit(reservation, 0);
     const why = deps.shutdown.aborted ? "The runtime shut down before the job started." : "The consumer left before the job started.";
     const error = isClawError(err, "QUEUE_FULL") ? err : new ClawError("JOB_ABORTED", { message: why, cause: err });
-    deps.store.append(jobFailed({ jobId: admission.jobId, streamId: admission.streamId, code: error.code, message: error.message, meteredMs: 0n, cost: 0n }));
+    await deps.store.append(jobFailed({ jobId: admission.jobId, streamId: admission.streamId, code: error.code, message: error.message, meteredMs: 0n, cost: 0n }));
     throw error;
   }
 }

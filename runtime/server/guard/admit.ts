@@ -17,7 +17,8 @@ import type { ProofVerifier } from "./verify-proof.ts";
 export type StreamSource = { get(streamId: bigint): Promise<OnChainStream | null> };
 
 export type AdmissionStore = {
-  append(e: ReturnType<typeof jobAccepted>): { duplicates: number };
+  /** Durable append (group-committed); `duplicate` when that (stream, nonce) is already in the log. */
+  append(e: ReturnType<typeof jobAccepted>): Promise<{ duplicate: boolean }>;
   hasNonce(streamId: bigint, nonce: bigint): boolean;
   meteredTotal(streamId: bigint): bigint;
 };
@@ -83,7 +84,7 @@ export function createAdmitter(deps: AdmitDeps) {
       minJobMs: deps.minJobMs,
       maxJobMs: offering.maxJobMs,
     });
-    const { duplicates } = deps.store.append(
+    const { duplicate } = await deps.store.append(
       jobAccepted(
         {
           jobId, streamId: proof.streamId, offering: offering.model, providerId: offering.providerId, nonce: proof.nonce,
@@ -92,7 +93,7 @@ export function createAdmitter(deps: AdmitDeps) {
         { time: now },
       ),
     );
-    if (duplicates > 0) {
+    if (duplicate) {
       deps.ledger.commit(reservation, 0);
       throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
     }
