@@ -10,6 +10,7 @@
  *
  * Anything missing is CONFIG_INVALID (exit code 3) with a sentence saying what to set.
  */
+import { readDeployment } from "../../chain/deploy.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createPublicClient, http, isAddress, type Address, type Hex } from "viem";
@@ -80,8 +81,10 @@ export async function resolveChain(flags: ChainFlags, role: Role, o: { cwd?: str
     const chainId = await reachable(rpcUrl);
     if (chainId === undefined) throw new ClawError("CHAIN_UNAVAILABLE", { message: `The chain node at ${rpcUrl} cannot be reached.` });
     const devSameChain = dev && dev.info.chainId === chainId ? dev.info : undefined;
-    const registry = address(flags.registry ?? env.CLAW_REGISTRY, "--registry") ?? devSameChain?.contracts.registry;
-    const streamPay = address(flags.streamPay ?? env.CLAW_STREAM_PAY, "--stream-pay") ?? devSameChain?.contracts.streamPay;
+    // Addresses: flags, env, the running local market, else the deployment recorded for this chain id.
+    const recorded = readDeployment(chainId);
+    const registry = address(flags.registry ?? env.CLAW_REGISTRY, "--registry") ?? devSameChain?.contracts.registry ?? recorded?.registry;
+    const streamPay = address(flags.streamPay ?? env.CLAW_STREAM_PAY, "--stream-pay") ?? devSameChain?.contracts.streamPay ?? recorded?.streamPay;
     if (!registry || !streamPay) {
       throw new ClawError("CONFIG_INVALID", { message: `No contract addresses for chain ${chainId}: pass --registry and --stream-pay (or set CLAW_REGISTRY and CLAW_STREAM_PAY).` });
     }
