@@ -185,6 +185,13 @@ export function createSqliteStore(
     replay,
     verify,
     info,
+    checkpoint() {
+      writable("checkpoint");
+      return guard("checkpoint", () => {
+        const row = stmt("PRAGMA wal_checkpoint(PASSIVE)").get() ?? {};
+        return { walPages: Number(row.log ?? 0), checkpointedPages: Number(row.checkpointed ?? 0) };
+      });
+    },
     hasNonce: (streamId, nonce) =>
       guard("read", () => stmt("SELECT 1 AS hit FROM events WHERE dedupe = ?").get(nonceDedupe(streamId, nonce)) !== undefined),
     getCursor: (name) => guard("read cursor", () => {

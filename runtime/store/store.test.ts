@@ -262,6 +262,16 @@ forEachDriver("event store", (driver) => {
     store.close();
   });
 
+  test("checkpoint copies the write-ahead log into the file on demand", () => {
+    const store = fresh();
+    store.append(sampleEvents(7n));
+    const { walPages, checkpointedPages } = store.checkpoint();
+    assert.ok(walPages > 0);
+    assert.equal(checkpointedPages, walPages);
+    assert.equal(store.verify().ok, true);
+    store.close();
+  });
+
   test("a throwaway in-memory log works too", () => {
     const store = openStore({ path: ":memory:", driver });
     store.append(sampleEvents(7n));

@@ -89,6 +89,12 @@ export interface EventStore {
   replay<S>(evolve: Evolve<S>, init: S, opts?: { until?: number }): S;
   /** Recomputes the hash chain from the first event. */
   verify(): VerifyResult;
+  /**
+   * Copies the write-ahead log back into the database file now (SQLite PASSIVE checkpoint: never
+   * waits for readers). Call it when idle to keep that work off request paths; SQLite also does it
+   * by itself every ~10000 pages. Returns the WAL's size and how much of it was copied, in pages.
+   */
+  checkpoint(): { walPages: number; checkpointedPages: number };
   /** Path, driver, durability and the SQLite settings actually in force (for /health and tests). */
   info(): StoreInfo;
   /** Whether a JobAccepted with this (streamId, nonce) is in the log. */
