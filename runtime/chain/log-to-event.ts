@@ -45,7 +45,7 @@ export function logToEvent(log: DecodedLog, time?: number): NewEvent | null {
       }, o);
     case "CompletionRecorded":
       return completionRecorded({
-        providerId: big(a.providerId), earned: big(a.earned), completedJobs: big(a.completedJobs), totalEarned: big(a.totalEarned), chain,
+        providerId: big(a.providerId), streamId: big(a.streamId), earned: big(a.earned), completedJobs: big(a.completedJobs), totalEarned: big(a.totalEarned), chain,
       }, o);
     default:
       return null;
