@@ -18,6 +18,7 @@ import { ensureRegistered } from "../chain/register-offering.ts";
 import { createStreamCache } from "../chain/stream-source.ts";
 import { createChainWatcher, type ChainWatcher } from "../chain/watcher.ts";
 import { createBudgetLedger } from "../scheduler/budget-ledger.ts";
+import { linkSignals } from "../scheduler/link-signals.ts";
 import { runJob } from "../scheduler/run-job.ts";
 import { createSettler } from "../settlement/settler.ts";
 import { buildApp } from "../server/app.ts";
@@ -129,10 +130,12 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     runJob(admission, offering, job, io) {
       let ctl = streamAborts.get(admission.streamId);
       if (!ctl) streamAborts.set(admission.streamId, (ctl = new AbortController()));
+      // Not AbortSignal.any: it leaks with a long-lived input like the stream's signal (link-signals.ts).
+      const linked = linkSignals([io.signal, ctl.signal]);
       return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: journal, shutdown: shutdown.signal }, admission, job, {
         ...io,
-        signal: AbortSignal.any([io.signal, ctl.signal]),
-      });
+        signal: linked.signal,
+      }).finally(linked.dispose);
     },
     reject(error, streamId) {
       journal

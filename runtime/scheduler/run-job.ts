@@ -14,6 +14,7 @@ import { ClawError, isClawError } from "../core/errors.ts";
 import { jobCompleted, jobFailed, jobStarted } from "../core/events.ts";
 import type { Backend, Chunk, InferenceJob, UsageChunk } from "../../plugins/types.ts";
 import type { BudgetLedger } from "./budget-ledger.ts";
+import { linkSignals } from "./link-signals.ts";
 import type { OfferingQueue } from "./offering-queue.ts";
 import type { Admission } from "../server/guard/admit.ts";
 
@@ -35,7 +36,7 @@ export async function runJob(
   io: { signal: AbortSignal; onChunk: (chunk: Chunk) => void; onStart?: () => void },
 ): Promise<JobResult> {
   const { reservation } = admission;
-  const waitAbort = AbortSignal.any([io.signal, deps.shutdown]);
+  const waitAbort = linkSignals([io.signal, deps.shutdown]);
   let started = false;
   try {
     return await deps.queue.run(async () => {
@@ -85,7 +86,7 @@ export async function runJob(
         io.signal.removeEventListener("abort", offClient);
         deps.shutdown.removeEventListener("abort", offShutdown);
       }
-    }, waitAbort);
+    }, waitAbort.signal);
   } catch (err) {
     if (started) throw err;
     // Refused by a full queue, or aborted while still waiting: nothing ran, nothing is billed.
@@ -94,5 +95,7 @@ export async function runJob(
     const error = isClawError(err, "QUEUE_FULL") ? err : new ClawError("JOB_ABORTED", { message: why, cause: err });
     await deps.store.append(jobFailed({ jobId: admission.jobId, streamId: admission.streamId, code: error.code, message: error.message, meteredMs: 0n, cost: 0n }));
     throw error;
+  } finally {
+    waitAbort.dispose();
   }
 }
