@@ -3,8 +3,9 @@
  * market with the runtime in its own process:
  *   1. adversarial payments: >= 10,000 requests, every bad case interleaved with paid ones, a restart;
  *   2. crash recovery: >= 20 SIGKILLs (under paid load, and during startup), then `claw audit`;
- *   3. backend faults (fake OpenAI / Ollama / TGI) and a chain node outage;
- *   4. sustained paid load for 5 minutes: errors, latency percentiles, memory after GC.
+ *   3. backend faults (fake OpenAI / Ollama / TGI), a chain node outage, a hung chain node;
+ *   4. sustained paid load for 5 minutes: errors, latency percentiles (against a bare echo server at
+ *      the same rate as the baseline), memory after GC.
  * Writes bench/results/reliability.json (rows for the README table + everything raw) and exits 1 if
  * any promise was broken. `--quick` runs small sizes and writes nothing (a smoke test of this script).
  */
@@ -16,10 +17,11 @@ import { runAdversarial } from "../test/reliability/adversarial.ts";
 import { checkAdversarial } from "../test/reliability/adversarial-check.ts";
 import { runClawAudit } from "../test/reliability/audit.ts";
 import { faultModes, runBackendFaults } from "../test/reliability/backend-faults.ts";
+import { runChainHang } from "../test/reliability/chain-hang.ts";
 import { runChainOutage } from "../test/reliability/chain-outage.ts";
 import { runCrashRounds, waitAllClosed } from "../test/reliability/crash.ts";
 import { startFaultsMarket } from "../test/reliability/faults-market.ts";
-import { runLoad } from "../test/reliability/load.ts";
+import { runBaselineLoad, runLoad } from "../test/reliability/load.ts";
 import { startLoadMarket } from "../test/reliability/load-market.ts";
 import { startReliabilityMarket } from "../test/reliability/market.ts";
 
@@ -31,6 +33,7 @@ const size = {
   outageMs: quick ? 4_000 : 20_000,
   loadSeconds: quick ? 20 : 300,
   loadRate: 300,
+  baselineSeconds: quick ? 10 : 30,
   loadConnections: 32,
 };
 const price = 1_000_000n;
@@ -129,11 +132,31 @@ const loadAtStart = loadavg();
   }
 }
 
+// --- 3b. a hung chain node (the runtime reaches anvil through a proxy that stops answering) ---
+{
+  log("chain node hung");
+  const m = await startReliabilityMarket({ offerings: [{ model: "echo-1", backend: "echo", options: { tokensPerSecond: 200 }, pricePerSecond: price }], settlement: { idleSeconds: 3, minJobMs: 100 }, rpcProxy: true });
+  try {
+    await m.startRuntime();
+    const h = await runChainHang(m, { model: "echo-1", price });
+    problems.push(...h.failures.map((x) => `chain hang: ${x}`));
+    rows.push(
+      { metric: "chain node hung: unverifiable stream refused", value: `${h.unverifiable.status} ${h.unverifiable.code} after ${(h.unverifiable.ms / 1000).toFixed(1)} s (viem: 10 s timeout × 4 attempts); /health ${h.health.status} after ${(h.health.ms / 1000).toFixed(1)} s`, target: "503 CHAIN_UNAVAILABLE", ok: h.unverifiable.status === 503 && h.unverifiable.code === "CHAIN_UNAVAILABLE" },
+      { metric: "chain node hung: verified stream served from cache; recovery", value: `${h.cached.status} in ${h.cached.ms} ms; healthy ${h.recoveredAfterMs} ms after the node answered, refused stream then served: ${h.servedAfter}`, target: "recovers", ok: h.failures.length === 0 },
+    );
+    raw.chainHang = h;
+  } finally {
+    await m.close();
+  }
+}
+
 // --- 4. sustained load ---
 {
   log(`load: ${size.loadSeconds} s at ${size.loadRate} paid requests/s, ${size.loadConnections} connections`);
   const l = await startLoadMarket(price, 8);
   try {
+    const base = await runBaselineLoad(l.m.dir, { rate: size.loadRate, connections: size.loadConnections, durationSeconds: size.baselineSeconds, tokensPerSecond: 1000, model: "echo-1" });
+    log(`baseline (bare Fastify + echo, no payment): p50 ${base.latency.p50} ms, p99 ${base.latency.p99} ms`);
     const r = await runLoad(l.m, { streams: l.streams, model: "echo-1", rate: size.loadRate, connections: size.loadConnections, durationSeconds: size.loadSeconds, windowSeconds: 10, warmupShare: 0.25, progress: log });
     const firstJob = l.m.readLog().find((e) => e.type === "JobCompleted")!.data as { jobId: string };
     const oldJob = await fetch(`${l.m.runtime.url}/v1/jobs/${firstJob.jobId}`);
@@ -149,13 +172,17 @@ const loadAtStart = loadavg();
     const lat = r.summary.latency;
     rows.push(
       { metric: `load: ${size.loadSeconds} s of paid requests at ${size.loadRate}/s (${size.loadConnections} connections)`, value: `${r.summary.requests} requests, ${r.summary.errors} errors, ${r.summary.non2xx} non-2xx`, target: `>= 300 s, 0 errors`, ok: size.loadSeconds >= 300 && clean },
-      { metric: "load: latency p50 / p90 / p99 / max (ms, echo job ≈ 4 ms)", value: `${lat.p50} / ${lat.p90} / ${lat.p99} / ${lat.max}` },
+      {
+        metric: "load: latency p50 / p90 / p99 / max (ms; echo job ≈ 4 ms)", value: `${lat.p50} / ${lat.p90} / ${lat.p99} / ${lat.max}`,
+        baseline: `${base.latency.p50} / ${base.latency.p90} / ${base.latency.p99} / ${base.latency.max} bare echo server, same rate, ${size.baselineSeconds} s`,
+        ratio: `p50 +${(lat.p50 - base.latency.p50).toFixed(1)} ms, p99 +${(lat.p99 - base.latency.p99).toFixed(1)} ms`,
+      },
       { metric: "load: runtime heap after GC, end of warm-up -> end", value: `${r.heap.warmMb} -> ${r.heap.endMb} MB (${r.heap.growthPer10kRequestsMb} MB per 10k requests)`, target: "flat", ok: flat },
       { metric: "load: runtime RSS, end of warm-up -> end", value: `${r.rss.warmMb} -> ${r.rss.endMb} MB` },
       { metric: "load: runtime CPU per paid request", value: `${((r.runtimeCpuSeconds * 1000) / Math.max(1, r.summary.requests)).toFixed(2)} ms` },
       { metric: "load: settled and reconciled (claw audit)", value: `${audit.streams} streams, ${audit.totals.settled} wei, ${audit.differences} differences`, target: "0 differences", ok: audit.exitCode === 0 },
     );
-    raw.load = json({ ...r, audit });
+    raw.load = json({ ...r, baseline: base, audit });
   } finally {
     await l.m.close();
   }

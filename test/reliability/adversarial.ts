@@ -105,11 +105,11 @@ export async function runAdversarial(m: ReliabilityMarket, fx: Fixtures, o: Adve
     const worker = async () => {
       while (next < count) {
         const i = next++;
-        run.total++;
+        const n = ++run.total;
         if (i % 500 === 0) await health();
         if (rand() < paidShare || ctx.served.length === 0) await paidOne();
         else await badOne();
-        if (run.total % 2000 === 0) o.progress?.(`adversarial: ${run.total}/${o.total} sent, ${run.bad.filter((b) => !b.ok).length} wrong answers`);
+        if (n % 2000 === 0) o.progress?.(`adversarial: ${n}/${o.total} sent, ${run.bad.filter((b) => !b.ok).length} wrong answers so far`);
       }
     };
     await Promise.all(Array.from({ length: o.concurrency ?? 16 }, worker));

@@ -15,6 +15,63 @@ import type { ReliabilityMarket } from "./market.ts";
 import type { RuntimeMemory } from "./runtime-process.ts";
 
 const childScript = resolve(import.meta.dirname, "load-child.ts");
+const baselineScript = resolve(import.meta.dirname, "baseline-child.ts");
+
+/** Runs the load child on a plan file; calls `onWindow` per window; resolves with its summary. */
+function driveLoad(planPath: string, onWindow: (w: LoadWindow) => void): Promise<LoadSummary> {
+  return new Promise<LoadSummary>((done, fail) => {
+    const child = spawn(process.execPath, ["--import", "tsx", childScript, planPath], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+    let buf = "";
+    let stderr = "";
+    let final: LoadSummary | undefined;
+    child.stderr.setEncoding("utf8").on("data", (c: string) => void (stderr += c));
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.startsWith("window ")) onWindow(JSON.parse(line.slice(7)) as LoadWindow);
+        else if (line.startsWith("done ")) final = JSON.parse(line.slice(5)) as LoadSummary;
+      }
+    });
+    child.on("error", fail);
+    child.on("exit", (code) => (final && code === 0 ? done(final) : fail(new Error(`load child exited ${code}: ${stderr.slice(0, 2000)}`))));
+  });
+}
+
+/**
+ * The same load against the echo backend behind a bare Fastify route in its own process (no
+ * payment, no log): what the machine gives without the runtime, measured under the same conditions.
+ *
+ * @example
+ * const base = await runBaselineLoad(m.dir, { rate: 300, connections: 32, durationSeconds: 30, tokensPerSecond: 1000 });
+ */
+export async function runBaselineLoad(dir: string, o: { rate: number; connections: number; durationSeconds: number; tokensPerSecond: number; model: string }): Promise<LoadSummary> {
+  const child = spawn(process.execPath, ["--import", "tsx", baselineScript, String(o.tokensPerSecond)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+  try {
+    const url = await new Promise<string>((done, fail) => {
+      let buf = "";
+      child.stdout.setEncoding("utf8").on("data", (c: string) => {
+        buf += c;
+        const m = /ready (\{.*\})\n/.exec(buf);
+        if (m) done((JSON.parse(m[1]!) as { url: string }).url);
+      });
+      child.once("exit", (code) => fail(new Error(`baseline child exited ${code}`)));
+    });
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const plan: LoadChildPlan = {
+      url, rate: o.rate, connections: o.connections, durationSeconds: o.durationSeconds, windowSeconds: o.durationSeconds, model: o.model,
+      domain: { name: "ClawCompute", version: "1", chainId: 1, verifyingContract: "0x0000000000000000000000000000000000000001" },
+      privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(), streams: [{ streamId: "1", session: "unused" }],
+    };
+    const planPath = join(dir, "baseline-plan.json");
+    writeFileSync(planPath, JSON.stringify(plan));
+    return await driveLoad(planPath, () => undefined);
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
 
 export type LoadSummary = { requests: number; rps: number; non2xx: number; errors: number; timeouts: number; latency: { p50: number; p90: number; p99: number; max: number; mean: number } };
 export type MemorySample = RuntimeMemory & { at: number };
@@ -69,28 +126,10 @@ export async function runLoad(
   const memory: MemorySample[] = [];
   const samples: Array<Promise<void>> = [];
   const t0 = Date.now();
-  const summary = await new Promise<LoadSummary>((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", childScript, planPath], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } });
-    let buf = "";
-    let stderr = "";
-    let final: LoadSummary | undefined;
-    child.stderr.setEncoding("utf8").on("data", (c: string) => void (stderr += c));
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.startsWith("window ")) {
-          const w = JSON.parse(line.slice(7)) as LoadWindow;
-          windows.push(w);
-          samples.push(m.runtime.memory().then((mem) => void memory.push({ ...mem, at: Math.round((Date.now() - t0) / 1000) })));
-          o.progress?.(`load ${w.at}s: ${w.requests} requests, p50 ${w.p50} ms, p99 ${w.p99} ms, ${w.non2xx} non-2xx, ${w.errors} errors`);
-        } else if (line.startsWith("done ")) final = JSON.parse(line.slice(5)) as LoadSummary;
-      }
-    });
-    child.on("error", fail);
-    child.on("exit", (code) => (final && code === 0 ? done(final) : fail(new Error(`load child exited ${code}: ${stderr.slice(0, 2000)}`))));
+  const summary = await driveLoad(planPath, (w) => {
+    windows.push(w);
+    samples.push(m.runtime.memory().then((mem) => void memory.push({ ...mem, at: Math.round((Date.now() - t0) / 1000) })));
+    o.progress?.(`load ${w.at}s: ${w.requests} requests, p50 ${w.p50.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms, ${w.non2xx} non-2xx, ${w.errors} errors`);
   });
   await Promise.all(samples);
   memory.sort((a, b) => a.at - b.at);

@@ -19,6 +19,7 @@ import type { StoredEvent } from "../../runtime/core/events.ts";
 import { openStore } from "../../runtime/store/open.ts";
 import type { EventStore } from "../../runtime/store/types.ts";
 import { spawnRuntime, type RuntimeProcess } from "./runtime-process.ts";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 import type { RuntimePlan } from "./runtime-child.ts";
 
 export type MarketOptions = {
@@ -30,6 +31,8 @@ export type MarketOptions = {
   /** Funded anvil accounts (0 deployer, 1 provider, 2.. consumers). Default 20. */
   accounts?: number;
   chainPollMs?: number;
+  /** Put a TCP proxy between the runtime and the node (to make the node hang: tcp-proxy.ts). */
+  rpcProxy?: boolean;
 };
 
 export type ReliabilityMarket = Awaited<ReturnType<typeof startReliabilityMarket>>;
@@ -54,6 +57,7 @@ export async function startReliabilityMarket(o: MarketOptions) {
   const domain: PaymentDomain = paymentDomain(anvil.chainId, contracts.streamPay);
   const storePath = join(dir, "events.db");
   const providerAccount = privateKeyToAccount(keys[1]!);
+  const proxy: TcpProxy | undefined = o.rpcProxy ? await startTcpProxy(port) : undefined;
   let runtimePort = 0;
   let runs = 0;
 
@@ -68,7 +72,7 @@ export async function startReliabilityMarket(o: MarketOptions) {
         log: { level: o.logLevel ?? "warn" },
       },
       privateKey: keys[1]!,
-      chain: { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, contracts, fromBlock: deployed.blockNumber.toString() },
+      chain: { rpcUrl: proxy?.url ?? anvil.rpcUrl, chainId: anvil.chainId, contracts, fromBlock: deployed.blockNumber.toString() },
     };
   }
 
@@ -76,6 +80,8 @@ export async function startReliabilityMarket(o: MarketOptions) {
   const self = {
     dir, storePath, contracts, domain, deployed, publicClient, keys, chainId: anvil.chainId,
     provider: providerAccount.address,
+    /** The proxy the runtime reaches the node through (with `rpcProxy: true`). */
+    proxy,
     get rpcUrl() {
       return anvil.rpcUrl;
     },
@@ -139,6 +145,7 @@ export async function startReliabilityMarket(o: MarketOptions) {
     async close() {
       await runtime?.stop().catch(() => runtime?.kill());
       await anvil.stop();
+      await proxy?.close();
     },
   };
   return self;
