@@ -104,7 +104,10 @@ describe("the payment guard refuses", () => {
     const consumer = m.account(2);
     const { streamId } = await m.openStream(consumer, { deposit: price * 600n, duration: 600n, providerId });
     const hash = await m.wallet(consumer).writeContract({ address: m.contracts.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [streamId] });
-    await m.publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await m.publicClient.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success", "the cancellation landed");
+    const onChain = await m.publicClient.readContract({ address: m.contracts.streamPay, abi: streamPayAbi, functionName: "getStream", args: [streamId] });
+    assert.equal(Number(onChain.status), 3, "the chain says cancelled");
     await expectRefusal(await m.post("/v1/inference", body, m.directSigner(consumer, streamId)), 402, "STREAM_ENDED");
   });
 

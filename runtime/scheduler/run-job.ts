@@ -42,10 +42,7 @@ export async function runJob(
     return await deps.queue.run(async () => {
       started = true;
       const controller = new AbortController();
-      const cut = setTimeout(
-        () => controller.abort(new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s budget ran out after ${reservation.ms} ms.` })),
-        reservation.ms,
-      );
+      let cut: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (why: string) => () => controller.abort(new ClawError("JOB_ABORTED", { message: why }));
       const offClient = onAbort("The consumer disconnected.");
       const offShutdown = onAbort("The runtime is shutting down.");
@@ -54,7 +51,13 @@ export async function runJob(
       const startedAt = Date.now();
       await deps.store.append(jobStarted({ jobId: admission.jobId, streamId: admission.streamId, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
       io.onStart?.();
+      // The budget clock and the meter start together, after JobStarted is durable: the whole
+      // reservation is available to the backend's work.
       const t0 = performance.now();
+      cut = setTimeout(
+        () => controller.abort(new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s budget ran out after ${reservation.ms} ms.` })),
+        reservation.ms,
+      );
       let lastDeliveredMs = 0;
       let usage: UsageChunk = { type: "usage" };
       try {
