@@ -65,7 +65,10 @@ export async function checkAdversarial(m: ReliabilityMarket, fx: Fixtures, run: 
     else failures.push(`job ${p.out.jobId}: cost ${p.out.cost} is not floor(${p.out.meteredMs} ms × ${fx.price} / 1000)`);
   }
 
-  // The log since the run started.
+  // The log since the run started. Rejections are appended by the runtime's group commit just after
+  // their answers, so the last ones may land a moment after the run: wait for them (bounded).
+  const refusals = run.bad.length + run.paid.filter((p) => p.out.status !== 200).length;
+  await waitFor(() => (m.readLog(run.fromPosition + 1).filter((e) => e.type === "JobRejected").length >= refusals ? true : undefined), 5_000, "the rejections").catch(() => undefined);
   const events = m.readLog(run.fromPosition + 1);
   const rejected = events.filter((e): e is StoredEvent<"JobRejected"> => e.type === "JobRejected");
   const expectedRejections = count([...run.bad.map((b) => b.code ?? "-"), ...run.paid.filter((p) => p.out.status !== 200).map((p) => p.out.code ?? "-")], (c) => c);
