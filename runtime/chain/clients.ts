@@ -8,6 +8,9 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 export type ChainClients = {
   chain: Chain;
   publicClient: PublicClient;
+  /** For reads on a request's path (the guard, /health): a short timeout and one retry, so a hung
+   *  node turns into a prompt CHAIN_UNAVAILABLE instead of a 40 s wait. */
+  fastReadClient: PublicClient;
   walletClient: WalletClient;
   account: PrivateKeyAccount;
   address: Address;
@@ -30,6 +33,7 @@ export function createChainClients(o: { rpcUrl: string; chainId: number; private
   return {
     chain,
     publicClient: createPublicClient({ chain, transport, pollingInterval }) as PublicClient,
+    fastReadClient: createPublicClient({ chain, transport: http(o.rpcUrl, { retryCount: 1, retryDelay: 100, timeout: 3_000 }), pollingInterval }) as PublicClient,
     walletClient: createWalletClient({ chain, transport, account, pollingInterval }),
     account,
     address: account.address,

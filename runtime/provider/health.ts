@@ -9,7 +9,7 @@ const CHECK_TIMEOUT_MS = 2_000;
 export async function healthCheck(d: { chainId: number; clients: ChainClients; watcher: ChainWatcher; store: EventStore; offerings: ServedOffering[] }): Promise<HealthReport> {
   const chain: HealthReport["chain"] = { ok: false, chainId: d.chainId };
   try {
-    const block = await d.clients.publicClient.getBlockNumber({ cacheTime: 0 });
+    const block = await d.clients.fastReadClient.getBlockNumber({ cacheTime: 0 });
     chain.ok = d.watcher.healthy;
     chain.blockNumber = block.toString();
     if (!d.watcher.healthy) chain.detail = "the chain watcher is behind; it retries";

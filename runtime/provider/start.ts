@@ -4,6 +4,7 @@
  * `claw dev` and the tests. `close()` is the graceful shutdown: stop accepting, let running jobs
  * finish (aborting them after `graceMs`), stop settlement and the watcher, close the log.
  */
+import { setMaxListeners } from "node:events";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -75,8 +76,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const views = recover(store);
   const journal = createGroupCommitter(store);
   const ledger = createBudgetLedger();
-  const streams = createStreamCache(clients, chain.contracts.streamPay);
+  const streams = createStreamCache({ publicClient: clients.fastReadClient }, chain.contracts.streamPay);
   const shutdown = new AbortController();
+  // Every running job listens to the shutdown signal: many listeners are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const streamAborts = new Map<bigint, AbortController>();
   const byModel = new Map(served.map((s) => [s.model, s as ServedOffering]));
   const byProviderId = new Map<bigint, ServedOffering>();
@@ -138,9 +141,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       }).finally(linked.dispose);
     },
     reject(error, streamId) {
-      journal
+      return journal
         .append(jobRejected({ code: error.code, status: error.status, reason: error.message, ...(streamId === undefined ? {} : { streamId }) }))
-        .catch((err) => log.error({ err }, "could not record a rejection"));
+        .then(() => undefined, (err) => log.error({ err }, "could not record a rejection"));
     },
     publicClient: clients.publicClient,
     ...(o.dev ? { dev: o.dev } : {}),

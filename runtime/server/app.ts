@@ -39,7 +39,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
   registerErrorHandler(app, (request, error) => {
     const stream = request.headers["x-claw-stream"];
     const streamId = typeof stream === "string" && /^\d{1,78}$/.test(stream) ? BigInt(stream) : undefined;
-    ctx.reject(error, streamId);
+    return ctx.reject(error, streamId);
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(metaRoutes(ctx));

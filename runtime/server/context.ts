@@ -50,7 +50,8 @@ export type ServerContext = {
   ledger: BudgetLedger;
   admit(headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array | undefined, offering: ServedOffering, task: string): Promise<Admission>;
   runJob(admission: Admission, offering: ServedOffering, job: InferenceJob, io: { signal: AbortSignal; onChunk: (c: Chunk) => void }): Promise<JobResult>;
-  reject(error: ClawError, streamId?: bigint): void;
+  /** Appends the JobRejected event; resolves when it is durable (never rejects). */
+  reject(error: ClawError, streamId?: bigint): Promise<void>;
   health(): Promise<HealthReport>;
   /** A chain reader (the runtime's own public client). The dashboard lists the registry's providers with it; without it, only the providers in this runtime's log. */
   publicClient?: PublicClient;

@@ -27,17 +27,19 @@ export function toClawError(err: unknown): ClawError {
   return new ClawError("INTERNAL", { message: "Internal error; the runtime logged the cause.", cause: err });
 }
 
-export type RejectionSink = (request: FastifyRequest, error: ClawError) => void;
+/** Records a refused paid request; resolves once the JobRejected event is durable. */
+export type RejectionSink = (request: FastifyRequest, error: ClawError) => Promise<void>;
 
 export function registerErrorHandler(app: FastifyInstance, onPaidRouteError: RejectionSink): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const error = toClawError(err);
     if (error.code === "INTERNAL") request.log.error({ err }, "internal error");
     if (request.routeOptions.config && (request.routeOptions.config as { paid?: boolean }).paid && !request.clawAdmitted) {
-      onPaidRouteError(request, error);
+      // The refusal is in the log before the client hears of it (never lost, never racing the answer).
+      await onPaidRouteError(request, error);
     }
     if (error.details?.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.details.retryAfterSeconds));
-    void reply.status(error.status).send(error.toJSON());
+    return reply.status(error.status).send(error.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(new ClawError("NOT_FOUND", { message: `Nothing is at ${request.method} ${request.url}.` }).toJSON());

@@ -40,7 +40,7 @@ describe("POST /v1/streams/:id/settle", () => {
     ledger.track(1n, { deposit: 1_000n, metered: 250n });
     app = Fastify();
     registerBodyParsers(app, { jsonBytes: 1024, uploadBytes: 1024 });
-    registerErrorHandler(app, () => undefined);
+    registerErrorHandler(app, async () => undefined);
     await app.register(settleNowRoutes({
       wallet: provider.address,
       streams: { get: async (id) => chainStreams.get(id) ?? null },
