@@ -58,9 +58,8 @@ export const configSchema = z.object({
       idleSeconds: z.number().min(0).default(30),
       withdrawIntervalSeconds: z.number().min(0).default(0),
       minJobMs: z.number().int().min(1).default(1000),
-      maxSignatureAgeSeconds: z.number().int().min(1).default(300),
     })
-    .default({ idleSeconds: 30, withdrawIntervalSeconds: 0, minJobMs: 1000, maxSignatureAgeSeconds: 300 }),
+    .default({ idleSeconds: 30, withdrawIntervalSeconds: 0, minJobMs: 1000 }),
   log: z
     .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), pretty: z.boolean().default(false) })
     .default({ level: "info", pretty: false }),
