@@ -73,11 +73,13 @@ describe("restarts and the chain watcher", () => {
     // While the runtime is down: another stream opens and the consumer cancels the first one.
     const second = await m.openStream(consumer, { deposit: price * 600n, duration: 600n, providerId });
     const hash = await m.wallet(consumer).writeContract({ address: m.contracts.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [streamId] });
-    await m.publicClient.waitForTransactionReceipt({ hash });
+    assert.equal((await m.publicClient.waitForTransactionReceipt({ hash })).status, "success", "the cancellation landed");
 
     m.provider = await m.start();
-    assert.equal(stored("StreamCancelled", streamId).length, 1, "the cancellation was caught up");
-    assert.equal(stored("StreamOpened", second.streamId).length, 1, "the new stream was caught up");
+    await eventually(() => (stored("StreamCancelled", streamId).length > 0 ? true : undefined), 10_000, "the cancellation caught up");
+    assert.equal(stored("StreamCancelled", streamId).length, 1, "the cancellation was caught up once");
+    await eventually(() => (stored("StreamOpened", second.streamId).length > 0 ? true : undefined), 10_000, "the new stream caught up");
+    assert.equal(stored("StreamOpened", second.streamId).length, 1, "the new stream was caught up once");
     assert.equal(m.provider.views.streams.get(streamId)?.metered, cost1, "metered total survived the restart");
     const refused = await m.post("/v1/inference", { prompt: "after cancel" }, await m.sessionSigner(consumer, streamId));
     assert.equal(refused.status, 402);

@@ -37,7 +37,7 @@ export function walletPayer(o: { chainId: number; contracts: Contracts; client: 
     type: "json-rpc",
     signTypedData: (args: Parameters<WalletClient["signTypedData"]>[0]) => o.client.signTypedData({ ...args, account: address } as never),
   } as unknown as ChainClients["account"];
-  const wallet: ChainClients = { chain: o.client.chain!, publicClient, walletClient: o.client, account, address };
+  const wallet: ChainClients = { chain: o.client.chain!, publicClient, fastReadClient: publicClient, walletClient: o.client, account, address };
   const chain: ClientChain = { chainId: o.chainId, rpcUrl: "", contracts: o.contracts, publicClient, confirmations: 1, pollingIntervalMs: 1000, wallet };
   return { kind: "wallet", address, chain };
 }
