@@ -3,7 +3,9 @@
  *  1. contracts/ — Hardhat 3 Solidity tests (unit, fuzz, invariant; CI profile) + stale-bindings check
  *  2. node      — every `*.test.ts` beside the code and in test/, on node's own test runner
  *  3. node24    — suites that need Node >= 22.5 (node:sqlite store driver), run on contracts' Node 24 shim
- * Flags: `--only contracts|node|node24` to run one part; extra args after `--` go to node --test.
+ *  4. typecheck — `tsc -p tsconfig.json`: types are a gate (tsx strips types without checking them, so a
+ *                 type error would otherwise pass every other step)
+ * Flags: `--only contracts|node|node24|typecheck` to run one part; extra args after `--` go to node --test.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -53,6 +55,11 @@ if ((!only || only === "node24") && existsSync(node24Suite)) {
     console.error("node24 suite: contracts/node_modules/.bin/node is missing (run npm install at the root)");
     results.push(["node24", false]);
   } else results.push(["node24", run("node24 tests", node24, ["--import", "tsx", node24Suite])]);
+}
+
+if (!only || only === "typecheck") {
+  const tsc = resolve(root, "node_modules/typescript/bin/tsc");
+  results.push(["typecheck", run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"])]);
 }
 
 console.log("\n=== summary");

@@ -125,7 +125,7 @@ describe("dashboard routes", { timeout: 60_000 }, () => {
       } as unknown as ServerContext;
       app = Fastify();
       registerBodyParsers(app, { jsonBytes: 1 << 20, uploadBytes: 1 << 20 });
-      registerErrorHandler(app, () => undefined);
+      registerErrorHandler(app, async () => undefined);
       await app.register(dashboardRoutes(ctx, { distDir: emptyDist }));
       url = await app.listen({ host: "127.0.0.1", port: 0 });
     });
