@@ -11,7 +11,8 @@ import { jobAccepted } from "../../core/events.ts";
 import { bodyHashOf } from "../../core/payment.ts";
 import { assertStreamPays, type OnChainStream } from "../../core/stream.ts";
 import type { BudgetLedger, Reservation } from "../../scheduler/budget-ledger.ts";
-import { parsePaymentProof } from "./parse-proof.ts";
+import { markVerifiedRefusal } from "../refusals.ts";
+import { parsePaymentProof, type RequestTarget } from "./parse-proof.ts";
 import type { ProofVerifier } from "./verify-proof.ts";
 
 export type StreamSource = { get(streamId: bigint): Promise<OnChainStream | null> };
@@ -48,7 +49,7 @@ export type AdmitDeps = {
 /**
  * @example
  * const admit = createAdmitter(deps);
- * const admission = await admit(request.headers, request.rawBody, offering, "chat");
+ * const admission = await admit(request.headers, request.rawBody, offering, "chat", { method: request.method, path: request.url });
  */
 export function createAdmitter(deps: AdmitDeps) {
   const nowMs = deps.nowMs ?? Date.now;
@@ -57,8 +58,9 @@ export function createAdmitter(deps: AdmitDeps) {
     rawBody: Uint8Array | undefined,
     offering: AdmittedOffering,
     task: string,
+    target: RequestTarget,
   ): Promise<Admission> {
-    const proof = parsePaymentProof(headers);
+    const proof = parsePaymentProof(headers, target);
     const now = nowMs();
     const nowSeconds = BigInt(Math.floor(now / 1000));
     if (proof.deadline < nowSeconds) {
@@ -74,6 +76,17 @@ export function createAdmitter(deps: AdmitDeps) {
       nowSeconds,
     );
     await deps.verifier.verify(proof, bodyHash, stream.sender, nowSeconds);
+    // From here on the request is the stream sender's: its refusals go into the log (server/refusals.ts).
+    try {
+      return await admitVerified(proof, bodyHash, stream, offering, task, now);
+    } catch (err) {
+      throw markVerifiedRefusal(err, proof.streamId);
+    }
+  };
+
+  async function admitVerified(
+    proof: ReturnType<typeof parsePaymentProof>, bodyHash: Hex, stream: OnChainStream, offering: AdmittedOffering, task: string, now: number,
+  ): Promise<Admission> {
     if (deps.store.hasNonce(proof.streamId, proof.nonce)) {
       throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
     }
@@ -98,5 +111,5 @@ export function createAdmitter(deps: AdmitDeps) {
       throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
     }
     return { jobId, streamId: proof.streamId, nonce: proof.nonce, signer: stream.sender, stream, reservation, acceptedAt: now };
-  };
+  }
 }
