@@ -13,11 +13,9 @@ const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 export default defineConfig({
   plugins: [react()],
   // The page reuses the runtime's own protocol code (payment proofs, SSE parsing, stream sizing) from
-  // ../runtime; dedupe makes those files use this package's copies of their dependencies.
-  resolve: {
-    dedupe: ["viem", "eventsource-parser", "react", "react-dom"],
-    alias: { "node:buffer": fileURLToPath(new URL("src/shims/buffer.ts", import.meta.url)) },
-  },
+  // ../runtime; dedupe makes those files use this package's copies of their dependencies. No Node
+  // shims: the consumer SDK runs on web standards only.
+  resolve: { dedupe: ["viem", "eventsource-parser", "react", "react-dom"] },
   server: {
     fs: { allow: [repoRoot] },
     proxy: { "/v1": { target: runtime, ws: true }, "/health": runtime },

@@ -2,7 +2,8 @@
  * Runs after `npm install` at the root so that a fresh clone needs nothing else:
  * installs contracts/ (its own package, on the Node 24 shim that Hardhat 3 needs) and compiles it,
  * then installs dashboard/ (its own package, on the system Node) and builds it into dashboard/dist,
- * which the runtime serves at `/`.
+ * which the runtime serves at `/`. Then compiles the `claw` dispatcher (dist/cli) and the consumer SDK
+ * package (packages/clawcompute/dist), each only when its sources changed.
  * Set CLAW_SKIP_CONTRACTS=1 or CLAW_SKIP_DASHBOARD=1 to skip a part (e.g. when it is already built).
  */
 import { execSync } from "node:child_process";
@@ -41,4 +42,16 @@ if (process.env.CLAW_SKIP_DASHBOARD === "1") {
   run("npm install --no-audit --no-fund", dashboard);
   run("npm run build", dashboard);
   stamp(dashboard);
+}
+
+// The compiled `claw` dispatcher (fast --help) and the SDK package. A failed SDK build (a type error in
+// runtime/client's graph) does not fail the install: the repo runs from sources; packing needs the build.
+const { buildCli, cliUpToDate } = await import("./build-cli.ts");
+if (cliUpToDate() && process.env.CLAW_FORCE_BUILD !== "1") console.log("[postinstall] dist/cli is built from these sources");
+else console.log(`[postinstall] compiled the claw dispatcher: ${await buildCli()}`);
+const { buildSdk } = await import("./build-sdk.ts");
+try {
+  console.log(`[postinstall] consumer SDK (packages/clawcompute): ${buildSdk({ force: process.env.CLAW_FORCE_BUILD === "1" })}`);
+} catch (err) {
+  console.warn(`[postinstall] the consumer SDK did not build (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); run \`npx tsx scripts/build-sdk.ts\` after fixing it`);
 }

@@ -2,7 +2,7 @@
  * The paid calls of one stream, each body signed by the stream's payment signer: chat (streamed
  * tokens), images and transcriptions (whole answers). The signer signs the exact bytes sent.
  */
-import { Buffer } from "node:buffer";
+import { fromBase64Url } from "../core/payment.ts";
 import type { PaymentSigner } from "./payment-signer.ts";
 import { chatPieces, parseBilling, type ChatPiece, type WireBilling } from "./chat-stream.ts";
 import { providerFetch } from "./provider-http.ts";
@@ -44,7 +44,7 @@ export async function generateImages(t: PaidTarget, prompt: string, o: { n?: num
   const body = JSON.stringify({ model: t.model, prompt, response_format: "b64_json", ...(o.n ? { n: o.n } : {}), ...(o.size ? { size: o.size } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   const res = await signedPost(t, "/v1/images/generations", body, "application/json", o.signal);
   const json = (await res.json()) as { data: Array<{ b64_json: string }>; claw: WireBilling };
-  return { images: json.data.map((d) => new Uint8Array(Buffer.from(d.b64_json, "base64"))), billing: parseBilling(json.claw) };
+  return { images: json.data.map((d) => fromBase64Url(d.b64_json)) /* plain base64 decodes too */, billing: parseBilling(json.claw) };
 }
 
 /** POST /v1/audio/transcriptions (multipart; the proof signs the exact multipart bytes). */
