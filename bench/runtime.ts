@@ -41,7 +41,7 @@ const signer = await market.sessionSigner(consumer, streamId);
 
 async function signedRequests(n: number): Promise<LoadRequest[]> {
   const out: LoadRequest[] = [];
-  for (let i = 0; i < n; i++) out.push({ method: "POST", path: "/v1/inference", body, headers: await signer.headers(body) });
+  for (let i = 0; i < n; i++) out.push({ method: "POST", path: "/v1/inference", body, headers: await signer.headers(body, { path: "/v1/inference" }) });
   return out;
 }
 
@@ -77,7 +77,7 @@ for (let i = 0; i < (quick ? 5 : 20); i++) {
   const start = performance.now();
   const sign = await market.sessionSigner(consumer, s.streamId);
   const text = JSON.stringify({ model: "echo-fast", stream: true, messages: [{ role: "user", content: "first token" }] });
-  const res = await fetch(`${market.provider.url}/v1/chat/completions`, { method: "POST", body: text, headers: { "content-type": "application/json", ...(await sign.headers(text)) } });
+  const res = await fetch(`${market.provider.url}/v1/chat/completions`, { method: "POST", body: text, headers: { "content-type": "application/json", ...(await sign.headers(text, { path: "/v1/chat/completions" })) } });
   const reader = res.body!.getReader();
   let seen = "";
   while (!seen.includes('"content":"first')) seen += new TextDecoder().decode((await reader.read()).value);

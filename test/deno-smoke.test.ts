@@ -87,7 +87,7 @@ test("under Deno the runtime serves a paid request, settles it, and claw audit r
   assert.equal(unpaid.status, 402, "no payment header: refused");
   const signer = await createSessionSigner({ account: consumer, domain: paymentDomain(anvil.chainId, contracts.streamPay), streamId });
   const body = JSON.stringify({ model: "echo-1", messages: [{ role: "user", content: "hello from deno" }] });
-  const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json", ...(await signer.headers(body)) } });
+  const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json", ...(await signer.headers(body, { path: "/v1/chat/completions" })) } });
   assert.equal(res.status, 200, await res.clone().text());
   const answer = (await res.json()) as { choices: Array<{ message: { content: string } }>; claw: { cost: string; meteredMs: number } };
   assert.equal(answer.choices[0]!.message.content, "hello from deno");

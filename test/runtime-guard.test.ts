@@ -68,7 +68,7 @@ describe("the payment guard refuses", () => {
     const { streamId } = await m.openStream(consumer, { deposit: price * 600n, duration: 600n, providerId });
     const signer = m.directSigner(consumer, streamId);
     const text = JSON.stringify(body);
-    const headers = await signer.headers(text, { nonce: 42n });
+    const headers = await signer.headers(text, { path: "/v1/inference", nonce: 42n });
     const send = () => fetch(`${m.provider.url}/v1/inference`, { method: "POST", body: text, headers: { "content-type": "application/json", ...headers } });
     assert.equal((await send()).status, 200);
     await expectRefusal(await send(), 409, "NONCE_REPLAYED");
@@ -82,9 +82,9 @@ describe("the payment guard refuses", () => {
     const { streamId } = await m.openStream(consumer, { deposit: price * 600n, duration: 600n, providerId });
     const signer = m.directSigner(consumer, streamId);
     const text = JSON.stringify(body);
-    const expired = await signer.headers(text, { deadline: BigInt(Math.floor(Date.now() / 1000) - 10) });
+    const expired = await signer.headers(text, { path: "/v1/inference", deadline: BigInt(Math.floor(Date.now() / 1000) - 10) });
     await expectRefusal(await m.post("/v1/inference", text, undefined, expired), 401, "DEADLINE_EXPIRED");
-    const forOther = await signer.headers(JSON.stringify({ ...body, prompt: "other" }));
+    const forOther = await signer.headers(JSON.stringify({ ...body, prompt: "other" }), { path: "/v1/inference" });
     await expectRefusal(await m.post("/v1/inference", text, undefined, forOther), 401, "BODY_HASH_MISMATCH");
   });
 

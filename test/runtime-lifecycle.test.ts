@@ -23,21 +23,31 @@ const stored = (type: string, streamId: bigint) =>
   m.provider.store.read().filter((e) => e.type === type && (e.data as { streamId?: bigint }).streamId === streamId);
 
 describe("budgets and metering", () => {
-  test("a running job is cut when the stream's budget runs out, and billed exactly its budget", async () => {
+  test("a running job is cut when its budget runs out (at end − margin): the partial answer is returned and billed up to its last word", async () => {
     const consumer = m.account(2);
     const providerId = m.provider.offerings[0]!.providerId;
-    const deposit = price * 3n;
-    const { streamId } = await m.openStream(consumer, { deposit, duration: 3n, providerId });
+    // A 9-second stream at rate = price; no job may run into its last 5 s (the settlement margin),
+    // so the job's reservation ends ~3-4 s in, long before the 80 words at 10/s are done.
+    const deposit = price * 9n;
+    const { streamId } = await m.openStream(consumer, { deposit, duration: 9n, providerId });
     const res = await m.post("/v1/inference", { prompt: longPrompt }, await m.sessionSigner(consumer, streamId));
-    assert.equal(res.status, 402);
-    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "JOB_BUDGET_CUT");
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as { response: string; finish_reason: string; claw: { cost: string; meteredMs: number; partial?: { code: string } } };
+    assert.equal(body.finish_reason, "length");
+    assert.equal(body.claw.partial?.code, "JOB_BUDGET_CUT");
+    const words = body.response.split(" ").length;
+    assert.ok(words > 0 && words < 80, `${words} of 80 words delivered`);
     const [failed] = stored("JobFailed", streamId);
     assert.ok(failed?.type === "JobFailed");
     assert.equal(failed.data.code, "JOB_BUDGET_CUT");
-    assert.equal(failed.data.cost, deposit, "billed the whole budget and not a wei more");
+    assert.equal(failed.data.cost, BigInt(body.claw.cost), "the log bills what the consumer was told");
+    assert.equal(failed.data.cost, (failed.data.meteredMs * price) / 1000n);
+    // Billed up to the last delivered word: words arrive every 100 ms, the first at once.
+    assert.ok(failed.data.meteredMs >= BigInt((words - 1) * 100 - 50), `${failed.data.meteredMs} ms for ${words} words`);
+    assert.ok(failed.data.cost < deposit, "never the whole deposit");
     const again = await m.post("/v1/inference", { prompt: "more" }, await m.sessionSigner(consumer, streamId));
     assert.equal(again.status, 402);
-    assert.match(((await again.json()) as { error: { code: string } }).error.code, /BUDGET_EXHAUSTED|STREAM_ENDED/);
+    assert.match(((await again.json()) as { error: { code: string } }).error.code, /STREAM_ENDING|BUDGET_EXHAUSTED|STREAM_ENDED/);
   });
 
   test("a consumer who disconnects mid-stream aborts the job and pays for the time used", async () => {
@@ -47,7 +57,7 @@ describe("budgets and metering", () => {
     const text = JSON.stringify({ model: "echo-slow", stream: true, messages: [{ role: "user", content: longPrompt }] });
     const controller = new AbortController();
     const res = await fetch(`${m.provider.url}/v1/chat/completions`, {
-      method: "POST", body: text, signal: controller.signal, headers: { "content-type": "application/json", ...(await signer.headers(text)) },
+      method: "POST", body: text, signal: controller.signal, headers: { "content-type": "application/json", ...(await signer.headers(text, { path: "/v1/chat/completions" })) },
     });
     const reader = res.body!.getReader();
     let seen = "";

@@ -36,7 +36,7 @@ describe("media routes", () => {
     const req = new Request("http://x/", { method: "POST", body: form });
     const raw = new Uint8Array(await req.arrayBuffer());
     const signer = await m.sessionSigner(m.account(2), streamId);
-    const headers = await signer.headers(raw);
+    const headers = await signer.headers(raw, { path: "/v1/audio/transcriptions" });
     assert.equal(headers["x-claw-body-hash"], bodyHashOf(raw));
     const res = await fetch(`${m.provider.url}/v1/audio/transcriptions`, { method: "POST", body: raw, headers: { "content-type": req.headers.get("content-type")!, ...headers } });
     assert.equal(res.status, 200, await res.clone().text());

@@ -128,7 +128,7 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
     if (s.status === streamStatus.none) throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} does not exist on chain ${chain.chainId}.` });
     const opened = await openedLog(streamId);
     const receipt = await readReceipt(chain, {
-      streamId, providerId: s.providerId, recipient: s.recipient, deposit: s.deposit, endpoint: "", ...opened, metered: 0n, signer: { headers: async () => ({}) },
+      streamId, providerId: s.providerId, recipient: s.recipient, deposit: s.deposit, endpoint: "", ...opened, metered: 0n,
     }, 0n);
     return { receipt, provider: await readProvider(chain, s.providerId) };
   }

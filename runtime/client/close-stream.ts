@@ -1,7 +1,7 @@
 /**
  * Ending a stream and the receipt of who got what.
  *
- * Preferred: ask the provider to settle now (POST /v1/streams/:id/settle, signed like a paid request):
+ * Preferred: ask the provider to settle now (POST /v1/streams/:id/settle, its own signed act):
  * StreamPay.settle pays it exactly what it metered and refunds the rest in one transaction, paid for
  * by the provider. A runtime without that route settles by itself once the stream has been idle, so
  * the SDK waits for that. If the stream is still open when the wait is over — or nothing was ever
@@ -36,10 +36,11 @@ export type CloseOptions = {
 
 /** Asks the provider to settle now; false when it cannot (no such route, unreachable). */
 export async function requestSettle(s: Pick<ClosableStream, "streamId" | "endpoint" | "signer">): Promise<boolean> {
-  const body = JSON.stringify({ streamId: s.streamId.toString() });
+  // A distinct signed act (EIP-712 Settle / claw-settle session message) with its own fresh nonce.
+  const act = await s.signer.settle();
   try {
-    await providerFetch(s.endpoint, `/v1/streams/${s.streamId}/settle`, {
-      method: "POST", body, headers: { ...(await s.signer.headers(body)), "content-type": "application/json" }, timeoutMs: 15_000,
+    await providerFetch(s.endpoint, act.path, {
+      method: "POST", body: act.body, headers: { ...act.headers, "content-type": "application/json" }, timeoutMs: 15_000,
     });
     return true;
   } catch (err) {
@@ -59,7 +60,7 @@ async function waitClosed(chain: ClientChain, streamId: bigint, timeoutMs: numbe
 }
 
 /** The receipt of a closed stream, from its final state and its closing event. */
-export async function readReceipt(chain: ClientChain, s: ClosableStream, extraGas: bigint): Promise<Receipt> {
+export async function readReceipt(chain: ClientChain, s: Omit<ClosableStream, "signer">, extraGas: bigint): Promise<Receipt> {
   const final = await readStream(chain, chain.contracts.streamPay, s.streamId);
   const common = { address: chain.contracts.streamPay, abi: streamPayAbi, args: { streamId: s.streamId }, fromBlock: s.openBlock } as const;
   const pc = chain.publicClient;

@@ -11,7 +11,7 @@ import type { ChatMessage, ImageResult, InferOptions, TranscriptionResult } from
 export type PaidTarget = { endpoint: string; model: string; signer: PaymentSigner };
 
 async function signedPost(t: PaidTarget, path: string, body: Uint8Array | string, contentType: string, signal?: AbortSignal): Promise<Response> {
-  const headers = { ...(await t.signer.headers(body)), "content-type": contentType };
+  const headers = { ...(await t.signer.headers(body, { method: "POST", path })), "content-type": contentType };
   return providerFetch(t.endpoint, path, { method: "POST", body: body as BodyInit, headers, ...(signal ? { signal } : {}) });
 }
 

@@ -1,16 +1,26 @@
 /**
- * Makes the payment headers for paid requests (see runtime/core/payment.ts for the protocol).
+ * Makes the payment headers for paid requests (see runtime/core/payment.ts for the protocol, proof v2).
  * `createSessionSigner` signs one EIP-712 authorization with the wallet, then signs each request
  * with a fresh in-memory Ed25519 key — the provider's cheap path. `createDirectSigner` signs every
- * request with the wallet (EIP-712 `Payment`).
+ * request with the wallet (EIP-712 `Payment`). Every proof names the route it is for (method and
+ * path); `settle()` makes the distinct signed act that asks the provider to settle the stream now.
  */
 import type { Hex, LocalAccount } from "viem";
-import { bodyHashOf, paymentHeaders as H, paymentTypes, sessionMessage, toBase64Url, type PaymentDomain } from "../core/payment.ts";
+import {
+  bodyHashOf, isBindableTarget, paymentHeaders as H, paymentTypes, sessionMessage, sessionSettleMessage, settleBody, toBase64Url,
+  type PaymentDomain,
+} from "../core/payment.ts";
 import { bytesToHex } from "viem";
 
+/** The route a proof is for: `path` is what the client appends to the provider's base URL (path + query). */
+export type ProofTarget = { path: string; method?: string; nonce?: bigint; deadline?: bigint };
+type Fresh = { nonce?: bigint; deadline?: bigint };
+
 export type PaymentSigner = {
-  /** Headers proving payment for exactly this body. */
-  headers(body: Uint8Array | string, opts?: { nonce?: bigint; deadline?: bigint }): Promise<Record<string, string>>;
+  /** Headers proving payment for exactly this body at exactly this route. */
+  headers(body: Uint8Array | string, target: ProofTarget): Promise<Record<string, string>>;
+  /** The settle act for POST /v1/streams/:id/settle: its exact body and its headers (a fresh nonce). */
+  settle(o?: Fresh): Promise<{ path: string; body: string; headers: Record<string, string> }>;
 };
 
 type SignerOptions = { account: LocalAccount; domain: PaymentDomain; streamId: bigint; ttlSeconds?: number };
@@ -29,32 +39,58 @@ function baseHeaders(streamId: bigint, nonce: bigint, deadline: bigint, bodyHash
   return { [H.stream]: streamId.toString(), [H.nonce]: nonce.toString(), [H.deadline]: deadline.toString(), [H.bodyHash]: bodyHash };
 }
 
-/**
- * @example
- * const signer = createDirectSigner({ account, domain, streamId: 1n });
- * await fetch(url, { method: "POST", body, headers: { ...(await signer.headers(body)), "content-type": "application/json" } });
- */
-export function createDirectSigner(opts: SignerOptions): PaymentSigner {
+/** The method and path to bind; refuses what the provider could not match (a programming error). */
+function routeOf(t: ProofTarget | undefined): { method: string; path: string } {
+  const method = (t?.method ?? "POST").toUpperCase();
+  if (typeof t?.path !== "string" || !isBindableTarget(method, t.path)) {
+    throw new TypeError(`A payment proof needs the request's path (e.g. "/v1/chat/completions"); got ${JSON.stringify(t?.path)}.`);
+  }
+  return { method, path: t.path };
+}
+
+type Signed = { nonce: bigint; deadline: bigint };
+type Sign = {
+  payment(m: { streamId: bigint; nonce: bigint; bodyHash: Hex; deadline: bigint; method: string; path: string }): Promise<Record<string, string>>;
+  settle(m: { streamId: bigint; nonce: bigint; deadline: bigint }): Promise<Record<string, string>>;
+};
+
+function signer(opts: SignerOptions, ttl: bigint, sign: Sign): PaymentSigner {
+  const fresh = (o: Fresh = {}): Signed => ({ nonce: o.nonce ?? randomNonce(), deadline: o.deadline ?? nowSeconds() + ttl });
   return {
-    async headers(body, o = {}) {
-      const nonce = o.nonce ?? randomNonce();
-      const deadline = o.deadline ?? nowSeconds() + BigInt(opts.ttlSeconds ?? 120);
+    async headers(body, target) {
+      const route = routeOf(target);
+      const { nonce, deadline } = fresh(target);
       const bodyHash = bodyHashOf(body);
-      const signature = await opts.account.signTypedData({
-        domain: opts.domain,
-        types: paymentTypes,
-        primaryType: "Payment",
-        message: { streamId: opts.streamId, nonce, bodyHash, deadline },
-      });
-      return { ...baseHeaders(opts.streamId, nonce, deadline, bodyHash), [H.signature]: signature };
+      const sig = await sign.payment({ streamId: opts.streamId, nonce, bodyHash, deadline, ...route });
+      return { ...baseHeaders(opts.streamId, nonce, deadline, bodyHash), ...sig };
+    },
+    async settle(o) {
+      const { nonce, deadline } = fresh(o);
+      const body = settleBody(opts.streamId);
+      const sig = await sign.settle({ streamId: opts.streamId, nonce, deadline });
+      return { path: `/v1/streams/${opts.streamId}/settle`, body, headers: { ...baseHeaders(opts.streamId, nonce, deadline, bodyHashOf(body)), ...sig } };
     },
   };
 }
 
 /**
  * @example
+ * const signer = createDirectSigner({ account, domain, streamId: 1n });
+ * const headers = await signer.headers(body, { path: "/v1/inference" });
+ * await fetch(url + "/v1/inference", { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
+ */
+export function createDirectSigner(opts: SignerOptions): PaymentSigner {
+  const { account, domain } = opts;
+  return signer(opts, BigInt(opts.ttlSeconds ?? 120), {
+    payment: async (message) => ({ [H.signature]: await account.signTypedData({ domain, types: paymentTypes, primaryType: "Payment", message }) }),
+    settle: async (message) => ({ [H.signature]: await account.signTypedData({ domain, types: paymentTypes, primaryType: "Settle", message }) }),
+  });
+}
+
+/**
+ * @example
  * const signer = await createSessionSigner({ account, domain, streamId: 1n, ttlSeconds: 3600 });
- * const headers = await signer.headers(JSON.stringify(body));
+ * const headers = await signer.headers(JSON.stringify(body), { path: "/v1/chat/completions" });
  */
 export async function createSessionSigner(opts: SignerOptions): Promise<PaymentSigner> {
   const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
@@ -67,14 +103,13 @@ export async function createSessionSigner(opts: SignerOptions): Promise<PaymentS
     message: { streamId: opts.streamId, sessionKey: bytesToHex(publicKey), expiresAt },
   });
   const session = `${toBase64Url(publicKey)}.${expiresAt}.${authorization}`;
-  return {
-    async headers(body, o = {}) {
-      const nonce = o.nonce ?? randomNonce();
-      const deadline = o.deadline ?? nowSeconds() + 120n;
-      const bodyHash = bodyHashOf(body);
-      const message = sessionMessage(opts.domain, { streamId: opts.streamId, nonce, bodyHash, deadline });
-      const signature = new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, message));
-      return { ...baseHeaders(opts.streamId, nonce, deadline, bodyHash), [H.signature]: toBase64Url(signature), [H.session]: session };
-    },
-  };
+  const ed25519 = async (bytes: Uint8Array<ArrayBuffer>) => ({
+    [H.signature]: toBase64Url(new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, bytes))),
+    [H.session]: session,
+  });
+  // Per-request proofs live 120 s whatever the authorization's lifetime.
+  return signer(opts, 120n, {
+    payment: (m) => ed25519(sessionMessage(opts.domain, m)),
+    settle: (m) => ed25519(sessionSettleMessage(opts.domain, m)),
+  });
 }

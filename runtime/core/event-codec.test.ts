@@ -4,10 +4,10 @@ import { decodeEventData, encodeEventData, toJsonSafe } from "./event-codec.ts";
 import { eventTypes } from "./event-schema.ts";
 import * as ev from "./events.ts";
 import { isClawError } from "./errors.ts";
-import { chainRef, otherChainEvents, sampleEvents } from "./testing/sample-events.ts";
+import { chainRef, otherChainEvents, otherRuntimeEvents, sampleEvents } from "./testing/sample-events.ts";
 
 describe("event codec", () => {
-  const all = [...sampleEvents(), ...otherChainEvents()];
+  const all = [...sampleEvents(), ...otherChainEvents(), ...otherRuntimeEvents()];
 
   test("the samples cover every event type", () => {
     assert.deepEqual(new Set(all.map((e) => e.type)), new Set(eventTypes));

@@ -46,6 +46,7 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
   JobCompleted: { jobId: "string", streamId: "bigint", meteredMs: "bigint", cost: amount, tokens: "json", timings: "json?" },
   JobFailed: { jobId: "string", streamId: "bigint", code: "string", message: "string", meteredMs: "bigint", cost: amount },
   JobRejected: { code: "string", status: "int", streamId: "bigint?", nonce: "bigint?", reason: "string" },
+  SettleRequested: { streamId: "bigint", nonce: "bigint", signer: "string" },
   SettlementSubmitted: { streamId: "bigint", amount, txHash: "string" },
   SettlementFailed: { streamId: "bigint", amount, code: "string", message: "string" },
   EarningsWithdrawn: { streamId: "bigint?", amount, txHash: "string" },

@@ -54,6 +54,8 @@ export interface JobCompleted {
 }
 export interface JobFailed { jobId: string; streamId: bigint; code: string; message: string; meteredMs: bigint; cost: bigint }
 export interface JobRejected { code: string; status: number; streamId?: bigint; nonce?: bigint; reason: string }
+/** The sender asked (signed settle act, POST /v1/streams/:id/settle) to settle now; its nonce is spent like a payment's. */
+export interface SettleRequested { streamId: bigint; nonce: bigint; signer: string }
 export interface SettlementSubmitted { streamId: bigint; amount: bigint; txHash: string }
 export interface SettlementFailed { streamId: bigint; amount: bigint; code: string; message: string }
 export interface EarningsWithdrawn { streamId?: bigint; amount: bigint; txHash: string }
@@ -73,6 +75,7 @@ export interface EventDataMap {
   JobCompleted: JobCompleted;
   JobFailed: JobFailed;
   JobRejected: JobRejected;
+  SettleRequested: SettleRequested;
   SettlementSubmitted: SettlementSubmitted;
   SettlementFailed: SettlementFailed;
   EarningsWithdrawn: EarningsWithdrawn;
@@ -146,6 +149,8 @@ export const jobFailed = (d: JobFailed, o?: Opts) => make("JobFailed", jobKey(d.
 /** Rejections are not deduplicated: each refused request is its own fact. */
 export const jobRejected = (d: JobRejected, o?: Opts) =>
   make("JobRejected", d.streamId === undefined ? RUNTIME_KEY : streamKey(d.streamId), d, undefined, o);
+/** Shares the nonce dedupe id with JobAccepted: one replay space per stream for payments and settle acts. */
+export const settleRequested = (d: SettleRequested, o?: Opts) => make("SettleRequested", streamKey(d.streamId), d, nonceDedupe(d.streamId, d.nonce), o);
 export const settlementSubmitted = (d: SettlementSubmitted, o?: Opts) =>
   make("SettlementSubmitted", streamKey(d.streamId), d, `tx:${d.txHash.toLowerCase()}`, o);
 export const settlementFailed = (d: SettlementFailed, o?: Opts) => make("SettlementFailed", streamKey(d.streamId), d, undefined, o);

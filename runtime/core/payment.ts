@@ -1,7 +1,13 @@
 /**
  * The payment proof a client attaches to every paid request, shared by the runtime's guard and the
- * consumer SDK. Two ways to sign, both bound to (chain id, StreamPay address, stream id, nonce,
- * body hash, deadline):
+ * consumer SDK. Proof version 2. Two ways to sign, both bound to (chain id, StreamPay address, stream
+ * id, nonce, body hash, deadline, HTTP method, request path): a proof signed for one route is void on
+ * every other (v1 did not bind the route).
+ *
+ * Settling a stream early (POST /v1/streams/:id/settle) is a distinct signed act: EIP-712 `Settle`
+ * (direct) or the `claw-settle:v2:` session message, over (stream id, nonce, deadline), with its nonce
+ * in the same per-stream replay space as payments. A payment proof can never pass as a settle proof
+ * and vice versa (different type hash / different message prefix).
  *
  * 1. Direct: the stream's sender signs an EIP-712 `Payment` per request (simple; costs the provider a
  *    ~2 ms secp256k1 recovery per request).
@@ -36,6 +42,13 @@ export const paymentTypes = {
     { name: "nonce", type: "uint256" },
     { name: "bodyHash", type: "bytes32" },
     { name: "deadline", type: "uint64" },
+    { name: "method", type: "string" },
+    { name: "path", type: "string" },
+  ],
+  Settle: [
+    { name: "streamId", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint64" },
   ],
   SessionKey: [
     { name: "streamId", type: "uint256" },
@@ -44,14 +57,31 @@ export const paymentTypes = {
   ],
 } as const;
 
-export type PaymentDomain = { name: "ClawCompute"; version: "1"; chainId: number; verifyingContract: Address };
+/** The proof version: the EIP-712 domain version and the `v2` of the session messages. */
+export const PROOF_VERSION = "2";
+
+export type PaymentDomain = { name: "ClawCompute"; version: typeof PROOF_VERSION; chainId: number; verifyingContract: Address };
 
 /** The EIP-712 domain: bound to the chain and the StreamPay contract. */
 export function paymentDomain(chainId: number, streamPay: Address): PaymentDomain {
-  return { name: "ClawCompute", version: "1", chainId, verifyingContract: streamPay };
+  return { name: "ClawCompute", version: PROOF_VERSION, chainId, verifyingContract: streamPay };
 }
 
-export type PaymentMessage = { streamId: bigint; nonce: bigint; bodyHash: Hex; deadline: bigint };
+/**
+ * `method` is the upper-case HTTP method; `path` the request target as the runtime's router sees it
+ * (path and query, e.g. `/v1/chat/completions`), i.e. the path the client appends to the provider's
+ * base URL — a reverse proxy's prefix is not part of it.
+ */
+export type PaymentMessage = { streamId: bigint; nonce: bigint; bodyHash: Hex; deadline: bigint; method: string; path: string };
+export type SettleMessage = { streamId: bigint; nonce: bigint; deadline: bigint };
+
+/** The longest request path a proof can bind (longer targets are refused before any crypto). */
+export const MAX_PROOF_PATH = 2048;
+
+/** True when `method` and `path` can be bound into a proof unambiguously. */
+export function isBindableTarget(method: string, path: string): boolean {
+  return /^[A-Z]{1,16}$/.test(method) && path.length <= MAX_PROOF_PATH && /^\/[\x21-\x7e]*$/.test(path);
+}
 export type SessionKeyMessage = { streamId: bigint; sessionKey: Hex; expiresAt: bigint };
 
 /** keccak256 of the exact request body bytes. */
@@ -64,6 +94,16 @@ export function paymentDigest(domain: PaymentDomain, message: PaymentMessage): H
   return hashTypedData({ domain, types: paymentTypes, primaryType: "Payment", message });
 }
 
+/** The EIP-712 digest of a direct settle request. */
+export function settleDigest(domain: PaymentDomain, message: SettleMessage): Hex {
+  return hashTypedData({ domain, types: paymentTypes, primaryType: "Settle", message });
+}
+
+/** The exact body of a settle request: nothing else is accepted there. */
+export function settleBody(streamId: bigint): string {
+  return JSON.stringify({ streamId: streamId.toString() });
+}
+
 /** The EIP-712 digest of a session-key authorization. */
 export function sessionKeyDigest(domain: PaymentDomain, message: SessionKeyMessage): Hex {
   return hashTypedData({ domain, types: paymentTypes, primaryType: "SessionKey", message });
@@ -71,13 +111,21 @@ export function sessionKeyDigest(domain: PaymentDomain, message: SessionKeyMessa
 
 /**
  * The bytes an Ed25519 session key signs per request. Carries the whole domain so that a proof for
- * one chain or contract is void on another.
+ * one chain or contract is void on another. The path comes last: every field before it is free of
+ * `:`, so the text parses one way only.
  *
  * @example
- * const bytes = sessionMessage(domain, { streamId: 1n, nonce: 7n, bodyHash, deadline: 1700000000n });
+ * const bytes = sessionMessage(domain, { streamId: 1n, nonce: 7n, bodyHash, deadline: 1700000000n, method: "POST", path: "/v1/inference" });
  */
 export function sessionMessage(domain: PaymentDomain, m: PaymentMessage): Uint8Array<ArrayBuffer> {
-  const text = `claw-pay:v1:${domain.chainId}:${domain.verifyingContract.toLowerCase()}:${m.streamId}:${m.nonce}:${m.bodyHash.toLowerCase()}:${m.deadline}`;
+  const text = `claw-pay:v${PROOF_VERSION}:${domain.chainId}:${domain.verifyingContract.toLowerCase()}:${m.streamId}:${m.nonce}:` +
+    `${m.bodyHash.toLowerCase()}:${m.deadline}:${m.method}:${m.path}`;
+  return new TextEncoder().encode(text);
+}
+
+/** The bytes a session key signs to ask for settlement (a distinct prefix: never a payment message). */
+export function sessionSettleMessage(domain: PaymentDomain, m: SettleMessage): Uint8Array<ArrayBuffer> {
+  const text = `claw-settle:v${PROOF_VERSION}:${domain.chainId}:${domain.verifyingContract.toLowerCase()}:${m.streamId}:${m.nonce}:${m.deadline}`;
   return new TextEncoder().encode(text);
 }
 

@@ -124,8 +124,8 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     get publicUrl() {
       return publicUrl;
     },
-    async admit(headers, rawBody, offering, task) {
-      const admission = await admit(headers, rawBody, offering, task);
+    async admit(headers, rawBody, offering, task, target) {
+      const admission = await admit(headers, rawBody, offering, task, target);
       streamsSeen.set(admission.streamId, offering.providerId);
       knownStreams.add(admission.streamId);
       return admission;
@@ -153,7 +153,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
 
   const app = await buildApp(ctx, {
     logger: log, bodyLimitBytes: config.server.bodyLimitBytes, uploadLimitBytes: config.server.uploadLimitBytes,
-    extra: settleNowRoutes({ wallet, streams, verifier, ledger, meteredTotal, settleSoon: () => settler.tick() }),
+    extra: settleNowRoutes({
+      wallet, streams, verifier, ledger, meteredTotal, settleSoon: () => settler.tick(),
+      store: { hasNonce: (s, n) => store.hasNonce(s, n), append: (e) => journal.append(e) },
+    }),
   });
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();

@@ -48,7 +48,11 @@ export type ServerContext = {
   /** The log's projections, kept current as events are appended. */
   views: Projections;
   ledger: BudgetLedger;
-  admit(headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array | undefined, offering: ServedOffering, task: string): Promise<Admission>;
+  /** `target`: the request's method and path (path + query), which the proof must be bound to. */
+  admit(
+    headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array | undefined, offering: ServedOffering, task: string,
+    target: { method: string; path: string },
+  ): Promise<Admission>;
   runJob(admission: Admission, offering: ServedOffering, job: InferenceJob, io: { signal: AbortSignal; onChunk: (c: Chunk) => void }): Promise<JobResult>;
   /** Appends the JobRejected event; resolves when it is durable (never rejects). */
   reject(error: ClawError, streamId?: bigint): Promise<void>;

@@ -43,7 +43,7 @@ export function freshBody(c: CaseContext, model = "echo-1"): string {
   return JSON.stringify({ model, prompt: `${prompt} ${Math.floor(c.rand() * 1e9)}` });
 }
 const json = (path: string, body: string, headers: Record<string, string> = {}): HttpRequest => ({ via: "fetch", path, body, headers: { "content-type": "application/json", ...headers } });
-const signed = async (signer: PaymentSigner, body: string, path = "/v1/inference") => json(path, body, await signer.headers(body, { deadline: later() }));
+const signed = async (signer: PaymentSigner, body: string, path = "/v1/inference") => json(path, body, await signer.headers(body, { path, deadline: later() }));
 const paid0 = (c: CaseContext) => c.fx.paid[0]!;
 const randomHex = (bytes: number) => bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
 
@@ -113,7 +113,7 @@ export const badCases: BadCase[] = [
     kind: "deadline-expired", expect: e401("DEADLINE_EXPIRED"),
     build: async (c) => {
       const body = freshBody(c);
-      return json("/v1/inference", body, await paid0(c).session.headers(body, { deadline: BigInt(Math.floor(Date.now() / 1000) - 1 - Math.floor(c.rand() * 1e6)) }));
+      return json("/v1/inference", body, await paid0(c).session.headers(body, { path: "/v1/inference", deadline: BigInt(Math.floor(Date.now() / 1000) - 1 - Math.floor(c.rand() * 1e6)) }));
     },
   },
   {

@@ -51,7 +51,7 @@ const longPrompt = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
 
 async function paidRequest(m: ReliabilityMarket, signer: PaymentSigner, model: string, prompt: string): Promise<Response> {
   const body = JSON.stringify({ model, prompt });
-  return fetch(`${m.runtime.url}/v1/inference`, { method: "POST", body, headers: { "content-type": "application/json", ...(await signer.headers(body)) } });
+  return fetch(`${m.runtime.url}/v1/inference`, { method: "POST", body, headers: { "content-type": "application/json", ...(await signer.headers(body, { path: "/v1/inference" })) } });
 }
 
 /**

@@ -38,7 +38,7 @@ function paidRequest(): { body: string; headers: Record<string, string> } {
   const bodyHash = bodyHashOf(body);
   const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
   const streamId = BigInt(s.streamId);
-  const signature = sign(null, sessionMessage(plan.domain, { streamId, nonce, bodyHash, deadline }), key);
+  const signature = sign(null, sessionMessage(plan.domain, { streamId, nonce, bodyHash, deadline, method: "POST", path: "/v1/inference" }), key);
   return {
     body,
     headers: {

@@ -9,7 +9,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { bytesToHex } from "viem";
-import { fromBase64Url, paymentTypes, toBase64Url } from "../../runtime/core/payment.ts";
+import { fromBase64Url, paymentDomain, paymentTypes, toBase64Url } from "../../runtime/core/payment.ts";
 import type { LoadChildPlan, LoadWindow } from "./load-child.ts";
 import type { ReliabilityMarket } from "./market.ts";
 import type { RuntimeMemory } from "./runtime-process.ts";
@@ -62,7 +62,7 @@ export async function runBaselineLoad(dir: string, o: { rate: number; connection
     const { privateKey } = generateKeyPairSync("ed25519");
     const plan: LoadChildPlan = {
       url, rate: o.rate, connections: o.connections, durationSeconds: o.durationSeconds, windowSeconds: o.durationSeconds, model: o.model,
-      domain: { name: "ClawCompute", version: "1", chainId: 1, verifyingContract: "0x0000000000000000000000000000000000000001" },
+      domain: paymentDomain(1, "0x0000000000000000000000000000000000000001"),
       privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(), streams: [{ streamId: "1", session: "unused" }],
     };
     const planPath = join(dir, "baseline-plan.json");

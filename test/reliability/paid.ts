@@ -23,7 +23,7 @@ export async function buildPaid(signer: PaymentSigner, streamId: bigint, route: 
   const body = route.startsWith("chat")
     ? JSON.stringify({ model, ...(route === "chat-sse" ? { stream: true } : {}), messages: [{ role: "user", content: prompt }] })
     : JSON.stringify({ model, prompt });
-  const proof = await signer.headers(body, { deadline: deadline ?? BigInt(Math.floor(Date.now() / 1000) + 3600) });
+  const proof = await signer.headers(body, { path, deadline: deadline ?? BigInt(Math.floor(Date.now() / 1000) + 3600) });
   return { route, path, body, headers: { "content-type": "application/json", ...proof }, streamId, nonce: BigInt(proof["x-claw-nonce"]!) };
 }
 

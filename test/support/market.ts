@@ -75,7 +75,7 @@ export async function startMarket(o: { offerings?: ClawConfigInput["offerings"];
 
   async function post(path: string, body: unknown, signer?: PaymentSigner, headers: Record<string, string> = {}, base = self.provider.url) {
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    const proof = signer ? await signer.headers(text) : {};
+    const proof = signer ? await signer.headers(text, { path }) : {};
     return fetch(`${base}${path}`, { method: "POST", body: text, headers: { "content-type": "application/json", ...proof, ...headers } });
   }
 

@@ -44,6 +44,11 @@ export function sampleEvents(streamId = 7n, n = 1): NewEvent[] {
   ];
 }
 
+/** Runtime events outside a plain stream's story, for codec coverage. */
+export function otherRuntimeEvents(streamId = 8n): NewEvent[] {
+  return [ev.settleRequested({ streamId, nonce: 77n, signer: SENDER })];
+}
+
 /** The chain-only events that do not fit a settled stream's story, for codec coverage. */
 export function otherChainEvents(streamId = 8n): NewEvent[] {
   return [

@@ -4,15 +4,20 @@
  */
 import type { Hex } from "viem";
 import { ClawError } from "../../core/errors.ts";
-import { fromBase64Url, paymentHeaders as H } from "../../core/payment.ts";
+import { fromBase64Url, isBindableTarget, MAX_PROOF_PATH, paymentHeaders as H } from "../../core/payment.ts";
 
 export type SessionAuth = { raw: string; publicKey: Uint8Array<ArrayBuffer>; expiresAt: bigint; signature: Hex };
+
+/** The route a proof is presented at: the runtime's own method and path (path + query), never a header. */
+export type RequestTarget = { method: string; path: string };
 
 export type PaymentProof = {
   streamId: bigint;
   nonce: bigint;
   deadline: bigint;
   claimedBodyHash: Hex | undefined;
+  method: string;
+  path: string;
 } & ({ mode: "direct"; signature: Hex } | { mode: "session"; signature: Uint8Array<ArrayBuffer>; session: SessionAuth });
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -49,9 +54,9 @@ function parseSession(raw: string): SessionAuth {
 
 /**
  * @example
- * const proof = parsePaymentProof(request.headers); // throws PAYMENT_REQUIRED without x-claw-stream
+ * const proof = parsePaymentProof(request.headers, { method: request.method, path: request.url }); // PAYMENT_REQUIRED without x-claw-stream
  */
-export function parsePaymentProof(headers: Headers): PaymentProof {
+export function parsePaymentProof(headers: Headers, target: RequestTarget): PaymentProof {
   const stream = one(headers, H.stream);
   if (stream === undefined) throw new ClawError("PAYMENT_REQUIRED", { message: `This request needs a payment stream: send ${H.stream} and a signature.` });
   const signature = one(headers, H.signature);
@@ -64,7 +69,12 @@ export function parsePaymentProof(headers: Headers): PaymentProof {
   if (bodyHash !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(bodyHash)) {
     throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.bodyHash} must be a 0x-prefixed 32-byte hex hash.` });
   }
+  if (!isBindableTarget(target.method, target.path)) {
+    throw new ClawError("BAD_REQUEST", { message: `The request target must be an upper-case method and a path of at most ${MAX_PROOF_PATH} printable characters.` });
+  }
   const base = {
+    method: target.method,
+    path: target.path,
     streamId: uint(H.stream, stream),
     nonce: uint(H.nonce, nonceText),
     deadline: uint(H.deadline, deadlineText, (1n << 64n) - 1n),

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { bodyHashOf, paymentDomain } from "../../core/payment.ts";
+import { bodyHashOf, paymentDomain, settleBody } from "../../core/payment.ts";
 import { isClawError } from "../../core/errors.ts";
 import { createDirectSigner, createSessionSigner } from "../../client/payment-signer.ts";
-import { parsePaymentProof } from "./parse-proof.ts";
+import { parsePaymentProof, type RequestTarget } from "./parse-proof.ts";
 import { createProofVerifier } from "./verify-proof.ts";
 
 const streamPay = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -13,46 +13,81 @@ const sender = privateKeyToAccount(generatePrivateKey());
 const stranger = privateKeyToAccount(generatePrivateKey());
 const now = BigInt(Math.floor(Date.now() / 1000));
 const body = JSON.stringify({ model: "echo-1", prompt: "hi" });
+const route: RequestTarget = { method: "POST", path: "/v1/inference" };
+const settleRoute: RequestTarget = { method: "POST", path: "/v1/streams/7/settle" };
 
-async function check(headers: Record<string, string>, opts: { body?: string; signer?: string; verifierDomain?: typeof domain } = {}) {
-  const proof = parsePaymentProof(headers);
+type CheckOpts = { body?: string; signer?: string; verifierDomain?: typeof domain; at?: RequestTarget };
+async function check(headers: Record<string, string>, opts: CheckOpts = {}) {
+  const proof = parsePaymentProof(headers, opts.at ?? route);
   const v = createProofVerifier(opts.verifierDomain ?? domain);
   await v.verify(proof, bodyHashOf(opts.body ?? body), (opts.signer ?? sender.address) as `0x${string}`, now);
   return proof;
 }
+async function checkSettle(headers: Record<string, string>, signer = sender.address) {
+  const v = createProofVerifier(domain);
+  await v.verifySettle(parsePaymentProof(headers, settleRoute), signer, now);
+}
+const invalid = (e: unknown) => isClawError(e) && /INVALID/.test(e.code);
 
 for (const [mode, make] of [
   ["direct", async (account = sender) => createDirectSigner({ account, domain, streamId: 7n })],
   ["session", async (account = sender) => createSessionSigner({ account, domain, streamId: 7n })],
 ] as const) {
   describe(`${mode} proofs`, () => {
-    test("a proof by the sender over this body verifies", async () => {
-      const proof = await check(await (await make()).headers(body));
+    test("a proof by the sender over this body at this route verifies", async () => {
+      const proof = await check(await (await make()).headers(body, route));
       assert.equal(proof.mode, mode);
       assert.equal(proof.streamId, 7n);
     });
 
     test("a proof by someone else is SIGNATURE_INVALID or SESSION_KEY_INVALID", async () => {
-      await assert.rejects(check(await (await make(stranger)).headers(body)), (e) => isClawError(e) && /INVALID/.test(e.code));
+      await assert.rejects(check(await (await make(stranger)).headers(body, route)), invalid);
     });
 
     test("another body does not verify", async () => {
-      await assert.rejects(check(await (await make()).headers(body), { body: body + " " }), (e) => isClawError(e, "SIGNATURE_INVALID"));
+      await assert.rejects(check(await (await make()).headers(body, route), { body: body + " " }), (e) => isClawError(e, "SIGNATURE_INVALID"));
     });
 
     test("a proof for another chain's domain does not verify", async () => {
       const other = paymentDomain(97, streamPay);
-      await assert.rejects(check(await (await make()).headers(body), { verifierDomain: other }), (e) => isClawError(e) && /INVALID/.test(e.code));
+      await assert.rejects(check(await (await make()).headers(body, route), { verifierDomain: other }), invalid);
+    });
+
+    test("a proof moved to another route or method does not verify (v2 binds method and path)", async () => {
+      const headers = await (await make()).headers(body, route);
+      for (const at of [{ method: "POST", path: "/v1/chat/completions" }, { method: "POST", path: "/inference" }, { method: "PUT", path: "/v1/inference" }, { method: "POST", path: "/v1/inference?x=1" }]) {
+        await assert.rejects(check(headers, { at }), (e) => isClawError(e, "SIGNATURE_INVALID"), `${at.method} ${at.path}`);
+      }
+    });
+
+    test("a payment proof is not a settle act, and a settle act is not a payment", async () => {
+      const signer = await make();
+      // Even a payment signed for the settle route with the settle body is still a payment, not the act.
+      await assert.rejects(checkSettle(await signer.headers(settleBody(7n), settleRoute)), (e) => isClawError(e, "SIGNATURE_INVALID"));
+      const act = await signer.settle();
+      await checkSettle(act.headers);
+      assert.equal(act.body, settleBody(7n));
+      assert.equal(act.path, settleRoute.path);
+      await assert.rejects(check(act.headers, { at: settleRoute, body: act.body }), (e) => isClawError(e, "SIGNATURE_INVALID"));
+      await assert.rejects(checkSettle((await (await make(stranger)).settle()).headers), invalid);
     });
   });
 }
 
+describe("signing needs the route", () => {
+  test("a signer asked without a path refuses instead of making an unbindable proof", async () => {
+    const s = createDirectSigner({ account: sender, domain, streamId: 7n });
+    await assert.rejects(s.headers(body, undefined as never), TypeError);
+    await assert.rejects(s.headers(body, { path: "v1/no-slash" }), TypeError);
+  });
+});
+
 describe("parsePaymentProof", () => {
   test("no stream header asks for payment (402)", () => {
-    assert.throws(() => parsePaymentProof({}), (e) => isClawError(e, "PAYMENT_REQUIRED") && e.status === 402);
+    assert.throws(() => parsePaymentProof({}, route), (e) => isClawError(e, "PAYMENT_REQUIRED") && e.status === 402);
   });
   test("no signature is 401 SIGNATURE_MISSING", () => {
-    assert.throws(() => parsePaymentProof({ "x-claw-stream": "1" }), (e) => isClawError(e, "SIGNATURE_MISSING") && e.status === 401);
+    assert.throws(() => parsePaymentProof({ "x-claw-stream": "1" }, route), (e) => isClawError(e, "SIGNATURE_MISSING") && e.status === 401);
   });
   test("garbage is SIGNATURE_MALFORMED, never a crash", () => {
     for (const h of [
@@ -60,6 +95,10 @@ describe("parsePaymentProof", () => {
       { "x-claw-stream": "1", "x-claw-signature": "0x00", "x-claw-nonce": "1", "x-claw-deadline": "1" },
       { "x-claw-stream": "1", "x-claw-signature": "AAAA", "x-claw-nonce": "1", "x-claw-deadline": "1", "x-claw-session": "x.y.z" },
       { "x-claw-stream": "1".repeat(90), "x-claw-signature": "0x00", "x-claw-nonce": "1", "x-claw-deadline": "1" },
-    ]) assert.throws(() => parsePaymentProof(h), (e) => isClawError(e, "SIGNATURE_MALFORMED"));
+    ]) assert.throws(() => parsePaymentProof(h, route), (e) => isClawError(e, "SIGNATURE_MALFORMED"));
+  });
+  test("a path too long to bind is a 400, not a crash", () => {
+    const h = { "x-claw-stream": "1", "x-claw-signature": "0x" + "00".repeat(65), "x-claw-nonce": "1", "x-claw-deadline": "1" };
+    assert.throws(() => parsePaymentProof(h, { method: "POST", path: "/" + "a".repeat(5000) }), (e) => isClawError(e, "BAD_REQUEST"));
   });
 });

@@ -2,10 +2,15 @@
  * Checks that a payment proof was made by the stream's sender. Direct proofs cost one secp256k1
  * recovery each; session authorizations are recovered once and cached, after which each request costs
  * one Ed25519 verification (WebCrypto, so the same code runs on Node and Deno).
+ *
+ * `verify` checks a payment (bound to body, method and path); `verifySettle` checks the distinct settle
+ * act (EIP-712 `Settle` / the `claw-settle:` session message). A proof made for one never passes the other.
  */
 import { bytesToHex, recoverAddress, type Address, type Hex } from "viem";
 import { ClawError } from "../../core/errors.ts";
-import { paymentDigest, sessionKeyDigest, sessionMessage, toBase64Url, type PaymentDomain } from "../../core/payment.ts";
+import {
+  paymentDigest, sessionKeyDigest, sessionMessage, sessionSettleMessage, settleDigest, toBase64Url, type PaymentDomain,
+} from "../../core/payment.ts";
 import type { PaymentProof, SessionAuth } from "./parse-proof.ts";
 
 type CachedSession = { signer: Address; key: CryptoKey; expiresAt: bigint; streamId: bigint };
@@ -15,6 +20,8 @@ const MAX_CACHED_SESSIONS = 10_000;
 export type ProofVerifier = {
   /** Resolves when the proof is the sender's; throws SIGNATURE_INVALID / SESSION_KEY_INVALID otherwise. */
   verify(proof: PaymentProof, bodyHash: Hex, sender: Address, nowSeconds: bigint): Promise<void>;
+  /** The same for a settle request: the signature must be over the `Settle` act, not a payment. */
+  verifySettle(proof: PaymentProof, sender: Address, nowSeconds: bigint): Promise<void>;
 };
 
 /**
@@ -42,32 +49,41 @@ export function createProofVerifier(domain: PaymentDomain): ProofVerifier {
     return entry;
   }
 
+  /** Checks a proof whose direct digest and session bytes the caller computed. */
+  async function check(proof: PaymentProof, sender: Address, nowSeconds: bigint, digest: () => Hex, bytes: () => Uint8Array<ArrayBuffer>): Promise<void> {
+    if (proof.mode === "direct") {
+      let signer: Address;
+      try {
+        signer = await recoverAddress({ hash: digest(), signature: proof.signature });
+      } catch (cause) {
+        throw new ClawError("SIGNATURE_INVALID", { message: "The payment signature cannot be recovered.", cause });
+      }
+      if (signer.toLowerCase() !== sender.toLowerCase()) {
+        throw new ClawError("SIGNATURE_INVALID", { message: `The payment is signed by ${signer}, not by the stream's sender ${sender}.` });
+      }
+      return;
+    }
+    const session = await authorize(proof.session, proof.streamId);
+    if (session.signer.toLowerCase() !== sender.toLowerCase()) {
+      throw new ClawError("SESSION_KEY_INVALID", {
+        message: `The session key ${toBase64Url(proof.session.publicKey)} is authorized by ${session.signer}, not by the stream's sender ${sender}.`,
+      });
+    }
+    if (session.expiresAt <= nowSeconds) {
+      throw new ClawError("SESSION_KEY_INVALID", { message: `The session key authorization expired at ${session.expiresAt} (unix seconds).` });
+    }
+    const ok = await crypto.subtle.verify("Ed25519", session.key, proof.signature, bytes());
+    if (!ok) throw new ClawError("SIGNATURE_INVALID", { message: "The session key's signature over this request does not verify." });
+  }
+
   return {
-    async verify(proof, bodyHash, sender, nowSeconds) {
-      const message = { streamId: proof.streamId, nonce: proof.nonce, bodyHash, deadline: proof.deadline };
-      if (proof.mode === "direct") {
-        let signer: Address;
-        try {
-          signer = await recoverAddress({ hash: paymentDigest(domain, message), signature: proof.signature });
-        } catch (cause) {
-          throw new ClawError("SIGNATURE_INVALID", { message: "The payment signature cannot be recovered.", cause });
-        }
-        if (signer.toLowerCase() !== sender.toLowerCase()) {
-          throw new ClawError("SIGNATURE_INVALID", { message: `The payment is signed by ${signer}, not by the stream's sender ${sender}.` });
-        }
-        return;
-      }
-      const session = await authorize(proof.session, proof.streamId);
-      if (session.signer.toLowerCase() !== sender.toLowerCase()) {
-        throw new ClawError("SESSION_KEY_INVALID", {
-          message: `The session key ${toBase64Url(proof.session.publicKey)} is authorized by ${session.signer}, not by the stream's sender ${sender}.`,
-        });
-      }
-      if (session.expiresAt <= nowSeconds) {
-        throw new ClawError("SESSION_KEY_INVALID", { message: `The session key authorization expired at ${session.expiresAt} (unix seconds).` });
-      }
-      const ok = await crypto.subtle.verify("Ed25519", session.key, proof.signature, sessionMessage(domain, message));
-      if (!ok) throw new ClawError("SIGNATURE_INVALID", { message: "The session key's signature over this request does not verify." });
+    verify(proof, bodyHash, sender, nowSeconds) {
+      const m = { streamId: proof.streamId, nonce: proof.nonce, bodyHash, deadline: proof.deadline, method: proof.method, path: proof.path };
+      return check(proof, sender, nowSeconds, () => paymentDigest(domain, m), () => sessionMessage(domain, m));
+    },
+    verifySettle(proof, sender, nowSeconds) {
+      const m = { streamId: proof.streamId, nonce: proof.nonce, deadline: proof.deadline };
+      return check(proof, sender, nowSeconds, () => settleDigest(domain, m), () => sessionSettleMessage(domain, m));
     },
   };
 }

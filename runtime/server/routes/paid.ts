@@ -46,7 +46,7 @@ export async function servePaid(
   onAdmitted?: (admission: Admission) => void,
 ): Promise<{ admission: Admission; result: JobResult }> {
   const job0 = makeJob("pending");
-  const admission = await ctx.admit(request.headers, request.rawBody, offering, job0.task);
+  const admission = await ctx.admit(request.headers, request.rawBody, offering, job0.task, { method: request.method, path: request.url });
   request.clawAdmitted = true;
   reply.header("x-claw-job", admission.jobId);
   onAdmitted?.(admission);
