@@ -58,8 +58,12 @@ export const configSchema = z.object({
       idleSeconds: z.number().min(0).default(30),
       withdrawIntervalSeconds: z.number().min(0).default(0),
       minJobMs: z.number().int().min(1).default(1000),
+      /** No job runs into the last endMarginSeconds of a stream; the stream is settled then, before it expires. */
+      endMarginSeconds: z.number().min(0).default(5),
+      /** A running job's delivered work is made durable this often (ms): what a crash can leave unbilled. */
+      progressMs: z.number().int().min(50).max(60_000).default(1000),
     })
-    .default({ idleSeconds: 30, withdrawIntervalSeconds: 0, minJobMs: 1000 }),
+    .default({ idleSeconds: 30, withdrawIntervalSeconds: 0, minJobMs: 1000, endMarginSeconds: 5, progressMs: 1000 }),
   log: z
     .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), pretty: z.boolean().default(false) })
     .default({ level: "info", pretty: false }),

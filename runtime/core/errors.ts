@@ -31,6 +31,8 @@ export const errorCatalogue = {
   STREAM_RATE_TOO_LOW: { status: 402, message: "The stream's rate is below this offering's price." },
   STREAM_ENDED: { status: 402, message: "The payment stream is cancelled, settled or exhausted." },
   BUDGET_EXHAUSTED: { status: 402, message: "The stream's remaining budget cannot cover a job." },
+  STREAM_ENDING: { status: 402, message: "The payment stream ends before a minimum job could run and be settled." },
+  STREAM_BUSY: { status: 429, message: "The stream already runs as many jobs at once as its rate pays for (floor(rate / price)); none ended in time." },
   CHAIN_UNAVAILABLE: { status: 503, message: "The chain node cannot be reached to verify payment." },
   // --- capacity ---
   QUEUE_FULL: { status: 503, message: "The offering's queue is full." },
@@ -47,6 +49,7 @@ export const errorCatalogue = {
   BACKEND_UNREACHABLE: { status: 502, message: "The backend cannot be reached." },
   JOB_ABORTED: { status: 499, message: "The job was aborted." },
   JOB_BUDGET_CUT: { status: 402, message: "The job was cut because the stream's budget ran out." },
+  JOB_INTERRUPTED: { status: 500, message: "The runtime stopped while the job ran; it is billed up to its last durable progress." },
   // --- configuration and plugins (startup) ---
   CONFIG_INVALID: { status: 500, message: "The configuration is invalid." },
   PLUGIN_NOT_FOUND: { status: 500, message: "A backend plugin could not be found." },

@@ -43,6 +43,7 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
     bodyHash: "string", signer: "string", pricePerSecond: amount, task: "string",
   },
   JobStarted: { jobId: "string", streamId: "bigint", queuedMs: "int" },
+  JobProgress: { jobId: "string", streamId: "bigint", deliveredMs: "bigint", chunks: "int", reservedWei: amount },
   JobCompleted: { jobId: "string", streamId: "bigint", meteredMs: "bigint", cost: amount, tokens: "json", timings: "json?" },
   JobFailed: { jobId: "string", streamId: "bigint", code: "string", message: "string", meteredMs: "bigint", cost: amount },
   JobRejected: { code: "string", status: "int", streamId: "bigint?", nonce: "bigint?", reason: "string" },

@@ -48,6 +48,12 @@ export interface JobAccepted {
   signer: string; pricePerSecond: bigint; task: string;
 }
 export interface JobStarted { jobId: string; streamId: bigint; queuedMs: number }
+/**
+ * A running job's delivered work so far, written every `settlement.progressMs` while output flows
+ * (group-committed): after a crash the job is billed up to its last durable progress, never more
+ * than `reservedWei`.
+ */
+export interface JobProgress { jobId: string; streamId: bigint; deliveredMs: bigint; chunks: number; reservedWei: bigint }
 export interface JobCompleted {
   jobId: string; streamId: bigint; meteredMs: bigint; cost: bigint; tokens: TokenCounts;
   timings?: Record<string, number>;
@@ -72,6 +78,7 @@ export interface EventDataMap {
   CompletionRecorded: CompletionRecorded;
   JobAccepted: JobAccepted;
   JobStarted: JobStarted;
+  JobProgress: JobProgress;
   JobCompleted: JobCompleted;
   JobFailed: JobFailed;
   JobRejected: JobRejected;
@@ -143,6 +150,8 @@ export const completionRecorded = (d: CompletionRecorded, o?: Opts) =>
  */
 export const jobAccepted = (d: JobAccepted, o?: Opts) => make("JobAccepted", jobKey(d.jobId), d, nonceDedupe(d.streamId, d.nonce), o);
 export const jobStarted = (d: JobStarted, o?: Opts) => make("JobStarted", jobKey(d.jobId), d, `job:${d.jobId}:started`, o);
+/** Progress is not deduplicated by content: each write is a later fact (its chunks count grows). */
+export const jobProgress = (d: JobProgress, o?: Opts) => make("JobProgress", jobKey(d.jobId), d, `job:${d.jobId}:progress:${d.chunks}`, o);
 /** A job ends once: completed and failed share one dedupe id, so a second ending is a duplicate. */
 export const jobCompleted = (d: JobCompleted, o?: Opts) => make("JobCompleted", jobKey(d.jobId), d, `job:${d.jobId}:ended`, o);
 export const jobFailed = (d: JobFailed, o?: Opts) => make("JobFailed", jobKey(d.jobId), d, `job:${d.jobId}:ended`, o);

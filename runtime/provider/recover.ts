@@ -1,14 +1,18 @@
 /**
  * The runtime's memory after a restart is the log's projections (runtime/core/projections), kept live
  * afterwards by folding each new event as it is appended. Jobs that were accepted but never ended (the
- * process died mid-job) are recorded as failed at no cost: the runtime cannot prove how long they ran,
- * and rounding goes to the payer.
+ * process died mid-job) are recorded as failed (JOB_INTERRUPTED) and billed up to their last durable
+ * progress (JobProgress, written every `settlement.progressMs` while output flows), never more than
+ * their reservation: core/billing.ts's "crash-recovered" row. What was delivered after that last
+ * progress is not billed — at most progressMs plus one group-commit flush per job per crash.
  *
  * Memory stays flat however many jobs are served: the live job view keeps every open job but only the
  * `keepEndedJobs` most recent ended ones (the log keeps them all; GET /v1/jobs/:id reads older ones
  * from it). Without this bound the view grew by ~600 bytes per job served, forever.
  */
+import { decideBilling } from "../core/billing.ts";
 import { jobFailed } from "../core/events.ts";
+import { budgetMs } from "../core/money.ts";
 import { evolveProjections, initialProjections, type Projections } from "../core/projections/index.ts";
 import type { EventStore } from "../store/types.ts";
 
@@ -24,9 +28,17 @@ export function recover(store: EventStore, o: { keepEndedJobs?: number } = {}): 
   const views = store.replay(evolveProjections, initialProjections());
   const open = [...views.jobs.values()].filter((j) => j.status === "accepted" || j.status === "running");
   if (open.length > 0) {
-    const { stored } = store.append(
-      open.map((j) => jobFailed({ jobId: j.jobId, streamId: j.streamId, code: "JOB_ABORTED", message: "The runtime stopped while this job ran; it is not billed.", meteredMs: 0n, cost: 0n })),
-    );
+    const { stored } = store.append(open.map((j) => {
+      const p = j.progress;
+      const bill = decideBilling(
+        { kind: "crash-recovered", durableDeliveredMs: p ? Number(p.deliveredMs) : null },
+        { pricePerSecond: j.pricePerSecond, reservedWei: p?.reservedWei ?? 0n, reservedMs: p ? Number(budgetMs(p.reservedWei, j.pricePerSecond) ?? p.deliveredMs) : 0 },
+      );
+      const message = p
+        ? `The runtime stopped while this job ran; billed up to its last durable progress (${p.deliveredMs} ms, ${p.chunks} chunks delivered).`
+        : "The runtime stopped while this job ran, before any durable progress; it is not billed.";
+      return jobFailed({ jobId: j.jobId, streamId: j.streamId, code: "JOB_INTERRUPTED", message, meteredMs: bill.billedMs, cost: bill.cost });
+    }));
     for (const e of stored) evolveProjections(views, e);
   }
   // Ended jobs, oldest first (a Set keeps insertion order), trimmed to `keep`.

@@ -75,8 +75,13 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const served = await loadOfferings(config.offerings, { root, env, log: log.child({ part: "plugin" }) });
   const views = recover(store);
   const journal = createGroupCommitter(store);
-  const ledger = createBudgetLedger();
-  const streams = createStreamCache({ publicClient: clients.fastReadClient }, chain.contracts.streamPay);
+  const ledger = createBudgetLedger({ endMarginMs: config.settlement.endMarginSeconds * 1000 });
+  // Stop at cancel: streams are re-read at `latest` once per new block (head polled every ≤ 250 ms),
+  // and a stream found stopped has its running jobs aborted (chain/stream-source.ts).
+  const streams = createStreamCache({ publicClient: clients.fastReadClient }, chain.contracts.streamPay, {
+    headPollMs: Math.min(250, config.chain.pollIntervalMs),
+    onStopped: (s) => streamAborts.get(s.streamId)?.abort(),
+  });
   const shutdown = new AbortController();
   // Every running job listens to the shutdown signal: many listeners are expected, not a leak.
   setMaxListeners(0, shutdown.signal);
@@ -108,6 +113,12 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     clients, contracts: chain.contracts, wallet, store, confirmations: config.chain.confirmations, fromBlock: chain.fromBlock,
     pollMs: config.chain.pollIntervalMs, knownStreams, knownProviders: new Set(views.providers.keys()),
     onEvent: onChainEvent,
+    onUnconfirmedStop: (e) => {
+      if (e.type !== "StreamSettled" && e.type !== "StreamCancelled" && e.type !== "StreamBatchUpdated") return;
+      // Refuse new jobs and stop running ones now; settlement bookkeeping waits for confirmations.
+      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? streamStatus.settled : e.type === "StreamCancelled" ? streamStatus.cancelled : streamStatus.depleted);
+      streamAborts.get(e.data.streamId)?.abort();
+    },
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
   });
 
@@ -135,7 +146,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       if (!ctl) streamAborts.set(admission.streamId, (ctl = new AbortController()));
       // Not AbortSignal.any: it leaks with a long-lived input like the stream's signal (link-signals.ts).
       const linked = linkSignals([io.signal, ctl.signal]);
-      return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: journal, shutdown: shutdown.signal }, admission, job, {
+      return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: journal, shutdown: shutdown.signal, progressMs: config.settlement.progressMs }, admission, job, {
         ...io,
         signal: linked.signal,
       }).finally(linked.dispose);
@@ -181,8 +192,12 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   }
   for (const id of openServedStreams(views)) {
     const view = views.streams.get(id);
-    const deposit = view?.deposit || ((await streams.get(id))?.deposit ?? 0n);
-    ledger.track(id, { deposit, metered: view?.metered ?? 0n });
+    const onChain = view?.deposit && view.duration ? undefined : await streams.get(id).catch(() => null);
+    const deposit = view?.deposit || (onChain?.deposit ?? 0n);
+    const startTime = view?.duration ? view.startTime : onChain?.startTime;
+    const duration = view?.duration || onChain?.duration;
+    // With its timing, a recovered stream is also settled before its end (core/settlement.ts).
+    ledger.track(id, { deposit, metered: view?.metered ?? 0n, ...(startTime !== undefined && duration ? { startTime, duration } : {}) });
   }
   watcher.start();
   settler.start();

@@ -1,14 +1,15 @@
 /**
  * Per-stream budgets: what a stream can still pay for, in memory, rebuilt at start from the chain
- * (deposit) and the log (metered so far). A job reserves money before it is queued; it is refused up
- * front if not even a minimum job fits; its actual cost (never above its reservation, so never above
- * the deposit) is committed when it ends and the rest of the reservation is released.
+ * (deposit, start, duration) and the log (metered so far). The rules are core/admission.ts's
+ * `decideAdmission`; this file only gathers its inputs, applies its answer and wakes jobs waiting
+ * for one of a stream's parallel slots (floor(rate / price)) when a job ends.
  *
- * Rounding: reservation time = floor(wei * 1000 / price) ms and cost = floor(ms * price / 1000) wei,
- * both toward the payer, so a job that runs its whole reservation costs at most what was reserved.
+ * A job's actual cost (decided by core/billing.ts, never above its reservation, so never above the
+ * deposit) is applied when it ends and the rest of the reservation is released: exactly once.
  */
+import { decideAdmission } from "../core/admission.ts";
 import { ClawError } from "../core/errors.ts";
-import { budgetMs, meteredCost } from "../core/money.ts";
+import { meteredCost } from "../core/money.ts";
 
 export type Reservation = { streamId: bigint; jobId: string; wei: bigint; ms: number; pricePerSecond: bigint };
 
@@ -16,22 +17,34 @@ export type StreamBudget = {
   deposit: bigint;
   metered: bigint;
   reserved: bigint;
+  /** Jobs holding one of the stream's parallel slots (reserved, queued or running). */
   activeJobs: number;
   closed: boolean;
   lastActivityMs: number;
+  /** The stream on chain, when known: start (unix s) and duration (s); its end in ms. */
+  startTime?: bigint;
+  duration?: bigint;
+  endMs?: number;
 };
+
+export type ReserveTerms = { pricePerSecond: bigint; minJobMs: number; maxJobMs: number };
 
 export type BudgetLedger = ReturnType<typeof createBudgetLedger>;
 
 /**
  * @example
- * const ledger = createBudgetLedger();
- * ledger.track(7n, { deposit: 10_000n, metered: 0n });
- * const r = ledger.reserve(7n, "job-1", { pricePerSecond: 100n, minJobMs: 1000, maxJobMs: 60_000 });
- * ledger.commit(r, 1500); // costs 150 wei
+ * const ledger = createBudgetLedger({ endMarginMs: 5_000 });
+ * ledger.track(7n, { deposit: 10_000n, metered: 0n, startTime: 1_700_000_000n, duration: 100n });
+ * const r = await ledger.reserveWhenFree(7n, "job-1", { pricePerSecond: 100n, minJobMs: 1000, maxJobMs: 60_000 }, { untilMs: Date.now() + 30_000 });
+ * ledger.end(r, 150n);
  */
-export function createBudgetLedger(now: () => number = Date.now) {
+export function createBudgetLedger(o: { endMarginMs?: number; now?: () => number } | (() => number) = {}) {
+  const opts = typeof o === "function" ? { now: o } : o;
+  const now = opts.now ?? Date.now;
+  const endMarginMs = opts.endMarginMs ?? 0;
   const streams = new Map<bigint, StreamBudget>();
+  const waiters = new Map<bigint, Set<() => void>>();
+  const ended = new WeakSet<Reservation>();
 
   function get(streamId: bigint): StreamBudget {
     const s = streams.get(streamId);
@@ -39,16 +52,51 @@ export function createBudgetLedger(now: () => number = Date.now) {
     return s;
   }
 
+  function wake(streamId: bigint): void {
+    const set = waiters.get(streamId);
+    if (set) for (const w of [...set]) w();
+  }
+
+  /** One admission attempt: a reservation, "wait" (every slot taken), or a thrown refusal. */
+  function tryReserve(streamId: bigint, jobId: string, t: ReserveTerms): Reservation | { wait: true; latestStartMs: number } {
+    const s = get(streamId);
+    const at = now();
+    const d = decideAdmission({
+      nowMs: at, stream: { deposit: s.deposit, ...(s.startTime !== undefined && s.duration !== undefined ? { startTime: s.startTime, duration: s.duration } : {}) },
+      pricePerSecond: t.pricePerSecond, budget: { metered: s.metered, reserved: s.reserved, activeJobs: s.activeJobs, closed: s.closed },
+      minJobMs: t.minJobMs, maxJobMs: t.maxJobMs, endMarginMs,
+    });
+    if (d.kind === "wait") return { wait: true, latestStartMs: d.latestStartMs };
+    if (d.kind === "refuse") {
+      const details = d.code === "BUDGET_EXHAUSTED"
+        ? { availableWei: (s.deposit - s.metered - s.reserved).toString(), minimumWei: meteredCost(BigInt(t.minJobMs), t.pricePerSecond).toString() }
+        : undefined;
+      throw new ClawError(d.code, { message: `Stream ${streamId}: ${d.message}`, ...(details ? { details } : {}) });
+    }
+    const { wei, ms } = d;
+    s.reserved += wei;
+    s.activeJobs += 1;
+    s.lastActivityMs = at;
+    return { streamId, jobId, wei, ms, pricePerSecond: t.pricePerSecond };
+  }
+
   return {
     has: (streamId: bigint) => streams.has(streamId),
     get: (streamId: bigint): Readonly<StreamBudget> | undefined => streams.get(streamId),
     entries: () => streams.entries(),
+    endMarginMs,
 
-    /** Starts tracking a stream (idempotent: an existing entry keeps its reservations). */
-    track(streamId: bigint, init: { deposit: bigint; metered: bigint; closed?: boolean }): StreamBudget {
+    /** Starts tracking a stream (idempotent: an existing entry keeps its reservations; a later call may add the stream's timing). */
+    track(streamId: bigint, init: { deposit: bigint; metered: bigint; closed?: boolean; startTime?: bigint; duration?: bigint }): StreamBudget {
       const existing = streams.get(streamId);
-      if (existing) return existing;
-      const s = { deposit: init.deposit, metered: init.metered, reserved: 0n, activeJobs: 0, closed: init.closed ?? false, lastActivityMs: now() };
+      const timing = init.startTime !== undefined && init.duration !== undefined && init.duration > 0n
+        ? { startTime: init.startTime, duration: init.duration, endMs: Number((init.startTime + init.duration) * 1000n) }
+        : {};
+      if (existing) {
+        if (existing.startTime === undefined) Object.assign(existing, timing);
+        return existing;
+      }
+      const s: StreamBudget = { deposit: init.deposit, metered: init.metered, reserved: 0n, activeJobs: 0, closed: init.closed ?? false, lastActivityMs: now(), ...timing };
       streams.set(streamId, s);
       return s;
     },
@@ -59,41 +107,71 @@ export function createBudgetLedger(now: () => number = Date.now) {
       return s.deposit - s.metered - s.reserved;
     },
 
-    reserve(streamId: bigint, jobId: string, o: { pricePerSecond: bigint; minJobMs: number; maxJobMs: number }): Reservation {
-      const s = get(streamId);
-      if (s.closed) throw new ClawError("STREAM_ENDED", { message: `Stream ${streamId} is being settled or has ended; open a new stream.` });
-      const available = s.deposit - s.metered - s.reserved;
-      const wanted = meteredCost(BigInt(o.maxJobMs), o.pricePerSecond);
-      const minimum = meteredCost(BigInt(o.minJobMs), o.pricePerSecond);
-      const wei = available < wanted ? available : wanted;
-      if (wei < minimum || wei <= 0n) {
-        throw new ClawError("BUDGET_EXHAUSTED", {
-          message: `Stream ${streamId} has ${available} wei unreserved; a job needs at least ${minimum} wei (${o.minJobMs} ms at ${o.pricePerSecond} wei/s).`,
-          details: { availableWei: available.toString(), minimumWei: minimum.toString() },
+    /** Reserves now, or throws: STREAM_BUSY when every parallel slot is taken, else the admission's refusal. */
+    reserve(streamId: bigint, jobId: string, t: ReserveTerms): Reservation {
+      const r = tryReserve(streamId, jobId, t);
+      if ("wait" in r) {
+        throw new ClawError("STREAM_BUSY", { message: `Stream ${streamId} already runs ${get(streamId).activeJobs} job(s), all its rate pays for at once; retry when one ends.` });
+      }
+      return r;
+    },
+
+    /**
+     * Reserves as soon as one of the stream's slots is free, waiting at most until `untilMs` (or
+     * `signal`); then STREAM_BUSY. A slot frees when a job ends (`end`).
+     */
+    async reserveWhenFree(streamId: bigint, jobId: string, t: ReserveTerms, w: { untilMs: number; signal?: AbortSignal }): Promise<Reservation> {
+      for (;;) {
+        const r = tryReserve(streamId, jobId, t);
+        if (!("wait" in r)) return r;
+        const until = Math.min(w.untilMs, r.latestStartMs);
+        const left = until - now();
+        if (left <= 0 || w.signal?.aborted) {
+          throw new ClawError("STREAM_BUSY", {
+            message: `Stream ${streamId} runs ${get(streamId).activeJobs} job(s) at once, all its rate pays for (floor(rate / price)); none ended before this request's deadline or the stream's last start. Send fewer requests at once or open a stream with a higher rate.`,
+          });
+        }
+        await new Promise<void>((resolve) => {
+          const set = waiters.get(streamId) ?? new Set<() => void>();
+          waiters.set(streamId, set);
+          const done = () => {
+            clearTimeout(timer);
+            set.delete(done);
+            w.signal?.removeEventListener("abort", done);
+            if (set.size === 0) waiters.delete(streamId);
+            resolve();
+          };
+          const timer = setTimeout(done, left);
+          set.add(done);
+          w.signal?.addEventListener("abort", done, { once: true });
         });
       }
-      s.reserved += wei;
-      s.activeJobs += 1;
-      s.lastActivityMs = now();
-      return { streamId, jobId, wei, ms: Number(budgetMs(wei, o.pricePerSecond) ?? BigInt(o.maxJobMs)), pricePerSecond: o.pricePerSecond };
     },
 
-    /** Ends a job: bills `billedMs` (capped at the reservation), releases the rest. Returns the cost. */
-    commit(r: Reservation, billedMs: number): bigint {
+    /** Ends a job: applies `cost` (capped at the reservation) and releases the rest. Idempotent per reservation. Returns the cost applied. */
+    end(r: Reservation, cost: bigint): bigint {
+      if (ended.has(r)) return 0n;
+      ended.add(r);
       const s = get(r.streamId);
-      const raw = meteredCost(BigInt(Math.max(0, Math.floor(billedMs))), r.pricePerSecond);
-      const cost = raw > r.wei ? r.wei : raw;
+      const applied = cost < 0n ? 0n : cost > r.wei ? r.wei : cost;
       s.reserved -= r.wei;
-      s.metered += cost;
+      s.metered += applied;
       s.activeJobs -= 1;
       s.lastActivityMs = now();
-      return cost;
+      wake(r.streamId);
+      return applied;
     },
 
-    /** Stops serving a stream (settling, cancelled, settled, depleted). */
+    /** Ends a job billed `billedMs` at its price (capped at the reservation). Returns the cost. */
+    commit(r: Reservation, billedMs: number): bigint {
+      return this.end(r, meteredCost(BigInt(Math.max(0, Math.floor(billedMs))), r.pricePerSecond));
+    },
+
+    /** Stops serving a stream (settling, cancelled, settled, depleted); waiting jobs are refused. */
     close(streamId: bigint): void {
       const s = streams.get(streamId);
       if (s) s.closed = true;
+      wake(streamId);
     },
   };
 }

@@ -2,16 +2,17 @@
  * Runs one admitted job: waits for a slot in the offering's queue (not billed), starts the backend,
  * forwards chunks to the caller, and meters the wall time of the backend work. The job is aborted
  * when its reservation runs out (JOB_BUDGET_CUT), the consumer disconnects (JOB_ABORTED), the stream
- * is closed, or the runtime shuts down. The ending event (JobCompleted / JobFailed, with the cost)
- * is appended before the caller can finish its response.
+ * is closed, or the runtime shuts down. How each ending is billed is core/billing.ts's
+ * `decideBilling` (the README's table); this file only observes the ending and applies the decision.
  *
- * Billing when a job fails (written down in the README):
- * - backend failed before its first chunk: nothing is billed (the provider failed to serve);
- * - backend failed after chunks were delivered: billed up to the last delivered chunk;
- * - consumer disconnected or budget ran out: billed for all time used until the abort.
+ * While output flows, a JobProgress event (delivered ms, chunks) is group-committed every
+ * `progressMs`: a job running at a crash is billed on restart up to its last durable progress.
+ * The ending event (JobCompleted / JobFailed, with the cost) is appended before the caller can finish
+ * its response, and the reservation is released exactly once whatever fails (an append included).
  */
+import { decideBilling, type JobEnding } from "../core/billing.ts";
 import { ClawError, isClawError } from "../core/errors.ts";
-import { jobCompleted, jobFailed, jobStarted } from "../core/events.ts";
+import { jobCompleted, jobFailed, jobProgress, jobStarted } from "../core/events.ts";
 import type { Backend, Chunk, InferenceJob, UsageChunk } from "../../plugins/types.ts";
 import type { BudgetLedger } from "./budget-ledger.ts";
 import { linkSignals } from "./link-signals.ts";
@@ -19,11 +20,42 @@ import type { OfferingQueue } from "./offering-queue.ts";
 import type { Admission } from "../server/guard/admit.ts";
 
 /** Durable, group-committed appends: each resolves once its event is committed. */
-type Appender = { append(e: ReturnType<typeof jobStarted | typeof jobCompleted | typeof jobFailed>): Promise<unknown> };
+type Appender = { append(e: ReturnType<typeof jobStarted | typeof jobProgress | typeof jobCompleted | typeof jobFailed>): Promise<unknown> };
 
-export type JobResult = { jobId: string; meteredMs: number; cost: bigint; usage: UsageChunk };
+export type JobResult = {
+  jobId: string;
+  meteredMs: number;
+  cost: bigint;
+  usage: UsageChunk;
+  /** Set when the job ended early but delivered output (partial answer): why it ended and the finish reason. */
+  partial?: { code: string; message: string; finishReason: "length" | "error" };
+};
 
-export type RunJobDeps = { queue: OfferingQueue; backend: Backend; ledger: BudgetLedger; store: Appender; shutdown: AbortSignal };
+/** A job that ended without completing. `result` holds its billing (and `partial` when output was delivered). */
+export class JobEndedError extends ClawError {
+  readonly result: JobResult;
+  constructor(error: ClawError, result: JobResult) {
+    super(error.code, { message: error.message, cause: error, ...(error.details ? { details: error.details } : {}) });
+    this.result = result;
+  }
+}
+
+export type RunJobDeps = {
+  queue: OfferingQueue;
+  backend: Backend;
+  ledger: Pick<BudgetLedger, "end">;
+  store: Appender;
+  shutdown: AbortSignal;
+  /** How often a running job's delivered work is made durable (ms); default 1000. */
+  progressMs?: number;
+};
+
+function endingOf(error: ClawError, why: "client" | "shutdown" | "cut" | "backend", elapsedMs: number, lastOutputMs: number | null): JobEnding {
+  if (why === "cut") return { kind: "budget-cut", elapsedMs, lastOutputMs };
+  if (why === "client") return { kind: "consumer-gone", elapsedMs };
+  if (why === "shutdown") return { kind: "shutdown", elapsedMs, lastOutputMs };
+  return { kind: "backend-failed", code: error.code, elapsedMs, lastOutputMs };
+}
 
 /**
  * @example
@@ -36,67 +68,88 @@ export async function runJob(
   io: { signal: AbortSignal; onChunk: (chunk: Chunk) => void; onStart?: () => void },
 ): Promise<JobResult> {
   const { reservation } = admission;
+  const terms = { pricePerSecond: reservation.pricePerSecond, reservedWei: reservation.wei, reservedMs: reservation.ms };
+  const ids = { jobId: admission.jobId, streamId: admission.streamId };
   const waitAbort = linkSignals([io.signal, deps.shutdown]);
   let started = false;
   try {
     return await deps.queue.run(async () => {
       started = true;
       const controller = new AbortController();
-      let cut: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = (why: string) => () => controller.abort(new ClawError("JOB_ABORTED", { message: why }));
-      const offClient = onAbort("The consumer disconnected.");
-      const offShutdown = onAbort("The runtime is shutting down.");
+      let why: "client" | "shutdown" | "cut" | "backend" = "backend";
+      const abort = (w: typeof why, error: ClawError) => () => {
+        if (controller.signal.aborted) return;
+        why = w;
+        controller.abort(error);
+      };
+      const offClient = abort("client", new ClawError("JOB_ABORTED", { message: "The consumer disconnected." }));
+      const offShutdown = abort("shutdown", new ClawError("JOB_ABORTED", { message: "The runtime is shutting down." }));
       io.signal.addEventListener("abort", offClient, { once: true });
       deps.shutdown.addEventListener("abort", offShutdown, { once: true });
-      const startedAt = Date.now();
-      await deps.store.append(jobStarted({ jobId: admission.jobId, streamId: admission.streamId, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
-      io.onStart?.();
-      // The budget clock and the meter start together, after JobStarted is durable: the whole
-      // reservation is available to the backend's work.
-      const t0 = performance.now();
-      cut = setTimeout(
-        () => controller.abort(new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s budget ran out after ${reservation.ms} ms.` })),
-        reservation.ms,
-      );
-      let lastDeliveredMs = 0;
+      let cut: ReturnType<typeof setTimeout> | undefined;
+      let progress: ReturnType<typeof setInterval> | undefined;
+      let t0: number | null = null;
+      let lastOutputMs: number | null = null;
+      let chunks = 0;
       let usage: UsageChunk = { type: "usage" };
+      let ending: JobEnding;
+      let failure: ClawError | undefined;
       try {
+        const startedAt = Date.now();
+        await deps.store.append(jobStarted({ ...ids, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
+        io.onStart?.();
+        // The budget clock and the meter start together, after JobStarted is durable: the whole
+        // reservation is available to the backend's work.
+        const start = performance.now();
+        t0 = start;
+        cut = setTimeout(abort("cut", new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s budget for this job ran out after ${reservation.ms} ms.` })), reservation.ms);
+        let written = 0;
+        progress = setInterval(() => {
+          if (chunks === written || lastOutputMs === null) return;
+          written = chunks;
+          // Fire and forget: a failed progress write only means less is billed after a crash.
+          deps.store.append(jobProgress({ ...ids, deliveredMs: BigInt(Math.floor(lastOutputMs)), chunks, reservedWei: reservation.wei })).catch(() => undefined);
+        }, deps.progressMs ?? 1000);
         for await (const chunk of deps.backend.infer(job, controller.signal)) {
           if (controller.signal.aborted) throw controller.signal.reason;
           if (chunk.type === "usage") usage = chunk;
           else {
             io.onChunk(chunk);
-            lastDeliveredMs = performance.now() - t0;
+            chunks += 1;
+            lastOutputMs = performance.now() - start;
           }
         }
-        const meteredMs = Math.floor(performance.now() - t0);
-        const cost = deps.ledger.commit(reservation, meteredMs);
-        const tokens = { ...(usage.promptTokens === undefined ? {} : { prompt: usage.promptTokens }), ...(usage.completionTokens === undefined ? {} : { completion: usage.completionTokens }) };
-        await deps.store.append(
-          jobCompleted({ jobId: admission.jobId, streamId: admission.streamId, meteredMs: BigInt(meteredMs), cost, tokens, ...(usage.timings ? { timings: { ...usage.timings } } : {}) }),
-        );
-        return { jobId: admission.jobId, meteredMs, cost, usage };
+        ending = { kind: "completed", elapsedMs: performance.now() - start };
       } catch (err) {
         const reason = controller.signal.aborted ? controller.signal.reason : err;
-        const error = isClawError(reason) ? reason : new ClawError("BACKEND_UPSTREAM", { message: (reason as Error)?.message ?? String(reason), cause: reason });
-        const consumerSide = error.code === "JOB_ABORTED" || error.code === "JOB_BUDGET_CUT";
-        const billedMs = Math.floor(consumerSide ? performance.now() - t0 : lastDeliveredMs);
-        const cost = deps.ledger.commit(reservation, billedMs);
-        await deps.store.append(jobFailed({ jobId: admission.jobId, streamId: admission.streamId, code: error.code, message: error.message, meteredMs: BigInt(billedMs), cost }));
-        throw error;
+        failure = isClawError(reason) ? reason : new ClawError("BACKEND_UPSTREAM", { message: (reason as Error)?.message ?? String(reason), cause: reason });
+        // Failing before the meter started (JobStarted could not be written) bills nothing.
+        ending = t0 === null ? { kind: "not-started" } : endingOf(failure, controller.signal.aborted ? why : "backend", performance.now() - t0, lastOutputMs);
       } finally {
         clearTimeout(cut);
+        clearInterval(progress);
         io.signal.removeEventListener("abort", offClient);
         deps.shutdown.removeEventListener("abort", offShutdown);
       }
+      const bill = decideBilling(ending, terms);
+      const cost = deps.ledger.end(reservation, bill.cost);
+      const meteredMs = Number(bill.billedMs);
+      if (!failure) {
+        const tokens = { ...(usage.promptTokens === undefined ? {} : { prompt: usage.promptTokens }), ...(usage.completionTokens === undefined ? {} : { completion: usage.completionTokens }) };
+        await deps.store.append(jobCompleted({ ...ids, meteredMs: bill.billedMs, cost, tokens, ...(usage.timings ? { timings: { ...usage.timings } } : {}) }));
+        return { jobId: admission.jobId, meteredMs, cost, usage };
+      }
+      await deps.store.append(jobFailed({ ...ids, code: failure.code, message: failure.message, meteredMs: bill.billedMs, cost }));
+      const partial = bill.finishReason === "length" || bill.finishReason === "error" ? { code: failure.code, message: failure.message, finishReason: bill.finishReason } : undefined;
+      throw new JobEndedError(failure, { jobId: admission.jobId, meteredMs, cost, usage, ...(partial ? { partial } : {}) });
     }, waitAbort.signal);
   } catch (err) {
     if (started) throw err;
     // Refused by a full queue, or aborted while still waiting: nothing ran, nothing is billed.
-    deps.ledger.commit(reservation, 0);
+    deps.ledger.end(reservation, decideBilling({ kind: "not-started" }, terms).cost);
     const why = deps.shutdown.aborted ? "The runtime shut down before the job started." : "The consumer left before the job started.";
     const error = isClawError(err, "QUEUE_FULL") ? err : new ClawError("JOB_ABORTED", { message: why, cause: err });
-    await deps.store.append(jobFailed({ jobId: admission.jobId, streamId: admission.streamId, code: error.code, message: error.message, meteredMs: 0n, cost: 0n }));
+    await deps.store.append(jobFailed({ ...ids, code: error.code, message: error.message, meteredMs: 0n, cost: 0n }));
     throw error;
   } finally {
     waitAbort.dispose();

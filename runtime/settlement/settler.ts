@@ -1,18 +1,21 @@
 /**
- * Settles streams: once a stream has been idle for `idleSeconds` (no job queued or running) or its
- * budget cannot cover another minimum job, the runtime closes it to new jobs and calls
- * `settle(streamId, metered total)` — the provider takes what it metered, the sender gets the rest.
+ * Settles streams. When is core/settlement.ts's `decideSettlement`: closed, spent, idle for
+ * `idleSeconds`, or near its end (now >= end − margin; admission never lets a job run past that
+ * instant), and never while a job holds a slot. The runtime then closes it to new jobs and calls
+ * `settle(streamId, metered total)` — the provider takes what it metered, the sender gets the rest —
+ * before the stream can expire and a keeper's batchUpdateStreams pays the whole deposit.
  *
  * Never a double settle: a stream is settled by at most one in-flight attempt; before any retry the
  * stream is re-read on chain and a stream that is no longer Active is left alone. StreamPay only
- * accepts amount <= streamed so far, so when jobs ran faster than the stream streams (concurrent jobs)
- * the settlement waits until enough has streamed.
+ * accepts amount <= streamed so far; admission keeps metered within streamed (up to block-timestamp
+ * granularity), and when it is not there yet the settlement waits for `settleableAtSeconds`.
  */
 import type { Address } from "viem";
 import { streamPayAbi } from "../../contracts/generated/abi.ts";
 import { ClawError, isClawError } from "../core/errors.ts";
 import { settlementFailed, settlementSubmitted, type NewEvent } from "../core/events.ts";
 import { meteredCost } from "../core/money.ts";
+import { decideSettlement, settleableAtSeconds } from "../core/settlement.ts";
 import { streamStatus } from "../core/stream.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
 import type { ChainClients } from "../chain/clients.ts";
@@ -26,6 +29,8 @@ export type SettlerDeps = {
   store: { append(e: NewEvent): unknown };
   idleSeconds: number;
   minJobMs: number;
+  /** Settle this long before a stream's end (default: the ledger's admission margin). */
+  endMarginMs?: number;
   minPrice: (streamId: bigint) => bigint;
   confirmations: number;
   tickMs?: number;
@@ -43,11 +48,12 @@ export function createSettler(d: SettlerDeps) {
 
   function due(streamId: bigint): boolean {
     const s = d.ledger.get(streamId);
-    if (!s || settled.has(streamId) || inflight.has(streamId) || s.activeJobs > 0) return false;
-    if ((notBefore.get(streamId) ?? 0) > now()) return false;
-    if (s.closed) return true;
-    const spent = s.deposit - s.metered < meteredCost(BigInt(d.minJobMs), d.minPrice(streamId));
-    return spent || now() - s.lastActivityMs >= d.idleSeconds * 1000;
+    if (!s) return false;
+    return decideSettlement({
+      nowMs: now(), budget: s, idleMs: d.idleSeconds * 1000, endMarginMs: d.endMarginMs ?? d.ledger.endMarginMs,
+      minJobCost: meteredCost(BigInt(d.minJobMs), d.minPrice(streamId)),
+      settledOrInflight: settled.has(streamId) || inflight.has(streamId), notBeforeMs: notBefore.get(streamId) ?? 0,
+    }).kind === "settle";
   }
 
   async function settle(streamId: bigint): Promise<void> {
@@ -63,12 +69,10 @@ export function createSettler(d: SettlerDeps) {
     const block = await d.clients.publicClient.getBlock();
     // A quiet dev chain's latest block can be old; the settle tx lands in a block stamped about now.
     const chainNow = block.timestamp > BigInt(Math.floor(now() / 1000)) ? block.timestamp : BigInt(Math.floor(now() / 1000));
-    const elapsed = chainNow - onChain.startTime;
-    const streamed = elapsed >= onChain.duration ? onChain.deposit : (onChain.deposit * elapsed) / onChain.duration;
-    if (streamed < amount) {
+    const at = settleableAtSeconds(amount, onChain);
+    if (at !== null && at > chainNow) {
       // Wait until the stream has streamed the metered amount (+1 s for the next block's timestamp).
-      const needSeconds = (amount * onChain.duration + onChain.deposit - 1n) / onChain.deposit - elapsed + 1n;
-      notBefore.set(streamId, now() + Number(needSeconds) * 1000);
+      notBefore.set(streamId, now() + Number(at - chainNow + 1n) * 1000);
       return;
     }
     try {

@@ -23,11 +23,13 @@ export interface JobView {
   cost: bigint;
   tokens: TokenCounts | null;
   error: { code: string; message: string } | null;
+  /** The last durable progress of a running job (JobProgress): what a crash bills it for. */
+  progress: { deliveredMs: bigint; chunks: number; reservedWei: bigint } | null;
 }
 
 const blank = (jobId: string, streamId: bigint): JobView => ({
   jobId, streamId, offering: "", providerId: null, nonce: null, task: "", pricePerSecond: 0n, status: "accepted",
-  acceptedAt: null, startedAt: null, endedAt: null, queuedMs: null, meteredMs: 0n, cost: 0n, tokens: null, error: null,
+  acceptedAt: null, startedAt: null, endedAt: null, queuedMs: null, meteredMs: 0n, cost: 0n, tokens: null, error: null, progress: null,
 });
 
 /**
@@ -48,6 +50,10 @@ export function evolveJob(j: JobView | undefined, e: StoredEvent): JobView | und
       const prev = j ?? blank(e.data.jobId, e.data.streamId);
       return { ...prev, status: prev.status === "accepted" ? "running" : prev.status, startedAt: e.time, queuedMs: e.data.queuedMs };
     }
+    case "JobProgress": {
+      const prev = j ?? blank(e.data.jobId, e.data.streamId);
+      return { ...prev, progress: { deliveredMs: e.data.deliveredMs, chunks: e.data.chunks, reservedWei: e.data.reservedWei } };
+    }
     case "JobCompleted":
       return { ...(j ?? blank(e.data.jobId, e.data.streamId)), status: "completed", endedAt: e.time, meteredMs: e.data.meteredMs,
         cost: e.data.cost, tokens: e.data.tokens };
@@ -59,7 +65,7 @@ export function evolveJob(j: JobView | undefined, e: StoredEvent): JobView | und
   }
 }
 
-const jobEvents = new Set(["JobAccepted", "JobStarted", "JobCompleted", "JobFailed"]);
+const jobEvents = new Set(["JobAccepted", "JobStarted", "JobProgress", "JobCompleted", "JobFailed"]);
 
 /**
  * Applies `e` to its job in the map (which the caller owns). Returns the map.

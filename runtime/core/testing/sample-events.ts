@@ -56,5 +56,7 @@ export function otherChainEvents(streamId = 8n): NewEvent[] {
     ev.streamBatchUpdated({ streamId, keeper: KEEPER, recipientAmount: 90n, senderRefund: 10n, keeperFee: 1n, chain: chainRef(9002) }),
     ev.streamCancelled({ streamId, by: SENDER, recipientAmount: 9n, senderRefund: 1n, chain: chainRef(9003) }),
     ev.earningsWithdrawn({ streamId, amount: 9n, txHash: tx(9004) }),
+    // Not a chain event: a running job's progress, which moves no money in the stream's view.
+    ev.jobProgress({ jobId: "j-progress", streamId, deliveredMs: 1000n, chunks: 4, reservedWei: 120_000n }),
   ];
 }

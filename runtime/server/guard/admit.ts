@@ -90,24 +90,34 @@ export function createAdmitter(deps: AdmitDeps) {
     if (deps.store.hasNonce(proof.streamId, proof.nonce)) {
       throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
     }
-    deps.ledger.track(proof.streamId, { deposit: stream.deposit, metered: deps.store.meteredTotal(proof.streamId) });
-    const jobId = crypto.randomUUID();
-    const reservation = deps.ledger.reserve(proof.streamId, jobId, {
-      pricePerSecond: offering.pricePerSecond,
-      minJobMs: deps.minJobMs,
-      maxJobMs: offering.maxJobMs,
+    deps.ledger.track(proof.streamId, {
+      deposit: stream.deposit, metered: deps.store.meteredTotal(proof.streamId), startTime: stream.startTime, duration: stream.duration,
     });
-    const { duplicate } = await deps.store.append(
-      jobAccepted(
+    const jobId = crypto.randomUUID();
+    // Admission (core/admission.ts): a free parallel slot (floor(rate / price)), money, time before
+    // end − margin. A request beyond the slots waits for one until its proof's deadline (at most
+    // one max job), then is refused STREAM_BUSY.
+    const reservation = await deps.ledger.reserveWhenFree(
+      proof.streamId, jobId,
+      { pricePerSecond: offering.pricePerSecond, minJobMs: deps.minJobMs, maxJobMs: offering.maxJobMs },
+      { untilMs: Math.min(Number(proof.deadline) * 1000, now + offering.maxJobMs) },
+    );
+    // No leak: whatever fails from here on releases the reservation before the refusal is answered.
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await deps.store.append(jobAccepted(
         {
           jobId, streamId: proof.streamId, offering: offering.model, providerId: offering.providerId, nonce: proof.nonce,
           bodyHash, signer: stream.sender, pricePerSecond: offering.pricePerSecond, task,
         },
         { time: now },
-      ),
-    );
+      )));
+    } catch (err) {
+      deps.ledger.end(reservation, 0n);
+      throw err;
+    }
     if (duplicate) {
-      deps.ledger.commit(reservation, 0);
+      deps.ledger.end(reservation, 0n);
       throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
     }
     return { jobId, streamId: proof.streamId, nonce: proof.nonce, signer: stream.sender, stream, reservation, acceptedAt: now };

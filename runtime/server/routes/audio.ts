@@ -7,7 +7,7 @@ import type { TranscriptionJob } from "../../../plugins/types.ts";
 import { ClawError } from "../../core/errors.ts";
 import { parseMultipart } from "../body-parsers.ts";
 import type { ServerContext } from "../context.ts";
-import { billing, findOffering, servePaid } from "./paid.ts";
+import { billing, findOffering, servePaidPartial } from "./paid.ts";
 
 function field(form: FormData, name: string): string | undefined {
   const v = form.get(name);
@@ -31,7 +31,7 @@ export function audioRoutes(ctx: ServerContext) {
       const offering = findOffering(ctx, field(form, "model"), "transcription");
       const audio = new Uint8Array(await file.arrayBuffer());
       let transcript: { text: string; language?: string; duration?: number; segments?: unknown[] } = { text: "" };
-      const { admission, result } = await servePaid(
+      const { admission, result } = await servePaidPartial(
         ctx, request, reply, offering,
         (id) => {
           const job: TranscriptionJob = {
@@ -48,9 +48,11 @@ export function audioRoutes(ctx: ServerContext) {
           if (c.type === "transcript") transcript = { ...c, text: transcript.text + c.text };
         },
       );
+      // Cut after some segments were delivered: that transcript, billed up to its last segment (core/billing.ts).
       const claw = billing(admission, result);
-      if (format === "json") return { text: transcript.text, claw };
-      return { task: "transcribe", language: transcript.language, duration: transcript.duration, text: transcript.text, segments: transcript.segments ?? [], claw };
+      const cut = result.partial ? { finish_reason: result.partial.finishReason } : {};
+      if (format === "json") return { text: transcript.text, ...cut, claw };
+      return { task: "transcribe", language: transcript.language, duration: transcript.duration, text: transcript.text, segments: transcript.segments ?? [], ...cut, claw };
     });
   };
 }

@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import type { FastifyInstance } from "fastify";
 import type { ImageJob } from "../../../plugins/types.ts";
 import type { ServerContext } from "../context.ts";
-import { billing, findOffering, servePaid } from "./paid.ts";
+import { billing, findOffering, servePaidPartial } from "./paid.ts";
 
 const imageBody = {
   type: "object",
@@ -31,7 +31,7 @@ export function imageRoutes(ctx: ServerContext) {
       const body = request.body as ImageBody;
       const offering = findOffering(ctx, body.model, "image");
       const images: Array<{ b64_json: string; info?: unknown }> = [];
-      const { admission, result } = await servePaid(
+      const { admission, result } = await servePaidPartial(
         ctx, request, reply, offering,
         (id) => {
           const job: ImageJob = { task: "image", id, model: offering.model, prompt: body.prompt };
@@ -46,7 +46,11 @@ export function imageRoutes(ctx: ServerContext) {
           if (c.type === "image") images.push({ b64_json: Buffer.from(c.png).toString("base64"), ...(c.info === undefined ? {} : { info: c.info }) });
         },
       );
-      return { created: Math.floor(Date.now() / 1000), data: images, claw: billing(admission, result) };
+      // Cut after some images were delivered: those images, billed up to the last one (core/billing.ts).
+      return {
+        created: Math.floor(Date.now() / 1000), data: images, ...(result.partial ? { finish_reason: result.partial.finishReason } : {}),
+        claw: billing(admission, result),
+      };
     });
   };
 }

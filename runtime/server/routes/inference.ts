@@ -5,7 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import type { CompletionJob } from "../../../plugins/types.ts";
 import type { ServerContext } from "../context.ts";
-import { billing, findOffering, servePaid } from "./paid.ts";
+import { billing, findOffering, servePaidPartial } from "./paid.ts";
 
 const inferenceBody = {
   type: "object",
@@ -27,7 +27,7 @@ export function inferenceRoutes(ctx: ServerContext) {
         const body = request.body as InferenceBody;
         const offering = findOffering(ctx, body.model, "completion");
         let text = "";
-        const { admission, result } = await servePaid(
+        const { admission, result } = await servePaidPartial(
           ctx, request, reply, offering,
           (id) => {
             const job: CompletionJob = { task: "completion", id, model: offering.model, prompt: body.prompt };
@@ -39,9 +39,12 @@ export function inferenceRoutes(ctx: ServerContext) {
             if (c.type === "text") text += c.text;
           },
         );
+        // A job cut by its budget or a backend failure after output answers what was delivered (200),
+        // with why it ended in finish_reason and claw.partial, billed exactly for it (core/billing.ts).
         return {
           response: text,
           model: offering.model,
+          finish_reason: result.partial?.finishReason ?? result.usage.finishReason ?? "stop",
           usage: { promptTokens: result.usage.promptTokens ?? null, completionTokens: result.usage.completionTokens ?? null },
           claw: billing(admission, result),
         };

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Chunk, InferenceJob, Task } from "../../../plugins/types.ts";
 import { ClawError } from "../../core/errors.ts";
-import type { JobResult } from "../../scheduler/run-job.ts";
+import { JobEndedError, type JobResult } from "../../scheduler/run-job.ts";
 import type { Admission } from "../guard/admit.ts";
 import type { ServedOffering, ServerContext } from "../context.ts";
 
@@ -46,6 +46,9 @@ export async function servePaid(
   onAdmitted?: (admission: Admission) => void,
 ): Promise<{ admission: Admission; result: JobResult }> {
   const job0 = makeJob("pending");
+  // Watch for the consumer leaving from the start: a request waiting for one of its stream's
+  // parallel slots may be abandoned before it is admitted, and must then not run.
+  const gone = consumerGone(reply);
   const admission = await ctx.admit(request.headers, request.rawBody, offering, job0.task, { method: request.method, path: request.url });
   request.clawAdmitted = true;
   reply.header("x-claw-job", admission.jobId);
@@ -53,7 +56,7 @@ export async function servePaid(
   const job = { ...job0, id: admission.jobId };
   try {
     const result = await ctx.runJob(admission, offering, job, {
-      signal: consumerGone(reply),
+      signal: gone,
       onChunk: (chunk) => {
         ctx.jobChunks.publish(admission.jobId, chunk);
         onChunk(chunk, admission);
@@ -67,7 +70,36 @@ export async function servePaid(
   }
 }
 
-/** The billing facts every paid response carries (as `claw` in JSON bodies). */
+/**
+ * Pay only for what was received: like servePaid, but a job cut by its budget or by a backend (or
+ * shutdown) failure AFTER it delivered output resolves with what was delivered: `result.partial`
+ * says why it ended and with which finish reason ("length" for a budget cut, "error" otherwise), and
+ * the billing is exactly that job's (core/billing.ts). Any other failure still throws.
+ * For non-streaming answers (inference, images, transcriptions, non-streaming chat).
+ * @example
+ * const { admission, result } = await servePaidPartial(ctx, request, reply, offering, makeJob, (c) => { text += c.text; });
+ * return { response: text, finish_reason: result.partial?.finishReason ?? "stop", claw: billing(admission, result) };
+ */
+export async function servePaidPartial(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  offering: ServedOffering,
+  makeJob: (jobId: string) => InferenceJob,
+  onChunk: (chunk: Chunk, admission: Admission) => void,
+): Promise<{ admission: Admission; result: JobResult }> {
+  let admitted: Admission | undefined;
+  try {
+    return await servePaid(ctx, request, reply, offering, makeJob, onChunk, (a) => {
+      admitted = a;
+    });
+  } catch (err) {
+    if (admitted && err instanceof JobEndedError && err.result.partial) return { admission: admitted, result: err.result };
+    throw err;
+  }
+}
+
+/** The billing facts every paid response carries (as `claw` in JSON bodies); `partial` when the answer was cut. */
 export function billing(admission: Admission, result: JobResult) {
   return {
     jobId: admission.jobId,
@@ -75,5 +107,6 @@ export function billing(admission: Admission, result: JobResult) {
     meteredMs: result.meteredMs,
     cost: result.cost.toString(),
     pricePerSecond: admission.reservation.pricePerSecond.toString(),
+    ...(result.partial ? { partial: { code: result.partial.code, message: result.partial.message } } : {}),
   };
 }
