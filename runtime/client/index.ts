@@ -13,5 +13,8 @@ export { startSession, type InferenceRun, type Session, type SessionInput } from
 export { closeStream, readReceipt, requestSettle, type CloseOptions } from "./close-stream.ts";
 export { activeProviders, providersOfModel, providersOfWallet, readProvider } from "./registry.ts";
 export { createDirectSigner, createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
+export { createPayingFetch, type PaidRequest, type PayingFetch, type PayingFetchHooks, type PayingFetchOptions, type SpendLedger } from "./paying-fetch.ts";
+export { decideSpend, type SpendLimits, type SpendRecord } from "./spend-limits.ts";
+export { listMarketModels, marketModels, type MarketModel } from "./market-models.ts";
 export { ClawError, isClawError, type ErrorCode } from "../core/errors.ts";
 export type * from "./types.ts";

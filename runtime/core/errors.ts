@@ -75,6 +75,9 @@ export const errorCatalogue = {
   PROVIDER_FAILED: { status: 502, message: "The provider answered with an error (see its code)." },
   PROVIDER_UNREACHABLE: { status: 502, message: "The provider's endpoint cannot be reached." },
   QUOTE_MISMATCH: { status: 502, message: "The provider's quote does not match its registry entry." },
+  SPEND_LIMIT_REACHED: { status: 402, message: "This request could take the spending past a configured limit (per hour or per day); nothing was opened or paid." },
+  PROVIDERS_EXHAUSTED: { status: 503, message: "Every provider of the model failed or refused before answering; nothing was charged. Retry later." },
+  GATEWAY_KEY_INVALID: { status: 401, message: "The gateway needs its local API key as `Authorization: Bearer <key>`." },
   // --- chain ---
   CHAIN_TX_FAILED: { status: 502, message: "A chain transaction failed." },
   CHAIN_ERROR: { status: 502, message: "The chain returned an error." },
