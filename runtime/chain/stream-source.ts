@@ -2,6 +2,16 @@
  * Where the guard gets a stream: a cache filled by earlier reads and kept current by the watcher's
  * events, else one `getStream` eth_call. A node that cannot be reached is CHAIN_UNAVAILABLE (503):
  * the runtime never serves a stream it could not verify.
+ *
+ * Stop at cancel: each cached stream remembers the chain head it was read at. The cache learns the
+ * head with one `eth_blockNumber` at most every `headPollMs` (in the background, started by a get;
+ * no request waits for it), and a stream read before the newest known head is read again at `latest`
+ * before it is served (one eth_call per served stream per block; concurrent gets share it). So once a
+ * cancel or settle is in a block the node has, no request on that stream is admitted later than
+ * headPollMs + two round trips to the node — within the next block whenever headPollMs is below the
+ * block time. The watcher still applies confirmed events as before. While the node cannot be reached
+ * the head does not move and a cached stream is served as it was last read (the outage choice
+ * documented in test/reliability/README.md): the bound holds only while the node answers.
  */
 import type { Address } from "viem";
 import { streamPayAbi } from "../../contracts/generated/abi.ts";
@@ -36,35 +46,80 @@ export async function readStream(clients: Pick<ChainClients, "publicClient">, st
 }
 
 export type StreamCache = {
+  /** The stream as of the newest chain head this cache knows (re-read at `latest` when older). */
   get(streamId: bigint): Promise<OnChainStream | null>;
   /** Marks a stream ended (watcher saw it cancelled, settled or depleted). */
   setStatus(streamId: bigint, status: number): void;
   put(stream: OnChainStream): void;
 };
 
-export function createStreamCache(clients: Pick<ChainClients, "publicClient">, streamPay: Address): StreamCache {
-  const cache = new Map<bigint, OnChainStream>();
-  const inflight = new Map<bigint, Promise<OnChainStream>>();
+export type StreamCacheOptions = {
+  /** How often, at most, the chain head is polled while requests arrive (default 250 ms). */
+  headPollMs?: number;
+  /** A re-read found a stream no longer active that the cache held as active (abort its running jobs). */
+  onStopped?: (stream: OnChainStream) => void;
+  nowMs?: () => number;
+};
+
+type Entry = { stream: OnChainStream; head: bigint };
+
+/**
+ * @example
+ * const streams = createStreamCache({ publicClient }, streamPay, { headPollMs: 250, onStopped: (s) => abortJobs(s.streamId) });
+ */
+export function createStreamCache(
+  clients: Pick<ChainClients, "publicClient">, streamPay: Address, o: StreamCacheOptions = {},
+): StreamCache {
+  const headPollMs = o.headPollMs ?? 250;
+  const nowMs = o.nowMs ?? Date.now;
+  const cache = new Map<bigint, Entry>();
+  const inflight = new Map<bigint, Promise<Entry>>();
+  let head = -1n;
+  let headAskedAt = Number.NEGATIVE_INFINITY;
+  let headInflight = false;
+
+  function pollHead(): void {
+    if (headInflight || nowMs() - headAskedAt < headPollMs) return;
+    headInflight = true;
+    headAskedAt = nowMs();
+    clients.publicClient.getBlockNumber({ cacheTime: 0 })
+      .then((n) => void (n > head && (head = n)), () => undefined)
+      .finally(() => (headInflight = false));
+  }
+
+  function read(streamId: bigint): Promise<Entry> {
+    let p = inflight.get(streamId);
+    if (!p) {
+      const at = head;
+      p = readStream(clients, streamPay, streamId).then((stream) => ({ stream, head: at })).finally(() => inflight.delete(streamId));
+      inflight.set(streamId, p);
+    }
+    return p;
+  }
+
   return {
     async get(streamId) {
+      pollHead();
       const hit = cache.get(streamId);
-      if (hit) return hit;
-      let p = inflight.get(streamId);
-      if (!p) {
-        p = readStream(clients, streamPay, streamId).finally(() => inflight.delete(streamId));
-        inflight.set(streamId, p);
+      // Ended is final: no re-read needed to refuse.
+      if (hit && (hit.head >= head || hit.stream.status !== streamStatus.active)) return hit.stream;
+      const fresh = await read(streamId);
+      if (fresh.stream.status === streamStatus.none) return null;
+      const current = cache.get(streamId);
+      // A newer status from the watcher (setStatus) is not overwritten by an older read.
+      if (current && current.stream.status !== streamStatus.active && fresh.stream.status === streamStatus.active && current.head >= fresh.head) {
+        return current.stream;
       }
-      const s = await p;
-      if (s.status === streamStatus.none) return null;
-      cache.set(streamId, s);
-      return s;
+      cache.set(streamId, fresh);
+      if (hit?.stream.status === streamStatus.active && fresh.stream.status !== streamStatus.active) o.onStopped?.(fresh.stream);
+      return fresh.stream;
     },
     setStatus(streamId, status) {
-      const s = cache.get(streamId);
-      if (s) cache.set(streamId, { ...s, status });
+      const e = cache.get(streamId);
+      if (e) cache.set(streamId, { stream: { ...e.stream, status }, head: head > e.head ? head : e.head });
     },
     put(stream) {
-      cache.set(stream.streamId, stream);
+      cache.set(stream.streamId, { stream, head });
     },
   };
 }

@@ -30,8 +30,16 @@ export type WatcherDeps = {
   knownStreams: Set<bigint>;
   knownProviders: Set<bigint>;
   onEvent?: (event: NewEvent) => void;
+  /**
+   * Stop at cancel: a StreamCancelled / StreamSettled of a known stream seen in a
+   * block not yet confirmed (only when confirmations > 1). Not appended (that waits for confirmations);
+   * the runtime stops serving the stream at once. Called again if it is still unconfirmed next poll.
+   */
+  onUnconfirmedStop?: (event: NewEvent) => void;
   onError?: (err: unknown) => void;
 };
+
+const STOP_EVENTS = new Set(["StreamCancelled", "StreamSettled"]);
 
 export type ChainWatcher = { catchUp(): Promise<number>; start(): void; stop(): Promise<void>; readonly lastBlock: bigint; readonly healthy: boolean };
 
@@ -79,6 +87,11 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
       appended += events.length - duplicates;
       for (const e of events) d.onEvent?.(e);
       cursor = to;
+    }
+    if (d.onUnconfirmedStop && safe < head && !stopped) {
+      const logs = await d.clients.publicClient.getLogs({ address: d.contracts.streamPay, fromBlock: safe + 1n, toBlock: head });
+      const decoded = parseEventLogs({ abi, logs, strict: false }) as unknown as DecodedLog[];
+      for (const e of decoded.map((l) => logToEvent(l))) if (e && STOP_EVENTS.has(e.type) && relevant(e)) d.onUnconfirmedStop(e);
     }
     return appended;
   }

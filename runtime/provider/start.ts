@@ -114,9 +114,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     pollMs: config.chain.pollIntervalMs, knownStreams, knownProviders: new Set(views.providers.keys()),
     onEvent: onChainEvent,
     onUnconfirmedStop: (e) => {
-      if (e.type !== "StreamSettled" && e.type !== "StreamCancelled" && e.type !== "StreamBatchUpdated") return;
+      if (e.type !== "StreamSettled" && e.type !== "StreamCancelled") return;
       // Refuse new jobs and stop running ones now; settlement bookkeeping waits for confirmations.
-      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? streamStatus.settled : e.type === "StreamCancelled" ? streamStatus.cancelled : streamStatus.depleted);
+      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? streamStatus.settled : streamStatus.cancelled);
       streamAborts.get(e.data.streamId)?.abort();
     },
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
