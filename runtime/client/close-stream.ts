@@ -7,6 +7,10 @@
  * the SDK waits for that. If the stream is still open when the wait is over — or nothing was ever
  * served, so the provider has nothing to settle — the SDK cancels it itself (cancelStream: a time-based
  * split, the provider gets rate × elapsed seconds; the consumer pays the gas).
+ *
+ * Never while the provider's settlement is in flight and coverable: the wait starts counting only
+ * once the stream has streamed what was metered (stream-size.ts coverableAt) — before that the
+ * provider's settle(metered) cannot land yet and a cancel would pay it less than it metered.
  */
 import type { Address, Hash } from "viem";
 import { streamPayAbi } from "../../contracts/generated/abi.ts";
@@ -15,6 +19,7 @@ import { streamStatus } from "../core/stream.ts";
 import { sendTx } from "../chain/send-tx.ts";
 import { readStream } from "../chain/stream-source.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
+import { coverableAt } from "./stream-size.ts";
 import type { PaymentSigner } from "./payment-signer.ts";
 import { providerFetch } from "./provider-http.ts";
 import type { OnProgress, Receipt } from "./types.ts";
@@ -24,6 +29,9 @@ export type ClosableStream = {
   openTx: Hash; openBlock: bigint; gasPaid: bigint; metered: bigint; signer: PaymentSigner;
   /** Served by an earlier process too (a resumed stream), so worth waiting for even if `metered` is 0. */
   assumeServed?: boolean;
+  /** The stream's window (unix start, seconds): with them the wait covers the time until `metered` is streamed. */
+  startTime?: bigint;
+  durationSeconds?: bigint;
 };
 
 export type CloseOptions = {
@@ -96,6 +104,13 @@ async function cancel(chain: ClientChain, streamId: bigint, onProgress?: OnProgr
   return receipt.gasUsed * receipt.effectiveGasPrice;
 }
 
+/** How long to wait for the provider's settlement: `timeoutMs` counted from when `metered` is streamed. */
+export function settleWaitMs(s: Pick<ClosableStream, "metered" | "deposit" | "startTime" | "durationSeconds">, timeoutMs: number, nowMs: number): number {
+  if (s.startTime === undefined || s.durationSeconds === undefined) return timeoutMs;
+  const coverableMs = Number(coverableAt({ startTime: s.startTime, durationSeconds: s.durationSeconds, deposit: s.deposit }, s.metered)) * 1000;
+  return Math.max(0, coverableMs - nowMs) + timeoutMs;
+}
+
 /**
  * @example
  * const receipt = await closeStream(chain, stream); // receipt.paid, receipt.refunded, receipt.txHashes
@@ -110,7 +125,7 @@ export async function closeStream(chain: ClientChain, s: ClosableStream, o: Clos
     // A stream the provider never served is one it will never settle by itself: cancel it now.
     const worthWaiting = asked || s.metered > 0n || s.assumeServed === true;
     o.onProgress?.({ phase: "wait-settle", message: `waiting for the settlement of stream ${s.streamId}` });
-    const closed = worthWaiting && (await waitClosed(chain, s.streamId, o.timeoutMs ?? (asked ? 30_000 : 90_000)));
+    const closed = worthWaiting && (await waitClosed(chain, s.streamId, settleWaitMs(s, o.timeoutMs ?? (asked ? 30_000 : 90_000), Date.now())));
     if (!closed) {
       try {
         extraGas = await cancel(chain, s.streamId, o.onProgress);

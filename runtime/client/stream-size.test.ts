@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isClawError } from "../core/errors.ts";
-import { MAX_STREAM_SECONDS, sizeStream, TX_ALLOWANCE_SECONDS } from "./stream-size.ts";
+import { coverableAt, MAX_STREAM_SECONDS, sizeStream, TX_ALLOWANCE_SECONDS } from "./stream-size.ts";
+import { settleWaitMs } from "./close-stream.ts";
 
 describe("sizeStream", () => {
   test("streams at exactly the price: deposit = price × duration, so deposit / duration == price to the wei", () => {
@@ -33,5 +34,54 @@ describe("sizeStream", () => {
 
   test("a zero price is not an offer", () => {
     assert.throws(() => sizeStream({ pricePerSecond: 0n }), (e) => isClawError(e, "QUOTE_MISMATCH"));
+  });
+
+  test("parallel n streams at price × n to the wei, over the same window; maxDeposit counts the n", () => {
+    const one = sizeStream({ pricePerSecond: 1_000_000_007n, expectedSeconds: 5, minJobMs: 1000 });
+    const eight = sizeStream({ pricePerSecond: 1_000_000_007n, expectedSeconds: 5, minJobMs: 1000, parallel: 8 });
+    assert.equal(eight.ratePerSecond, 8_000_000_056n);
+    assert.equal(eight.durationSeconds, one.durationSeconds);
+    assert.equal(eight.deposit / eight.durationSeconds, eight.ratePerSecond);
+    assert.equal(eight.deposit % eight.durationSeconds, 0n);
+    // 8 at 10 wei/s = 80 wei/s: 1,600 wei buys 20 s; 400 wei (5 s) cannot cover the 6 s needed.
+    assert.equal(sizeStream({ pricePerSecond: 10n, expectedSeconds: 5, minJobMs: 1000, maxDeposit: 1_605n, parallel: 8 }).durationSeconds, 20n);
+    assert.throws(() => sizeStream({ pricePerSecond: 10n, expectedSeconds: 5, minJobMs: 1000, maxDeposit: 400n, parallel: 8 }), (e) => isClawError(e, "PRICE_ABOVE_MAX"));
+  });
+
+  test("parallel must be a whole number from 1 to 1024", () => {
+    for (const parallel of [0, -1, 1.5, 1025, Number.NaN]) {
+      assert.throws(() => sizeStream({ pricePerSecond: 10n, parallel }), (e) => isClawError(e, "BAD_REQUEST"), String(parallel));
+    }
+  });
+});
+
+describe("coverableAt: when the stream has streamed what was metered", () => {
+  const s = { startTime: 1_000n, durationSeconds: 100n, deposit: 1_000n }; // 10 wei/s
+  for (const [metered, at] of [
+    [0n, 1_000n], [10n, 1_001n], [11n, 1_002n], [250n, 1_025n], [999n, 1_100n], [1_000n, 1_100n], [5_000n, 1_100n],
+  ] as const) {
+    test(`metered ${metered} is covered at ${at}`, () => {
+      const t = coverableAt(s, metered);
+      assert.equal(t, at);
+      // StreamPay's floor(deposit × elapsed / duration) at t covers it, one second earlier does not.
+      const streamed = (e: bigint) => (s.deposit * (e > s.durationSeconds ? s.durationSeconds : e)) / s.durationSeconds;
+      if (metered <= s.deposit) assert.ok(streamed(t - s.startTime) >= metered);
+      if (t > s.startTime && metered < s.deposit) assert.ok(streamed(t - s.startTime - 1n) < metered);
+    });
+  }
+  test("an odd rate rounds up, never early", () => {
+    const odd = { startTime: 0n, durationSeconds: 7n, deposit: 10n };
+    assert.equal(coverableAt(odd, 3n), 3n); // floor(10×2/7) = 2 < 3, floor(10×3/7) = 4 ≥ 3
+  });
+});
+
+describe("settleWaitMs: the SDK never gives up on a settlement before it is coverable", () => {
+  const s = { startTime: 1_000n, durationSeconds: 100n, deposit: 1_000n, metered: 500n }; // covered at 1,050 s
+  test("the timeout counts from the moment the metered total is streamed", () => {
+    assert.equal(settleWaitMs(s, 30_000, 1_020_000), 30_000 + 30_000);
+    assert.equal(settleWaitMs(s, 30_000, 1_060_000), 30_000);
+  });
+  test("without the stream's window, just the timeout", () => {
+    assert.equal(settleWaitMs({ deposit: 1_000n, metered: 500n }, 30_000, 0), 30_000);
   });
 });
