@@ -14,6 +14,7 @@ export const commandList: readonly CommandEntry[] = [
   { name: "dev", description: "start a local market: anvil, the contracts, and the runtime for claw.config.ts's offerings" },
   { name: "start", description: "run the provider runtime against the configured chain" },
   { name: "infer", description: "buy inference from the cheapest provider of a model, paid per second by a stream" },
+  { name: "gateway", description: "a local OpenAI-compatible server that buys from the market for any OpenAI client (sessions, limits, failover)" },
   { name: "providers", description: "list, register, update and clean up registry providers" },
   { name: "balance", description: "wallet balance, claimable payments, and spending on compute" },
   { name: "earnings", description: "this provider's earnings from its event log: per offering, per day, settled and pending" },

@@ -1,0 +1,102 @@
+/**
+ * `claw gateway`: the local OpenAI-compatible gateway (runtime/gateway). Point any OpenAI client or
+ * OpenClaw agent at its URL with its key; it buys per second from the market. Ctrl-C closes every
+ * stream it opened. `claw gateway status [--json]` reads its log: spend by model and provider, open
+ * streams, refunds.
+ */
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { jsonAware, printJson } from "../lib/json.ts";
+import { secondsArg, weiArg, withCommonOptions, type CommonOptions } from "../lib/options.ts";
+import { resolveChain } from "../lib/resolve.ts";
+
+type GatewayCliOptions = CommonOptions & {
+  host: string; port: string; stateDir: string; allowOrigin?: string[]; maxPrice?: bigint; maxDeposit?: bigint; maxSpendHour?: bigint; maxSpendDay?: bigint;
+  maxRequestSeconds?: number; expectedSeconds?: number; parallel?: string; idleSeconds?: number; probe: boolean;
+};
+
+async function run(o: GatewayCliOptions): Promise<void> {
+  const { startGateway } = await import("../../gateway/start.ts");
+  const { options, source } = await resolveChain(o, "consumer");
+  const note = (line: string) => (o.quiet ? undefined : process.stderr.write(`[gateway] ${line}\n`));
+  const gw = await startGateway({
+    chain: options, stateDir: resolve(o.stateDir), host: o.host, port: Number(o.port), allowedOrigins: o.allowOrigin ?? [], onNote: note, probe: o.probe,
+    limits: {
+      ...(o.maxPrice !== undefined ? { maxPricePerSecond: o.maxPrice } : {}), ...(o.maxDeposit !== undefined ? { maxDepositPerStream: o.maxDeposit } : {}),
+      ...(o.maxSpendHour !== undefined ? { maxSpendPerHour: o.maxSpendHour } : {}), ...(o.maxSpendDay !== undefined ? { maxSpendPerDay: o.maxSpendDay } : {}),
+    },
+    ...(o.maxRequestSeconds !== undefined ? { maxRequestSeconds: o.maxRequestSeconds } : {}),
+    ...(o.expectedSeconds !== undefined ? { expectedSeconds: o.expectedSeconds } : {}),
+    ...(o.parallel !== undefined ? { parallel: Number(o.parallel) } : {}),
+    ...(o.idleSeconds !== undefined ? { idleCloseMs: o.idleSeconds * 1000 } : {}),
+  });
+  if (o.json) printJson({ url: `${gw.url}/v1`, key: gw.key, keyCreated: gw.keyCreated, keyFile: gw.keyFile, log: gw.logPath, wallet: gw.chain.wallet?.address });
+  else {
+    process.stdout.write(
+      [
+        `ClawCompute gateway on ${gw.url}/v1 (wallet ${gw.chain.wallet?.address}${source === "dev" ? ", the local market's consumer account" : ""})`,
+        gw.keyCreated ? `  API key (new, stored in ${gw.keyFile} with mode 0600): ${gw.key}` : `  API key: ${gw.key}  (from ${gw.keyFile})`,
+        `  log: ${gw.logPath}`,
+        "",
+        `  OpenAI client:  new OpenAI({ baseURL: "${gw.url}/v1", apiKey: "<key>" })`,
+        `  OpenClaw:       models.providers.clawcompute = { baseUrl: "${gw.url}/v1", apiKey: "<key>", api: "openai-completions", models: [...] }`,
+        "",
+        "Ctrl-C closes every stream it opened.",
+        "",
+      ].join("\n"),
+    );
+  }
+  await new Promise<void>((done) => {
+    const stop = () => {
+      note("stopping: closing open streams…");
+      gw.close().then(done, done);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+async function status(o: { stateDir: string; json?: boolean }): Promise<void> {
+  const { openGatewayLog } = await import("../../gateway/log.ts");
+  const { statusOf } = await import("../../gateway/start.ts");
+  const path = resolve(o.stateDir, "gateway.db");
+  const log = openGatewayLog(path, "0x0000000000000000000000000000000000000000", { readonly: true });
+  const s = statusOf(log, { url: "", wallet: "", chainId: 0, path, limits: {} });
+  log.close();
+  if (o.json) return printJson(s);
+  const lines = [
+    `log ${s.log}`,
+    `spent: ${s.spent.lastHour} wei in the last hour, ${s.spent.lastDay} in the last day, ${s.spent.total} in all; refunded ${s.refunded} wei`,
+    `open streams: ${s.openStreams.length ? s.openStreams.map((x) => `#${x.streamId} (provider ${x.providerId}, ${x.model ?? "unused"}, metered ${x.metered}/${x.deposit})`).join(", ") : "none"}; closed: ${s.closedStreams}`,
+    ...Object.entries(s.byModel).map(([m, v]) => `  model ${m}: ${v.requests} requests, ${v.spent} wei`),
+    ...Object.entries(s.byProvider).map(([p, v]) => `  provider #${p}: ${v.requests} requests, ${v.spent} wei`),
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+export function register(program: Command): void {
+  const gateway = withCommonOptions(
+    program
+      .command("gateway")
+      .description("a local OpenAI-compatible server that buys from the market for any OpenAI client (sessions, limits, failover)")
+      .option("--host <host>", "address to listen on", "127.0.0.1")
+      .option("--port <port>", "port to listen on", "8790")
+      .option("--state-dir <dir>", "where the key file and the gateway's log live", ".claw")
+      .option("--allow-origin <origin...>", "web origins allowed to call it (default: none; browsers are refused)")
+      .option("--max-price <wei>", "never pay more than this per second", weiArg)
+      .option("--max-deposit <wei>", "never lock more than this in one stream", weiArg)
+      .option("--max-spend-hour <wei>", "refuse requests that could take the last hour's spending past this", weiArg)
+      .option("--max-spend-day <wei>", "refuse requests that could take the last day's spending past this", weiArg)
+      .option("--max-request-seconds <s>", "cut a request after this long (bounds its cost; default 120)", secondsArg)
+      .option("--expected-seconds <s>", "compute seconds one stream should buy (sizes deposits; default 120)", secondsArg)
+      .option("--parallel <n>", "requests at once per provider stream (default 1)")
+      .option("--idle-seconds <s>", "close a provider's stream after this long unused (default 60)", secondsArg)
+      .option("--no-probe", "skip the providers' health check"),
+  ).action(async (opts: GatewayCliOptions) => jsonAware(opts.json, () => run(opts)));
+  gateway
+    .command("status")
+    .description("spend by model and provider, open streams and refunds, from the gateway's log")
+    .option("--state-dir <dir>", "where the gateway's log lives", ".claw")
+    .option("--json", "print one JSON object")
+    .action(async (opts: { stateDir: string; json?: boolean }) => jsonAware(opts.json, () => status(opts)));
+}

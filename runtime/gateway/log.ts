@@ -1,0 +1,126 @@
+/**
+ * The gateway's memory: its own hash-chained SQLite event log (the runtime's store code and event
+ * types, seen from the buying side). A stream it opened is a StreamOpened; each paid request a
+ * JobAccepted (the nonce and body hash it was signed with) and a JobCompleted (what the provider
+ * billed, or the worst case when no billing arrived); a close is StreamSettled / StreamCancelled /
+ * StreamBatchUpdated from the receipt. Replaying it gives the open streams (closed or resumed after
+ * a restart, so no deposit is forgotten), spending per window, per model and per provider, and refunds.
+ */
+import type { Address } from "viem";
+import * as ev from "../core/events.ts";
+import type { StoredEvent } from "../core/events.ts";
+import type { Lane } from "../client/lanes.ts";
+import type { PaidRequest, SpendLedger } from "../client/paying-fetch.ts";
+import type { SpendRecord } from "../client/spend-limits.ts";
+import type { Receipt } from "../client/types.ts";
+import { openStore } from "../store/index.ts";
+import type { EventStore } from "../store/index.ts";
+
+export type LoggedStream = {
+  streamId: bigint; providerId: bigint; recipient: string; deposit: bigint; openTx: string; openBlock: bigint; openedAt: number;
+  status: "open" | "settled" | "cancelled" | "closed"; model?: string; metered: bigint; paid: bigint; refunded: bigint; requests: number;
+};
+
+export type GatewayState = {
+  streams: Map<bigint, LoggedStream>;
+  spend: SpendRecord[];
+  byModel: Map<string, { requests: number; spent: bigint }>;
+  byProvider: Map<string, { requests: number; spent: bigint }>;
+};
+
+export const emptyState = (): GatewayState => ({ streams: new Map(), spend: [], byModel: new Map(), byProvider: new Map() });
+
+function bump(m: Map<string, { requests: number; spent: bigint }>, k: string, cost: bigint): void {
+  const e = m.get(k) ?? { requests: 0, spent: 0n };
+  m.set(k, { requests: e.requests + 1, spent: e.spent + cost });
+}
+
+/** Folds one event into the state. Pure apart from mutating `s`. */
+export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
+  switch (e.type) {
+    case "StreamOpened": {
+      const d = e.data;
+      s.streams.set(d.streamId, {
+        streamId: d.streamId, providerId: d.providerId, recipient: d.recipient, deposit: d.deposit, openTx: d.chain.txHash, openBlock: d.chain.blockNumber,
+        openedAt: e.time, status: "open", metered: 0n, paid: 0n, refunded: 0n, requests: 0,
+      });
+      break;
+    }
+    case "JobAccepted": {
+      const st = s.streams.get(e.data.streamId);
+      if (st) st.model = e.data.offering;
+      break;
+    }
+    case "JobCompleted": {
+      const st = s.streams.get(e.data.streamId);
+      s.spend.push({ at: e.time, cost: e.data.cost });
+      if (st) {
+        st.metered += e.data.cost;
+        st.requests += 1;
+        bump(s.byModel, st.model ?? "?", e.data.cost);
+        bump(s.byProvider, st.providerId.toString(), e.data.cost);
+      }
+      break;
+    }
+    case "StreamSettled":
+    case "StreamCancelled":
+    case "StreamBatchUpdated": {
+      const st = s.streams.get(e.data.streamId);
+      if (!st) break;
+      st.status = e.type === "StreamSettled" ? "settled" : e.type === "StreamCancelled" ? "cancelled" : "closed";
+      st.paid = e.type === "StreamSettled" ? e.data.earned : e.data.recipientAmount;
+      st.refunded = e.type === "StreamSettled" ? e.data.refund : e.data.senderRefund;
+      break;
+    }
+    default:
+      break;
+  }
+  return s;
+}
+
+export type GatewayLog = ReturnType<typeof openGatewayLog>;
+
+/**
+ * @example
+ * const log = openGatewayLog(".claw/gateway.db", wallet);
+ * log.state().streams // every stream this gateway opened, open or closed
+ */
+export function openGatewayLog(path: string, wallet: Address, o: { readonly?: boolean } = {}) {
+  const store: EventStore = openStore({ path, ...(o.readonly ? { readonly: true } : {}) });
+  // The live state follows every append (one process writes this log).
+  const state = store.replay(evolve, emptyState());
+  if (!o.readonly) store.subscribe((e: StoredEvent) => evolve(state, e));
+
+  const ledger: SpendLedger = { records: (since) => state.spend.filter((r) => r.at >= since) };
+
+  return {
+    store, ledger,
+    state: () => state,
+    streamOpened(lane: Lane): void {
+      const s = lane.stream;
+      store.append(ev.streamOpened({
+        streamId: s.streamId, sender: s.sender, recipient: s.recipient, providerId: s.providerId, deposit: s.deposit, startTime: s.startTime,
+        duration: s.durationSeconds, serviceType: s.serviceType, chain: { blockNumber: s.openBlock, txHash: s.openTx, logIndex: 0 },
+      }));
+    },
+    paid(p: PaidRequest): void {
+      const s = p.lane.stream;
+      const jobId = p.billing?.jobId ?? `unbilled-${s.streamId}-${p.proof.nonce}`;
+      store.append([
+        ev.jobAccepted({
+          jobId, streamId: s.streamId, offering: p.model, providerId: s.providerId, nonce: p.proof.nonce, bodyHash: p.proof.bodyHash, signer: wallet,
+          pricePerSecond: p.billing?.pricePerSecond ?? p.lane.provider.pricePerSecond, task: p.route,
+        }),
+        ev.jobCompleted({ jobId, streamId: s.streamId, meteredMs: BigInt(p.billing?.meteredMs ?? 0), cost: p.counted, tokens: {} }),
+      ]);
+    },
+    closed(streamId: bigint, r: Receipt, closeBlock: bigint): void {
+      const chain = { blockNumber: closeBlock, txHash: r.txHashes.close ?? `0x${"0".repeat(64)}`, logIndex: 0 };
+      if (r.closedBy === "provider-settle") store.append(ev.streamSettled({ streamId, earned: r.paid, paidNow: r.paid, refund: r.refunded, chain }));
+      else if (r.closedBy === "consumer-cancel" || r.closedBy === "provider-cancel") {
+        store.append(ev.streamCancelled({ streamId, by: r.closedBy === "consumer-cancel" ? wallet : r.recipient, recipientAmount: r.paid, senderRefund: r.refunded, chain }));
+      } else store.append(ev.streamBatchUpdated({ streamId, keeper: "", recipientAmount: r.paid, senderRefund: r.refunded, keeperFee: r.keeperFee, chain }));
+    },
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * After a restart (or a crash), every stream the gateway's log still holds as open is closed: the
+ * provider is asked to settle what it metered (a fresh session key signs the settle act), with the
+ * consumer's cancel as the fallback; a stream that closed meanwhile just gets its receipt logged.
+ * No deposit is left behind. (Closing rather than resuming keeps one rule: a stream lives in one process.)
+ */
+import type { Hash } from "viem";
+import { paymentDomain } from "../core/payment.ts";
+import { streamStatus } from "../core/stream.ts";
+import { readStream } from "../chain/stream-source.ts";
+import { requireWallet, type ClientChain } from "../client/chain.ts";
+import { closeStream, readReceipt } from "../client/close-stream.ts";
+import { createSessionSigner } from "../client/payment-signer.ts";
+import { readProvider } from "../client/registry.ts";
+import type { Receipt } from "../client/types.ts";
+import type { GatewayLog, LoggedStream } from "./log.ts";
+
+/** The block of a close transaction (0 when there is none to look up). */
+export async function blockOf(chain: ClientChain, hash: Hash | undefined): Promise<bigint> {
+  if (!hash) return 0n;
+  return (await chain.publicClient.getTransactionReceipt({ hash })).blockNumber;
+}
+
+async function recoverOne(chain: ClientChain, log: GatewayLog, s: LoggedStream): Promise<Receipt> {
+  const base = {
+    streamId: s.streamId, providerId: s.providerId, recipient: s.recipient as `0x${string}`, deposit: s.deposit,
+    openTx: s.openTx as Hash, openBlock: s.openBlock, gasPaid: 0n, metered: s.metered,
+  };
+  const onChain = await readStream(chain, chain.contracts.streamPay, s.streamId);
+  let receipt: Receipt;
+  if (onChain.status !== streamStatus.active) receipt = await readReceipt(chain, { ...base, endpoint: "" }, 0n);
+  else {
+    const wallet = requireWallet(chain, "Closing the gateway's streams");
+    const provider = await readProvider(chain, s.providerId);
+    const signer = await createSessionSigner({ account: wallet.account, domain: paymentDomain(chain.chainId, chain.contracts.streamPay), streamId: s.streamId, ttlSeconds: 600 });
+    receipt = await closeStream(chain, { ...base, endpoint: provider.endpoint, signer, assumeServed: true });
+  }
+  log.closed(s.streamId, receipt, await blockOf(chain, receipt.txHashes.close));
+  return receipt;
+}
+
+/**
+ * @example
+ * const { receipts, failed } = await recoverStreams(chain, log);
+ */
+export async function recoverStreams(chain: ClientChain, log: GatewayLog): Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }> }> {
+  const open = [...log.state().streams.values()].filter((s) => s.status === "open");
+  const results = await Promise.allSettled(open.map((s) => recoverOne(chain, log, s)));
+  const receipts: Receipt[] = [];
+  const failed: Array<{ streamId: bigint; error: string }> = [];
+  results.forEach((r, i) => {
+    if (r.status === "fulfilled") receipts.push(r.value);
+    else failed.push({ streamId: open[i]!.streamId, error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+  });
+  return { receipts, failed };
+}

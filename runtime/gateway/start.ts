@@ -1,0 +1,137 @@
+/**
+ * `claw gateway`: a local OpenAI-compatible server (127.0.0.1 by default) that buys from the market
+ * for any OpenAI client or OpenClaw agent. It is createPayingFetch behind an HTTP server, plus a local
+ * API key, a browser-origin rule, and its own event log (streams, payments, receipts) so that a
+ * restart closes every stream it left open.
+ */
+import { join } from "node:path";
+import type { Hash } from "viem";
+import { connectChain, type ChainOptions, type ClientChain } from "../client/chain.ts";
+import { createPayingFetch, type PayingFetch } from "../client/paying-fetch.ts";
+import { DAY_MS, HOUR_MS, spentSince, type SpendLimits } from "../client/spend-limits.ts";
+import type { Receipt } from "../client/types.ts";
+import { loadOrCreateKey } from "./access.ts";
+import { createGatewayApp } from "./app.ts";
+import { openGatewayLog, type GatewayLog } from "./log.ts";
+import { blockOf, recoverStreams } from "./recover.ts";
+import { serveNode } from "./serve-node.ts";
+
+export const DEFAULT_GATEWAY_PORT = 8790;
+
+export type GatewayOptions = {
+  chain: ChainOptions;
+  /** Holds the key file (`gateway.key`, 0600) and the log (`gateway.db`). */
+  stateDir: string;
+  host?: string;
+  port?: number;
+  allowedOrigins?: string[];
+  limits?: SpendLimits;
+  maxRequestSeconds?: number;
+  expectedSeconds?: number;
+  parallel?: number;
+  idleCloseMs?: number;
+  probe?: boolean;
+  /** One line per notable thing (stream opened/closed, failover); the CLI prints them on stderr. */
+  onNote?: (line: string) => void;
+};
+
+export type GatewayStatus = {
+  url: string; wallet: string; chainId: number; log: string;
+  spent: { lastHour: string; lastDay: string; total: string };
+  refunded: string;
+  limits: Record<string, string>;
+  openStreams: Array<{ streamId: string; providerId: string; model: string | null; deposit: string; metered: string; requests: number }>;
+  closedStreams: number;
+  byModel: Record<string, { requests: number; spent: string }>;
+  byProvider: Record<string, { requests: number; spent: string }>;
+};
+
+/** The status from the log's state. Pure. */
+export function statusOf(log: GatewayLog, meta: { url: string; wallet: string; chainId: number; path: string; limits: SpendLimits }, now = Date.now()): GatewayStatus {
+  const s = log.state();
+  const streams = [...s.streams.values()];
+  const str = (m: Map<string, { requests: number; spent: bigint }>) => Object.fromEntries([...m].map(([k, v]) => [k, { requests: v.requests, spent: v.spent.toString() }]));
+  return {
+    url: meta.url, wallet: meta.wallet, chainId: meta.chainId, log: meta.path,
+    spent: { lastHour: spentSince(s.spend, now - HOUR_MS).toString(), lastDay: spentSince(s.spend, now - DAY_MS).toString(), total: spentSince(s.spend, 0).toString() },
+    refunded: streams.reduce((t, x) => t + x.refunded, 0n).toString(),
+    limits: Object.fromEntries(Object.entries(meta.limits).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
+    openStreams: streams.filter((x) => x.status === "open").map((x) => ({
+      streamId: x.streamId.toString(), providerId: x.providerId.toString(), model: x.model ?? null, deposit: x.deposit.toString(), metered: x.metered.toString(), requests: x.requests,
+    })),
+    closedStreams: streams.filter((x) => x.status !== "open").length,
+    byModel: str(s.byModel), byProvider: str(s.byProvider),
+  };
+}
+
+export type RunningGateway = {
+  url: string; key: string; keyCreated: boolean; keyFile: string; logPath: string;
+  chain: ClientChain; payingFetch: PayingFetch; log: GatewayLog;
+  /** Closing the streams a previous run left open (started at boot, runs beside serving). */
+  recovered: Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }> }>;
+  status(): GatewayStatus;
+  /** Stops serving, closes every open stream (settle, else cancel), closes the log. */
+  close(): Promise<void>;
+};
+
+/**
+ * @example
+ * const gw = await startGateway({ chain: { rpcUrl, privateKey, contracts }, stateDir: ".claw" });
+ * const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key });
+ */
+export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
+  const note = o.onNote ?? (() => undefined);
+  const chain = await connectChain(o.chain);
+  if (!chain.wallet) throw new Error("The gateway needs a wallet (PRIVATE_KEY, or a local market's consumer account).");
+  const keyFile = join(o.stateDir, "gateway.key");
+  const { key, created } = loadOrCreateKey(keyFile);
+  const logPath = join(o.stateDir, "gateway.db");
+  const log = openGatewayLog(logPath, chain.wallet.address);
+  const limits = o.limits ?? {};
+  const recovered = recoverStreams(chain, log).then((r) => {
+    for (const x of r.receipts) note(`closed stream ${x.streamId} left open by an earlier run (${x.closedBy}: paid ${x.paid}, refunded ${x.refunded} wei)`);
+    for (const f of r.failed) note(`could not close stream ${f.streamId} yet: ${f.error}`);
+    return r;
+  });
+
+  const payingFetch = createPayingFetch({
+    chain, limits,
+    ...(o.maxRequestSeconds !== undefined ? { maxRequestSeconds: o.maxRequestSeconds } : {}),
+    ...(o.expectedSeconds !== undefined ? { expectedSeconds: o.expectedSeconds } : {}),
+    ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
+    ...(o.idleCloseMs !== undefined ? { idleCloseMs: o.idleCloseMs } : {}),
+    ...(o.probe !== undefined ? { probe: o.probe } : {}),
+    ledger: log.ledger,
+    hooks: {
+      onOpened: (lane) => {
+        log.streamOpened(lane);
+        note(`opened stream ${lane.stream.streamId} to provider #${lane.provider.id} (${lane.provider.model}, deposit ${lane.stream.deposit} wei)`);
+      },
+      onPaid: (p) => log.paid(p),
+      onClosed: async (lane, receipt) => {
+        log.closed(lane.stream.streamId, receipt, await blockOf(chain, receipt.txHashes.close as Hash | undefined));
+        note(`closed stream ${receipt.streamId} (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
+      },
+      onCloseFailed: (lane, err) => note(`closing stream ${lane.stream.streamId} failed: ${err instanceof Error ? err.message : String(err)}`),
+      onFailover: (p, err) => note(`provider #${p.id} ${p.endpoint} failed before answering (${err.code}); trying the next`),
+    },
+  });
+
+  let url = "";
+  const status = () => statusOf(log, { url, wallet: chain.wallet!.address, chainId: chain.chainId, path: logPath, limits });
+  const app = createGatewayApp({ key, allowedOrigins: o.allowedOrigins ?? [], payingFetch, status: async () => status() });
+  const server = await serveNode(app, { host: o.host ?? "127.0.0.1", port: o.port ?? DEFAULT_GATEWAY_PORT });
+  url = server.url;
+  let closing: Promise<void> | undefined;
+  return {
+    url, key, keyCreated: created, keyFile, logPath, chain, payingFetch, log, recovered, status,
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        await Promise.allSettled([recovered, payingFetch.close()]);
+        log.close();
+      })();
+      return closing;
+    },
+  };
+}
