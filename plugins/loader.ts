@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolve as resolveModule } from "import-meta-resolve";
 import { ClawError } from "../runtime/core/errors.ts";
 import { guardBackend } from "./lib/guard.ts";
+import { noCapabilities } from "./lib/capabilities.ts";
 import { defaultTasks } from "./sdk.ts";
 import type { Backend, PluginContext, PluginDefinition } from "./types.ts";
 
@@ -106,7 +107,7 @@ export async function loadPlugin(spec: string, opts: LoadOptions): Promise<Plugi
     });
   }
   const def = mod.default as PluginDefinition;
-  return Object.freeze({ ...def, tasks: def.tasks ?? defaultTasks[def.kind], description: def.description ?? "" });
+  return Object.freeze({ ...def, tasks: def.tasks ?? defaultTasks[def.kind], description: def.description ?? "", capabilities: { ...noCapabilities, ...def.capabilities } });
 }
 
 const silentLog = { debug() {}, info() {}, warn() {}, error() {} };

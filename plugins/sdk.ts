@@ -3,7 +3,7 @@
  * shared HTTP/SSE/NDJSON/retry helpers). Published as `clawcompute/plugin`.
  */
 import type { z } from "zod";
-import type { PluginDefinition, PluginKind, Task } from "./types.ts";
+import type { Capabilities, PluginDefinition, PluginKind, Task } from "./types.ts";
 
 export type * from "./types.ts";
 export { ClawError, isClawError } from "../runtime/core/errors.ts";
@@ -16,6 +16,8 @@ export { sleep } from "./lib/sleep.ts";
 export { bearerFromEnv, httpOptionFields } from "./lib/options.ts";
 export { usageChunk, msFromNs, msFromSeconds } from "./lib/usage.ts";
 export { probe } from "./lib/health.ts";
+export { noCapabilities, missingCapability, textOf } from "./lib/capabilities.ts";
+import { noCapabilities } from "./lib/capabilities.ts";
 
 /** Tasks a kind accepts when a plugin does not list its own. */
 export const defaultTasks: Record<PluginKind, readonly Task[]> = {
@@ -24,8 +26,10 @@ export const defaultTasks: Record<PluginKind, readonly Task[]> = {
   audio: ["transcription"],
 };
 
-export interface PluginInput<S extends z.ZodType> extends Omit<PluginDefinition<S>, "tasks"> {
+export interface PluginInput<S extends z.ZodType> extends Omit<PluginDefinition<S>, "tasks" | "capabilities"> {
   tasks?: readonly Task[];
+  /** What chat jobs may ask beyond text; unnamed capabilities are false. */
+  capabilities?: Partial<Capabilities>;
 }
 
 /**
@@ -34,6 +38,7 @@ export interface PluginInput<S extends z.ZodType> extends Omit<PluginDefinition<
  * @example
  * export default definePlugin({
  *   name: "shout", kind: "text", description: "Answers in capitals.",
+ *   capabilities: { tools: false, images: false, json: false },
  *   options: z.strictObject({ suffix: z.string().default("!") }),
  *   create: (options) => ({ health: async () => ({ ok: true }), models: async () => [{ id: "shout" }], infer: ... }),
  * });
@@ -47,5 +52,5 @@ export function definePlugin<S extends z.ZodType>(def: PluginInput<S>): PluginDe
   if (!def.options || typeof (def.options as { safeParse?: unknown }).safeParse !== "function") {
     throw new TypeError(`definePlugin(${def.name}): options must be a zod schema`);
   }
-  return Object.freeze({ ...def, tasks: def.tasks ?? defaultTasks[def.kind] });
+  return Object.freeze({ ...def, tasks: def.tasks ?? defaultTasks[def.kind], capabilities: { ...noCapabilities, ...def.capabilities } });
 }

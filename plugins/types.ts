@@ -11,12 +11,8 @@ export type PluginKind = "text" | "image" | "audio";
 /** The tasks a job can ask for. */
 export type Task = "chat" | "completion" | "image" | "transcription";
 
-export type ChatRole = "system" | "user" | "assistant" | "tool";
-
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
-}
+export type * from "./chat-types.ts";
+import type { Capabilities, ChatMessage, ToolCallChunk, ResponseFormat, ToolChoice, ToolDefinition } from "./chat-types.ts";
 
 /** Sampling parameters shared by chat and completion jobs (all optional: the backend's defaults apply). */
 export interface TextParams {
@@ -37,6 +33,15 @@ interface JobBase {
 export interface ChatJob extends JobBase, TextParams {
   task: "chat";
   messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  /** False: at most one tool call per answer. */
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** The consumer's end-user id (OpenAI `user`), for backends that take it. */
+  user?: string;
 }
 
 export interface CompletionJob extends JobBase, TextParams {
@@ -122,7 +127,7 @@ export interface UsageChunk {
   finishReason?: string;
 }
 
-export type Chunk = TextChunk | ImageChunk | TranscriptChunk | UsageChunk;
+export type Chunk = TextChunk | ToolCallChunk | ImageChunk | TranscriptChunk | UsageChunk;
 
 export interface ModelInfo {
   id: string;
@@ -147,6 +152,11 @@ export interface Backend {
   health(signal?: AbortSignal): Promise<HealthStatus>;
   models(signal?: AbortSignal): Promise<ModelInfo[]>;
   infer(job: InferenceJob, signal: AbortSignal): AsyncIterable<Chunk>;
+  /**
+   * Optional: what this instance can do, when it depends on its options (e.g. a server without a
+   * tool parser). Defaults to the plugin's declared `capabilities`.
+   */
+  capabilities?: Partial<Capabilities>;
   /** Optional: release timers, pools, child processes at shutdown. */
   close?(): Promise<void>;
 }
@@ -175,6 +185,8 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   description: string;
   /** Tasks the backend accepts; defaults from `kind` (text: chat+completion, image: image, audio: transcription). */
   tasks: readonly Task[];
+  /** What chat jobs may ask of it beyond text (all false when left out). */
+  capabilities: Capabilities;
   /** zod 4 schema of the plugin's options (what the operator writes in claw.config.ts). */
   options: S;
   create(options: z.output<S>, ctx: PluginContext): Backend | Promise<Backend>;

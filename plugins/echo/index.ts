@@ -12,6 +12,7 @@ import { echoText } from "./text.ts";
 const options = z.strictObject({
   tokensPerSecond: z.number().min(0).default(20).describe("streaming rate; 0 = instant"),
   models: z.array(z.string().min(1)).min(1).default(["echo"]).describe("model names this backend answers to"),
+  maxOutputTokens: z.number().int().min(1).max(100_000).default(4096).describe("the most tokens one answer streams (max_tokens above it is cut here)"),
 });
 
 export default definePlugin({
@@ -19,6 +20,8 @@ export default definePlugin({
   kind: "text",
   description: "Deterministic echo test backend: streams the prompt's words back; not a model.",
   tasks: ["chat", "completion", "image", "transcription"],
+  // Deterministic stand-ins (echo/tools.ts): tool calls named in the prompt, JSON of the prompt, images described.
+  capabilities: { tools: true, images: true, json: true },
   options,
   create(opts) {
     const description = `Echo test backend (not a real model): repeats the prompt's words at ${opts.tokensPerSecond || "unlimited"} tokens/s.`;
@@ -32,7 +35,7 @@ export default definePlugin({
       infer(job, signal) {
         if (job.task === "image") return echoImages(job);
         if (job.task === "transcription") return echoTranscript(job);
-        return echoText(job, opts.tokensPerSecond, signal);
+        return echoText(job, opts, signal);
       },
     };
   },

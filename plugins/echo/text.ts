@@ -1,57 +1,100 @@
 /**
  * The echo backend's text task: the prompt's words, streamed back one token per word at a fixed
  * rate, so metering and budgets can be watched without a model. Deterministic: the same job gives
- * the same text.
+ * the same output. Chat jobs may also get tool calls or JSON (rules in tools.ts). Output is capped
+ * (`maxOutputTokens`) and the event loop is yielded to every 64 tokens even at an unlimited rate,
+ * so one big echo job cannot starve the runtime's other requests.
  */
 import { abortError } from "../lib/errors.ts";
 import { sleep } from "../lib/sleep.ts";
 import { usageChunk } from "../lib/usage.ts";
-import type { ChatJob, Chunk, CompletionJob } from "../types.ts";
+import type { ChatJob, ChatMessage, Chunk, CompletionJob } from "../types.ts";
+import { echoJson, echoToolCalls, pieces } from "./tools.ts";
+
+/** Tokens between two yields to the event loop when tokensPerSecond is 0. */
+const YIELD_EVERY = 64;
+/** Characters per streamed piece of JSON output or tool-call arguments. */
+const PIECE = 8;
 
 function words(text: string): string[] {
   return text.split(/\s+/).filter((w) => w !== "");
 }
 
-/** The text the job echoes: the last user message of a chat, or the completion prompt. */
+/** A message's text as echo sees it: text parts joined, each image described by its type and size. */
+export function echoContent(content: ChatMessage["content"]): string {
+  if (content === null) return "";
+  if (typeof content === "string") return content;
+  return content
+    .map((p) => (p.type === "text" ? p.text : `[image ${p.mimeType} ${Math.floor((p.base64.replace(/=+$/, "").length * 3) / 4)} bytes]`))
+    .join(" ");
+}
+
+/** The text the job echoes: the last user (or tool result) message of a chat, or the completion prompt. */
 export function promptOf(job: ChatJob | CompletionJob): string {
   if (job.task === "completion") return job.prompt;
-  const lastUser = [...job.messages].reverse().find((m) => m.role === "user");
-  return lastUser?.content ?? "";
+  const last = [...job.messages].reverse().find((m) => m.role === "user" || m.role === "tool");
+  return last ? echoContent(last.content) : "";
 }
 
 /**
  * The tokens an echo job produces: the prompt's words (or "echo" for an empty prompt), once; with
- * maxTokens, cycled or cut to exactly maxTokens.
+ * maxTokens, cycled or cut to exactly maxTokens; never more than `cap`.
  *
  * @example echoTokens("hello big world", 4) // ["hello", " big", " world", " hello"]
  */
-export function echoTokens(prompt: string, maxTokens?: number): string[] {
+export function echoTokens(prompt: string, maxTokens?: number, cap = Number.MAX_SAFE_INTEGER): string[] {
   const source = words(prompt);
   if (source.length === 0) source.push("echo");
-  const count = maxTokens ?? source.length;
+  const count = Math.min(maxTokens ?? source.length, cap);
   return Array.from({ length: count }, (_, i) => (i === 0 ? "" : " ") + source[i % source.length]);
 }
 
+/** Every chunk the job streams (before usage) and its finish reason. */
+export function echoPlan(job: ChatJob | CompletionJob, cap: number): { chunks: Chunk[]; finishReason: string } {
+  const text = promptOf(job);
+  const limit = Math.min(job.maxTokens ?? Number.MAX_SAFE_INTEGER, cap);
+  const cut = (all: Chunk[], done: string) => (all.length > limit ? { chunks: all.slice(0, limit), finishReason: "length" } : { chunks: all, finishReason: done });
+  if (job.task === "chat") {
+    const calls = echoToolCalls(job, text);
+    if (calls.length > 0) {
+      const all = calls.flatMap((c, index): Chunk[] => [
+        { type: "tool_call", index, id: c.id, name: c.name, arguments: "" },
+        ...pieces(c.arguments, PIECE).map((a): Chunk => ({ type: "tool_call", index, arguments: a })),
+      ]);
+      return cut(all, "tool_calls");
+    }
+    const json = echoJson(job, text);
+    if (json !== undefined) return cut(pieces(json, PIECE).map((t) => ({ type: "text", text: t })), "stop");
+  }
+  const tokens = echoTokens(text, job.maxTokens, cap);
+  const capped = job.maxTokens === undefined && words(text).length > cap;
+  return { chunks: tokens.map((t) => ({ type: "text", text: t })), finishReason: job.maxTokens !== undefined || capped ? "length" : "stop" };
+}
+
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => ((globalThis as { setImmediate?: (f: () => void) => void }).setImmediate ?? ((f: () => void) => setTimeout(f, 0)))(resolve));
+
 /**
- * Streams the echo tokens at `tokensPerSecond` (0 = as fast as possible), then the usage chunk.
+ * Streams the echo output at `tokensPerSecond` (0 = as fast as possible), then the usage chunk.
  *
- * @example for await (const c of echoText(job, 20, signal)) console.log(c);
+ * @example for await (const c of echoText(job, { tokensPerSecond: 20, maxOutputTokens: 4096 }, signal)) console.log(c);
  */
-export async function* echoText(job: ChatJob | CompletionJob, tokensPerSecond: number, signal: AbortSignal): AsyncGenerator<Chunk> {
+export async function* echoText(job: ChatJob | CompletionJob, o: { tokensPerSecond: number; maxOutputTokens: number }, signal: AbortSignal): AsyncGenerator<Chunk> {
   const started = Date.now();
-  const tokens = echoTokens(promptOf(job), job.maxTokens);
-  const promptTokens = job.task === "chat" ? job.messages.reduce((n, m) => n + words(m.content).length, 0) : words(job.prompt).length;
-  for (let i = 0; i < tokens.length; i++) {
+  const { chunks, finishReason } = echoPlan(job, o.maxOutputTokens);
+  const promptTokens = job.task === "chat" ? job.messages.reduce((n, m) => n + words(echoContent(m.content)).length, 0) : words(job.prompt).length;
+  for (let i = 0; i < chunks.length; i++) {
     // Deadline-based pacing: token i is due at i/rate seconds, so delays do not add up.
-    if (tokensPerSecond > 0) await sleep(Math.max(0, started + (i * 1000) / tokensPerSecond - Date.now()), signal);
+    if (o.tokensPerSecond > 0) await sleep(Math.max(0, started + (i * 1000) / o.tokensPerSecond - Date.now()), signal);
+    else if (i > 0 && i % YIELD_EVERY === 0) await nextTurn();
     if (signal.aborted) throw abortError(signal);
-    yield { type: "text", text: tokens[i]! };
+    yield chunks[i]!;
   }
   const elapsed = Date.now() - started;
   yield usageChunk({
     promptTokens,
-    completionTokens: tokens.length,
+    completionTokens: chunks.length,
     timings: { completionMs: elapsed, totalMs: elapsed },
-    finishReason: job.maxTokens !== undefined ? "length" : "stop",
+    finishReason,
   });
 }

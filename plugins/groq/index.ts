@@ -8,7 +8,7 @@ import { z } from "zod";
 import { probe } from "../lib/health.ts";
 import { createHttpClient } from "../lib/http.ts";
 import { openaiInfer, openaiModels } from "../lib/openai-compat.ts";
-import { bearerFromEnv, httpOptionFields } from "../lib/options.ts";
+import { bearerFromEnv, capabilitiesFrom, capabilitiesOption, httpOptionFields } from "../lib/options.ts";
 import { withRetries } from "../lib/retry.ts";
 import { definePlugin } from "../sdk.ts";
 import type { ChatJob } from "../types.ts";
@@ -18,12 +18,15 @@ const options = z.strictObject({
   apiKeyEnv: z.string().min(1).default("GROQ_API_KEY").describe("environment variable holding the Groq API key"),
   stream: z.boolean().default(true).describe("stream tokens from Groq (false: one answer at the end)"),
   serviceTier: z.enum(["on_demand", "flex", "auto"]).optional().describe("Groq's service_tier"),
+  capabilities: capabilitiesOption,
 });
 
 export default definePlugin({
   name: "groq",
   kind: "text",
   description: "Groq cloud (OpenAI-compatible chat completions, x_groq usage).",
+  // Passed through natively (OpenAI format); a model without vision refuses images itself.
+  capabilities: { tools: true, images: true, json: true },
   options,
   create(opts, ctx) {
     const http = createHttpClient({
@@ -36,6 +39,7 @@ export default definePlugin({
     });
     const extraBody = opts.serviceTier ? { service_tier: opts.serviceTier } : {};
     return {
+      capabilities: capabilitiesFrom(opts),
       health: (signal) => probe(() => openaiModels(http, "groq", signal)),
       models: (signal) => openaiModels(http, "groq", signal),
       infer(job, signal) {

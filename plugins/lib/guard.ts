@@ -1,10 +1,11 @@
 /**
  * The contract, enforced around any plugin's backend (ours or a third party's), so the runtime can
  * rely on it: every failure is a ClawError, an aborted job ends with the abort error, unsupported
- * tasks are refused, the last chunk is a usage chunk, and health() never throws.
+ * tasks and chat jobs needing a capability it lacks are refused, the last chunk is a usage chunk, and health() never throws.
  */
 import { ClawError } from "../../runtime/core/errors.ts";
-import type { Backend, Chunk, InferenceJob, PluginDefinition } from "../types.ts";
+import type { Backend, Capabilities, Chunk, InferenceJob, PluginDefinition } from "../types.ts";
+import { missingCapability, noCapabilities } from "./capabilities.ts";
 import { abortError } from "./errors.ts";
 import { usageChunk } from "./usage.ts";
 
@@ -20,9 +21,12 @@ function asClawError(plugin: string, err: unknown, signal?: AbortSignal): ClawEr
  *
  * @example const backend = guardBackend(plugin, await plugin.create(options, ctx));
  */
-export function guardBackend(plugin: Pick<PluginDefinition, "name" | "tasks">, backend: Backend): Backend {
+export function guardBackend(plugin: Pick<PluginDefinition, "name" | "tasks"> & { capabilities?: Partial<Capabilities> }, backend: Backend): Backend {
   const name = plugin.name;
+  // The instance's own word wins over the plugin's declaration (options can narrow or widen it).
+  const capabilities: Capabilities = Object.freeze({ ...noCapabilities, ...plugin.capabilities, ...backend.capabilities });
   const guarded: Backend = {
+    capabilities,
     async health(signal) {
       try {
         return await backend.health(signal);
@@ -44,6 +48,10 @@ export function guardBackend(plugin: Pick<PluginDefinition, "name" | "tasks">, b
             message: `Plugin "${name}" does not do ${job.task} jobs (it does: ${plugin.tasks.join(", ")}).`,
             details: { plugin: name, task: job.task },
           });
+        }
+        if (job.task === "chat") {
+          const missing = missingCapability(job, capabilities, `Plugin "${name}"`);
+          if (missing) throw missing;
         }
         if (signal.aborted) throw abortError(signal);
         let last: Chunk | undefined;

@@ -2,11 +2,12 @@
  * The OpenAI chat/completions wire format, shared by the groq, openai and tgi (chat) plugins:
  * request bodies, the SSE stream (`data: {...}` ... `data: [DONE]`), the non-streamed answer, the
  * usage in its three dialects (OpenAI `usage`, Groq `x_groq.usage` in seconds, llama.cpp `timings`)
- * and the model list.
+ * and the model list. Content parts, tools and tool calls are mapped in openai-chat.ts.
  */
 import type { ChatJob, Chunk, CompletionJob, ModelInfo, UsageChunk } from "../types.ts";
 import { malformed, streamError } from "./errors.ts";
 import type { HttpClient } from "./http.ts";
+import { openaiChatFields, toolCallsOfDelta, toolCallsOfMessage, toolPieceNormalizer } from "./openai-chat.ts";
 import { sseEvents } from "./sse.ts";
 import { msFromSeconds, num, usageChunk } from "./usage.ts";
 
@@ -30,7 +31,7 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
  */
 export function openaiBody(job: ChatJob | CompletionJob, stream: boolean, includeUsage: boolean, extra: Obj = {}): Obj {
   const body: Obj = { ...extra, model: job.model, stream };
-  if (job.task === "chat") body.messages = job.messages;
+  if (job.task === "chat") Object.assign(body, openaiChatFields(job));
   else body.prompt = job.prompt;
   if (job.maxTokens !== undefined) body.max_tokens = job.maxTokens;
   if (job.temperature !== undefined) body.temperature = job.temperature;
@@ -83,8 +84,13 @@ export async function* openaiInfer(job: ChatJob | CompletionJob, signal: AbortSi
       if (!isObj(data) || isErrorObject(data)) throw streamError(o.backend, data);
       const choice = Array.isArray(data.choices) && isObj(data.choices[0]) ? data.choices[0] : {};
       const text = legacy ? choice.text : isObj(choice.message) ? choice.message.content : undefined;
-      if (typeof text !== "string") throw malformed(o.backend, `the answer has no choices[0].${legacy ? "text" : "message.content"}`);
-      if (text !== "") yield { type: "text", text };
+      const calls = legacy ? [] : toolCallsOfMessage(choice.message);
+      // A message that only calls tools has `content: null`.
+      if (typeof text !== "string" && !(calls.length > 0 && (text === null || text === undefined))) {
+        throw malformed(o.backend, `the answer has no choices[0].${legacy ? "text" : "message.content"}`);
+      }
+      if (typeof text === "string" && text !== "") yield { type: "text", text };
+      yield* calls.map(toolPieceNormalizer(job.id));
       const finish = typeof choice.finish_reason === "string" ? choice.finish_reason : undefined;
       yield openaiUsage(data.usage ?? (isObj(data.x_groq) ? data.x_groq.usage : undefined), data.timings, finish);
       return;
@@ -93,6 +99,7 @@ export async function* openaiInfer(job: ChatJob | CompletionJob, signal: AbortSi
     let timings: unknown;
     let finishReason: string | undefined;
     let done = false;
+    const normalize = toolPieceNormalizer(job.id);
     for await (const ev of sseEvents(res.chunks(), o.backend)) {
       if (ev.data.trim() === "[DONE]") {
         done = true;
@@ -109,6 +116,7 @@ export async function* openaiInfer(job: ChatJob | CompletionJob, signal: AbortSi
       const choice = Array.isArray(obj.choices) && isObj(obj.choices[0]) ? obj.choices[0] : undefined;
       const text = legacy ? choice?.text : isObj(choice?.delta) ? choice.delta.content : undefined;
       if (typeof text === "string" && text !== "") yield { type: "text", text };
+      if (!legacy) yield* toolCallsOfDelta(choice?.delta).map(normalize);
       if (typeof choice?.finish_reason === "string") finishReason = choice.finish_reason;
       if (isObj(obj.usage)) usage = obj.usage;
       if (isObj(obj.x_groq) && isObj(obj.x_groq.usage)) usage = obj.x_groq.usage;

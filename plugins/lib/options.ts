@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ClawError } from "../../runtime/core/errors.ts";
-import type { PluginContext } from "../types.ts";
+import type { Capabilities, PluginContext } from "../types.ts";
 
 export interface HttpDefaults {
   baseUrl: string;
@@ -46,4 +46,20 @@ export function bearerFromEnv(plugin: string, ctx: PluginContext, envName: strin
     });
   }
   return { authorization: `Bearer ${key}` };
+}
+
+/**
+ * The `capabilities` option: the operator states what the served model can do when it differs
+ * from the plugin's declaration (a vLLM without a tool parser, a model without vision, ...).
+ *
+ * @example const options = z.strictObject({ ...httpOptionFields(d), capabilities: capabilitiesOption });
+ */
+export const capabilitiesOption = z
+  .strictObject({ tools: z.boolean().optional(), images: z.boolean().optional(), json: z.boolean().optional() })
+  .optional()
+  .describe("what the served model can do beyond text (tools, images, json); default: the plugin's declaration");
+
+/** The backend's `capabilities` from the option, without undefined fields. */
+export function capabilitiesFrom(o: { capabilities?: { tools?: boolean | undefined; images?: boolean | undefined; json?: boolean | undefined } | undefined }): Partial<Capabilities> {
+  return Object.fromEntries(Object.entries(o.capabilities ?? {}).filter(([, v]) => v !== undefined)) as Partial<Capabilities>;
 }

@@ -21,8 +21,8 @@ const errors = {
   "ended-early": "BACKEND_MALFORMED",
 } as const;
 
-describeConformance({ plugin, start: startFakeOllama, options, job, streaming: true, errors });
-describeConformance({ label: "non-streaming", plugin, start: startFakeOllama, options: (u) => ({ baseUrl: u, stream: false }), job, streaming: false, errors });
+describeConformance({ plugin, start: startFakeOllama, options, job, streaming: true, errors, toolWire: "ollama" });
+describeConformance({ label: "non-streaming", plugin, start: startFakeOllama, options: (u) => ({ baseUrl: u, stream: false }), job, streaming: false, errors, toolWire: "ollama" });
 
 // Nanoseconds from the fake's last line, in ms: 1.5 s total, 250 ms load, 130 ms prompt, 1000.5 ms generation.
 const expectedUsage = {

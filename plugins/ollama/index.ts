@@ -8,11 +8,12 @@ import { malformed, streamError } from "../lib/errors.ts";
 import { probe } from "../lib/health.ts";
 import { createHttpClient, type HttpClient } from "../lib/http.ts";
 import { ndjsonLines } from "../lib/ndjson.ts";
-import { httpOptionFields } from "../lib/options.ts";
+import { capabilitiesFrom, capabilitiesOption, httpOptionFields } from "../lib/options.ts";
 import { withRetries } from "../lib/retry.ts";
 import { msFromNs, num, usageChunk } from "../lib/usage.ts";
 import { definePlugin } from "../sdk.ts";
 import type { ChatJob, Chunk, CompletionJob, ModelInfo, UsageChunk } from "../types.ts";
+import { ollamaChatFields, ollamaToolCalls } from "./chat.ts";
 
 const options = z.strictObject({
   // Loading a model can take minutes before the first byte; after that tokens flow steadily.
@@ -20,6 +21,7 @@ const options = z.strictObject({
   stream: z.boolean().default(true).describe("stream tokens (false: one answer at the end)"),
   keepAlive: z.string().optional().describe('how long Ollama keeps the model loaded, e.g. "10m"'),
   numCtx: z.number().int().positive().optional().describe("context window (options.num_ctx)"),
+  capabilities: capabilitiesOption,
 });
 type Options = z.output<typeof options>;
 
@@ -33,9 +35,11 @@ function body(job: ChatJob | CompletionJob, opts: Options): Obj {
   if (job.maxTokens !== undefined) o.num_predict = job.maxTokens;
   if (job.seed !== undefined) o.seed = job.seed;
   if (job.stop !== undefined && job.stop.length > 0) o.stop = job.stop;
+  if (job.task === "chat" && job.presencePenalty !== undefined) o.presence_penalty = job.presencePenalty;
+  if (job.task === "chat" && job.frequencyPenalty !== undefined) o.frequency_penalty = job.frequencyPenalty;
   if (opts.numCtx !== undefined) o.num_ctx = opts.numCtx;
   const b: Obj = { model: job.model, stream: opts.stream };
-  if (job.task === "chat") b.messages = job.messages;
+  if (job.task === "chat") Object.assign(b, ollamaChatFields(job));
   else b.prompt = job.prompt;
   if (Object.keys(o).length > 0) b.options = o;
   if (opts.keepAlive !== undefined) b.keep_alive = opts.keepAlive;
@@ -60,6 +64,7 @@ export function ollamaUsage(final: Obj): UsageChunk {
 async function* inferOnce(http: HttpClient, job: ChatJob | CompletionJob, opts: Options, signal: AbortSignal): AsyncGenerator<Chunk> {
   const chat = job.task === "chat";
   const res = await http.request({ method: "POST", path: chat ? "/api/chat" : "/api/generate", json: body(job, opts), signal });
+  let toolCalls = 0;
   const textOf = (line: Obj): unknown => (chat ? (isObj(line.message) ? line.message.content : undefined) : line.response);
   try {
     const lines = opts.stream ? ndjsonLines(res.chunks(), "ollama") : (async function* () {
@@ -70,6 +75,12 @@ async function* inferOnce(http: HttpClient, job: ChatJob | CompletionJob, opts: 
       if (line.error !== undefined) throw streamError("ollama", line);
       const text = textOf(line);
       if (typeof text === "string" && text !== "") yield { type: "text", text };
+      // Tool calls arrive whole, one line each (or all in the one non-streamed answer).
+      for (const c of chat ? ollamaToolCalls(line.message, toolCalls, job.id) : []) {
+        if (job.task === "chat" && job.parallelToolCalls === false && toolCalls > 0) break;
+        toolCalls++;
+        yield c;
+      }
       if (line.done === true) {
         yield ollamaUsage(line);
         return;
@@ -95,10 +106,13 @@ export default definePlugin({
   name: "ollama",
   kind: "text",
   description: "A local Ollama server (/api/chat, /api/generate; NDJSON).",
+  // Tools, images and JSON output are mapped to /api/chat (chat.ts); a model without them refuses itself.
+  capabilities: { tools: true, images: true, json: true },
   options,
   create(opts, ctx) {
     const http = createHttpClient({ backend: "ollama", baseUrl: opts.baseUrl, headers: opts.headers, timeoutMs: opts.timeoutMs, idleTimeoutMs: opts.idleTimeoutMs, fetch: ctx.fetch });
     return {
+      capabilities: capabilitiesFrom(opts),
       health: (signal) => probe(() => http.json({ path: "/api/version", signal, timeoutMs: 10_000 })),
       models: (signal) => listModels(http, signal),
       infer(job, signal) {

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { probe } from "../lib/health.ts";
 import { createHttpClient } from "../lib/http.ts";
 import { openaiInfer, openaiModels } from "../lib/openai-compat.ts";
-import { bearerFromEnv, httpOptionFields } from "../lib/options.ts";
+import { bearerFromEnv, capabilitiesFrom, capabilitiesOption, httpOptionFields } from "../lib/options.ts";
 import { withRetries } from "../lib/retry.ts";
 import { definePlugin } from "../sdk.ts";
 
@@ -17,12 +17,15 @@ const options = z.strictObject({
   apiKeyEnv: z.string().min(1).optional().describe("environment variable holding a bearer key, if the server wants one"),
   stream: z.boolean().default(true).describe("stream tokens (false: one answer at the end)"),
   includeUsage: z.boolean().default(true).describe("send stream_options.include_usage (turn off for servers that reject it)"),
+  capabilities: capabilitiesOption,
 });
 
 export default definePlugin({
   name: "openai",
   kind: "text",
   description: "Any OpenAI-compatible server: vLLM, llama.cpp, LM Studio, ...",
+  // Passed through natively; set `capabilities` for a server without a tool parser (vLLM) or --jinja (llama.cpp).
+  capabilities: { tools: true, images: true, json: true },
   options,
   create(opts, ctx) {
     const http = createHttpClient({
@@ -34,6 +37,7 @@ export default definePlugin({
       fetch: ctx.fetch,
     });
     return {
+      capabilities: capabilitiesFrom(opts),
       health: (signal) => probe(() => openaiModels(http, "openai", signal)),
       models: (signal) => openaiModels(http, "openai", signal),
       infer(job, signal) {

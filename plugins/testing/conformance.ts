@@ -1,7 +1,8 @@
 /**
  * The contract tests every HTTP backend plugin runs against its fake server: each failure mode
  * mapped to its code (with the backend's own message and status), abort closes the upstream
- * connection, timeouts, retries before the first chunk and never after. A plugin's test file calls
+ * connection, timeouts, retries before the first chunk and never after; tool calls for every
+ * plugin that declares them (conformance-tools.ts). A plugin's test file calls
  * `describeConformance(...)` and adds its own tests for request bodies and usage mapping.
  */
 import { describe, test } from "node:test";
@@ -9,6 +10,7 @@ import assert from "node:assert/strict";
 import type { ErrorCode } from "../../runtime/core/errors.ts";
 import { createBackend } from "../loader.ts";
 import type { Backend, Chunk, InferenceJob, PluginContext, PluginDefinition } from "../types.ts";
+import { describeToolCases } from "./conformance-tools.ts";
 import { marker, startFakeServer, type FakeMode, type FakeServer } from "./fake-server.ts";
 
 export interface ConformanceCase {
@@ -26,6 +28,8 @@ export interface ConformanceCase {
   errors: Partial<Record<FakeMode, ErrorCode>>;
   /** HTTP statuses the fake uses per mode, where they differ from 401/429/503/400/500. */
   statuses?: Partial<Record<FakeMode, number>>;
+  /** How the backend writes tool calls and results (default openai: arguments as text, tool_call_id). */
+  toolWire?: "openai" | "ollama";
 }
 
 const defaultStatuses: Partial<Record<FakeMode, number>> = { auth: 401, "rate-limit": 429, overloaded: 503, "bad-request": 400, upstream: 500 };
@@ -170,6 +174,11 @@ export function describeConformance(c: ConformanceCase): void {
           assert.equal(chunks[0]?.type, "text");
           assert.equal(fake.received.length, 1);
         }));
+    }
+
+    // Every tool-capable plugin: the tool-call contract, on its fake's own wire format.
+    if (c.plugin.capabilities?.tools && c.job.task === "chat") {
+      describeToolCases(c.job, c.toolWire ?? "openai", (fn) => withFake(c, {}, fn), (backend, job) => runJob(backend, job));
     }
 
     test("a dead address -> BACKEND_UNREACHABLE", async () => {

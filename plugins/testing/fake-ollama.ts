@@ -2,9 +2,12 @@
  * A fake Ollama server (reference/backends.md "Ollama"): /api/chat and /api/generate streaming
  * NDJSON (or one JSON object with stream:false), the last line `done:true` with nanosecond
  * durations, errors as `{"error":"..."}` — also as a last line inside a 200 stream —,
- * GET /api/tags and GET /api/version.
+ * GET /api/tags and GET /api/version. Tools (fake-tools.ts): a call of the first tool as
+ * `message.tool_calls: [{"function":{"name","arguments":{<object>}}}]` without id or index (older
+ * Ollama), whole in one NDJSON line, then the `done` line; `format` gets the JSON reply.
  */
 import type { ServerResponse } from "node:http";
+import { fakeReplyFor, fakeToolArguments, fakeToolToCall } from "./fake-tools.ts";
 import { breakStream, marker, sendJson, startFakeServer, startStream, tick, truncateJson, type FakeExchange, type FakeMode, type FakeServer } from "./fake-server.ts";
 
 const statuses: Partial<Record<FakeMode, [number, string]>> = {
@@ -37,6 +40,9 @@ async function generate(x: FakeExchange, chat: boolean): Promise<void> {
   const piece = (text: string): Record<string, unknown> =>
     chat ? { model, created_at: "2026-11-24T00:00:00Z", message: { role: "assistant", content: text }, done: false } : { model, created_at: "2026-11-24T00:00:00Z", response: text, done: false };
   const final = { ...piece(""), ...ollamaFinal, done: true, ...(chat ? {} : { context: [1, 2, 3] }) };
+  const toolName = chat ? fakeToolToCall(body) : undefined;
+  const toolMessage = { role: "assistant", content: "", tool_calls: [{ function: { name: toolName, arguments: fakeToolArguments } }] };
+  const reply = fakeReplyFor(body, fake.reply);
   const errorLine = `${JSON.stringify({ error: `${marker(mode)} an error was encountered while running the model` })}\n`;
 
   if (body.stream === false) {
@@ -45,11 +51,18 @@ async function generate(x: FakeExchange, chat: boolean): Promise<void> {
     if (mode === "truncated") return truncateJson(res);
     if (mode === "ended-early") return void res.writeHead(200, { "content-type": "application/json" }).end();
     if (mode === "stream-error") return void res.writeHead(200, { "content-type": "application/json" }).end(errorLine);
-    const text = fake.reply.join("");
+    const text = reply.join("");
+    if (toolName) return sendJson(res, 200, { ...final, message: toolMessage });
     return sendJson(res, 200, { ...final, ...(chat ? { message: { role: "assistant", content: text } } : { response: text }) });
   }
   startStream(res, "application/x-ndjson");
-  for (const [i, token] of fake.reply.entries()) {
+  if (toolName) {
+    line(res, { ...piece(""), message: toolMessage });
+    await tick();
+    line(res, final);
+    return void res.end();
+  }
+  for (const [i, token] of reply.entries()) {
     line(res, piece(token));
     await tick();
     if (i === 0 && breakStream(res, mode, '{"model":"llama3.2","response":\n', errorLine)) return;

@@ -5,8 +5,12 @@
  *   llamacpp — like openai plus `timings` on the last chunk
  *   vllm-old — like openai, but errors are flat `{"object":"error","message",...}`
  * Routes (any prefix): GET .../models, POST .../chat/completions, POST .../completions.
+ * Tools (fake-tools.ts): a call of the first tool, non-streamed as `message.tool_calls` with
+ * `content: null`; streamed as OpenAI does (first delta id/type/name, then argument pieces) —
+ * except groq, which sends each call whole in one delta; finish_reason "tool_calls".
  */
 import type { ServerResponse } from "node:http";
+import { fakeReplyFor, fakeToolArguments, fakeToolToCall } from "./fake-tools.ts";
 import { breakStream, marker, truncateJson, sendJson, startFakeServer, startStream, tick, type FakeExchange, type FakeMode, type FakeServer } from "./fake-server.ts";
 
 export type OpenAIFlavor = "groq" | "openai" | "llamacpp" | "vllm-old";
@@ -43,6 +47,9 @@ async function complete(x: FakeExchange, flavor: OpenAIFlavor, legacy: boolean):
     legacy ? { index: 0, text: text ?? "", logprobs: null, finish_reason: finish } : { index: 0, delta: text === null ? {} : { content: text }, logprobs: null, finish_reason: finish };
   const base = { id: "chatcmpl-fake", object, created: 1732400000, model, system_fingerprint: "fp_fake" };
   const usageNull = flavor === "groq" ? {} : { usage: null };
+  const toolName = legacy ? undefined : fakeToolToCall(body);
+  const argsText = JSON.stringify(fakeToolArguments);
+  const reply = fakeReplyFor(body, fake.reply);
   const errorChunk = `${flavor === "groq" ? "event: error\n" : ""}data: ${JSON.stringify(errorBody(flavor, mode, "internal_server_error", "stream_failed", 500))}\n\n`;
 
   if (!body.stream) {
@@ -51,13 +58,13 @@ async function complete(x: FakeExchange, flavor: OpenAIFlavor, legacy: boolean):
     if (mode === "truncated") return truncateJson(res);
     if (mode === "ended-early") return void res.writeHead(200, { "content-type": "application/json" }).end();
     if (mode === "stream-error") return sendJson(res, 200, errorBody(flavor, mode, "internal_server_error", "failed", 500));
-    const text = fake.reply.join("");
-    const message = legacy ? { text } : { message: { role: "assistant", content: text } };
+    const text = reply.join("");
+    const message = legacy ? { text } : toolName ? { message: { role: "assistant", content: null, tool_calls: [{ id: "call_fake_0", type: "function", function: { name: toolName, arguments: argsText } }] } } : { message: { role: "assistant", content: text } };
     const usage = flavor === "groq" ? groqUsage : openaiUsage;
     return sendJson(res, 200, {
       ...base,
       object: legacy ? "text_completion" : "chat.completion",
-      choices: [{ index: 0, ...message, logprobs: null, finish_reason: "stop" }],
+      choices: [{ index: 0, ...message, logprobs: null, finish_reason: toolName ? "tool_calls" : "stop" }],
       usage,
       ...(flavor === "llamacpp" ? { timings: llamacppTimings } : {}),
       ...(flavor === "groq" ? { x_groq: { id: "req_fake" } } : {}),
@@ -66,7 +73,8 @@ async function complete(x: FakeExchange, flavor: OpenAIFlavor, legacy: boolean):
 
   startStream(res, "text/event-stream");
   if (!legacy) sse(res, { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }], ...usageNull });
-  for (const [i, token] of fake.reply.entries()) {
+  if (toolName) return streamToolCall(x, flavor, toolName, base, usageNull);
+  for (const [i, token] of reply.entries()) {
     sse(res, { ...base, choices: [choice(token, null)], ...usageNull });
     await tick();
     if (i === 0 && breakStream(res, mode, "data: {\"id\":\"chatcmpl-fake\",\"choices\":[{\"delta\n\n", errorChunk)) return;
@@ -74,6 +82,28 @@ async function complete(x: FakeExchange, flavor: OpenAIFlavor, legacy: boolean):
   const last: Record<string, unknown> = { ...base, choices: [choice(null, "stop")], ...usageNull };
   if (flavor === "groq") last.x_groq = { id: "req_fake", usage: groqUsage };
   if (flavor === "llamacpp") last.timings = llamacppTimings;
+  sse(res, last);
+  if (flavor !== "groq" && body.stream_options?.include_usage) sse(res, { ...base, choices: [], usage: openaiUsage });
+  sse(res, "[DONE]");
+  res.end();
+}
+
+/** A streamed tool call: OpenAI's pieces (groq: the whole call in one delta), then finish_reason "tool_calls". */
+async function streamToolCall(x: FakeExchange, flavor: OpenAIFlavor, name: string, base: Record<string, unknown>, usageNull: object): Promise<void> {
+  const { res } = x;
+  const body = (x.received.json ?? {}) as { stream_options?: { include_usage?: boolean } };
+  const args = JSON.stringify(fakeToolArguments);
+  const delta = (d: unknown) => sse(res, { ...base, choices: [{ index: 0, delta: d, logprobs: null, finish_reason: null }], ...usageNull });
+  if (flavor === "groq") delta({ tool_calls: [{ id: "call_fake_0", type: "function", function: { name, arguments: args }, index: 0 }] });
+  else {
+    delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_fake_0", type: "function", function: { name, arguments: "" } }] });
+    for (let i = 0; i < args.length; i += 5) {
+      delta({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 5) } }] });
+      await tick();
+    }
+  }
+  const last: Record<string, unknown> = { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "tool_calls" }], ...usageNull };
+  if (flavor === "groq") last.x_groq = { id: "req_fake", usage: groqUsage };
   sse(res, last);
   if (flavor !== "groq" && body.stream_options?.include_usage) sse(res, { ...base, choices: [], usage: openaiUsage });
   sse(res, "[DONE]");

@@ -3,9 +3,13 @@
  * with NO space after `data:` and no [DONE], the last event carrying generated_text (+ details);
  * /generate with its timing headers; /v1/chat/completions (OpenAI chunks, [DONE]); /info; /health.
  * Errors are `{"error","error_type"}`: 422 validation, 424 generation, 429 overloaded; mid-stream
- * as a `data:` event with that body.
+ * as a `data:` event with that body. Tools on /v1/chat/completions (fake-tools.ts), in TGI 3.x's
+ * loose OpenAI shape: streamed with empty ids and `name: null` after the first piece; non-streamed
+ * with `arguments` as a JSON object (not text) and id "0"; finish_reason "stop" (unverified details:
+ * the plugin reads both forms leniently).
  */
 import type { ServerResponse } from "node:http";
+import { fakeToolArguments, fakeToolToCall } from "./fake-tools.ts";
 import { breakStream, marker, sendJson, startFakeServer, startStream, tick, truncateJson, type FakeExchange, type FakeMode, type FakeServer } from "./fake-server.ts";
 
 const statuses: Partial<Record<FakeMode, [number, string, string]>> = {
@@ -77,13 +81,24 @@ async function chat(x: FakeExchange): Promise<void> {
   const { res, mode, fake } = x;
   const base = { id: "", object: "chat.completion.chunk", created: 1732400000, model: "tgi", system_fingerprint: "3.3.6-native" };
   const errorEvent = `data:${JSON.stringify({ error: `${marker(mode)} Request failed during generation`, error_type: "generation" })}\n\n`;
+  const toolName = fakeToolToCall(x.received.json);
   if ((x.received.json as { stream?: boolean } | undefined)?.stream !== true) {
     if (brokenJson(x)) return;
-    const message = { role: "assistant", content: fake.reply.join("") };
+    const message = toolName
+      ? { role: "assistant", content: null, tool_calls: [{ id: "0", type: "function", function: { description: null, name: toolName, arguments: fakeToolArguments } }] }
+      : { role: "assistant", content: fake.reply.join("") };
     return sendJson(res, 200, { ...base, object: "chat.completion", choices: [{ index: 0, message, logprobs: null, finish_reason: "stop" }], usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 } });
   }
   startStream(res, "text/event-stream");
-  for (const [i, content] of fake.reply.entries()) {
+  if (toolName) {
+    const args = JSON.stringify(fakeToolArguments);
+    for (let i = 0; i < args.length; i += 6) {
+      const fn = { name: i === 0 ? toolName : null, arguments: args.slice(i, i + 6) };
+      ev(res, { ...base, choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "", type: "function", function: fn }] }, logprobs: null, finish_reason: null }], usage: null });
+      await tick();
+    }
+  }
+  for (const [i, content] of (toolName ? [] : fake.reply).entries()) {
     ev(res, { ...base, choices: [{ index: 0, delta: { role: "assistant", content }, logprobs: null, finish_reason: null }], usage: null });
     await tick();
     if (i === 0 && breakStream(res, mode, 'data:{"choices":[{\n\n', errorEvent)) return;

@@ -9,7 +9,7 @@ import { malformed, streamError, type BackendErrorCode } from "../lib/errors.ts"
 import { probe } from "../lib/health.ts";
 import { createHttpClient, joinUrl, type HttpClient } from "../lib/http.ts";
 import { openaiInfer } from "../lib/openai-compat.ts";
-import { httpOptionFields } from "../lib/options.ts";
+import { capabilitiesFrom, capabilitiesOption, httpOptionFields } from "../lib/options.ts";
 import { withRetries } from "../lib/retry.ts";
 import { sseEvents } from "../lib/sse.ts";
 import { num, usageChunk } from "../lib/usage.ts";
@@ -19,6 +19,7 @@ import type { Chunk, CompletionJob, ModelInfo } from "../types.ts";
 const options = z.strictObject({
   ...httpOptionFields({ baseUrl: "http://127.0.0.1:8080" }),
   stream: z.boolean().default(true).describe("stream tokens (false: one answer at the end)"),
+  capabilities: capabilitiesOption,
 });
 const statusOverrides: Partial<Record<number, BackendErrorCode>> = { 429: "BACKEND_OVERLOADED", 424: "BACKEND_UPSTREAM" };
 
@@ -100,12 +101,15 @@ export default definePlugin({
   name: "tgi",
   kind: "text",
   description: "Hugging Face text-generation-inference (/generate_stream, /generate, /v1/chat/completions).",
+  // Tools through the Messages API; images only with a vision model and JSON in TGI's own grammar form: off unless the operator says so.
+  capabilities: { tools: true, images: false, json: false },
   options,
   create(opts, ctx) {
     const common = { backend: "tgi", headers: opts.headers, timeoutMs: opts.timeoutMs, idleTimeoutMs: opts.idleTimeoutMs, fetch: ctx.fetch, statusOverrides };
     const http = createHttpClient({ ...common, baseUrl: opts.baseUrl });
     const v1 = createHttpClient({ ...common, baseUrl: joinUrl(opts.baseUrl, "v1") });
     return {
+      capabilities: capabilitiesFrom(opts),
       health: (signal) => probe(() => http.request({ path: "/health", signal, timeoutMs: 10_000 }).then((r) => r.text())),
       models: (signal) => info(http, signal),
       infer(job, signal) {

@@ -83,6 +83,8 @@ export const errorCatalogue = {
   CHAIN_ERROR: { status: 502, message: "The chain returned an error." },
   INTERNAL: { status: 500, message: "Internal error." },
 } as const satisfies Record<string, { status: number; message: string }>;
+  UNSUPPORTED_FEATURE: { status: 400, message: "The request asks for a feature this runtime does not support (`param` names the field)." },
+  CAPABILITY_MISSING: { status: 400, message: "The offering's backend cannot do what the request needs: tools, images or JSON output (`param` names the field)." },
 
 export type ErrorCode = keyof typeof errorCatalogue;
 

@@ -1,103 +1,107 @@
 /**
- * POST /v1/chat/completions — the OpenAI body and response; `stream: true` answers with OpenAI
- * chunks over SSE, the last one carrying `usage` and the `claw` billing facts, then `data: [DONE]`.
+ * POST /v1/chat/completions — the OpenAI body and response, with content parts, images (data:
+ * URLs), tools and tool calls, and JSON output. The body is read and checked (chat-request.ts),
+ * the offering found and its capabilities checked in the route's preValidation hook: it runs
+ * before any preHandler and before the handler's payment guard, so a refused request consumes no
+ * nonce and bills nothing. `stream: true` answers with OpenAI chunks over SSE; the last data event
+ * before `data: [DONE]` carries `usage` and the `claw` billing facts (its own `choices: []` chunk
+ * when `stream_options.include_usage` asked for it, else on the finish_reason chunk, where the
+ * official client ignores it).
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ChatJob } from "../../../plugins/types.ts";
+import { missingCapability } from "../../../plugins/lib/capabilities.ts";
+import { isClawError } from "../../core/errors.ts";
 import { toClawError } from "../error-handler.ts";
-import type { ServerContext } from "../context.ts";
+import type { ServedOffering, ServerContext } from "../context.ts";
 import { billing, findOffering, servePaid } from "./paid.ts";
+import { readChatRequest, type ChatRequest } from "./chat-request.ts";
+import { ChatAnswer, openaiUsageOf } from "./chat-response.ts";
 
-const chatBody = {
-  type: "object",
-  required: ["model", "messages"],
-  properties: {
-    model: { type: "string", minLength: 1, maxLength: 128 },
-    messages: {
-      type: "array",
-      minItems: 1,
-      items: { type: "object", required: ["role", "content"], properties: { role: { enum: ["system", "user", "assistant", "tool"] }, content: { type: "string" } } },
-    },
-    stream: { type: "boolean" },
-    max_tokens: { type: "integer", minimum: 1 },
-    max_completion_tokens: { type: "integer", minimum: 1 },
-    temperature: { type: "number", minimum: 0, maximum: 2 },
-    top_p: { type: "number", minimum: 0, maximum: 1 },
-    stop: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
-    seed: { type: "integer" },
-  },
-} as const;
+/** The request as read in preValidation (a WeakMap: nothing is added to Fastify's request type). */
+const readRequests = new WeakMap<FastifyRequest, { chat: ChatRequest; offering: ServedOffering }>();
 
-type ChatBody = {
-  model: string;
-  messages: ChatJob["messages"];
-  stream?: boolean;
-  max_tokens?: number;
-  max_completion_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  stop?: string | string[];
-  seed?: number;
-};
+const toChatJob = (chat: ChatRequest, id: string): ChatJob => ({ ...chat.job, id });
 
-export function toChatJob(b: ChatBody, id: string): ChatJob {
-  const job: ChatJob = { task: "chat", id, model: b.model, messages: b.messages };
-  const maxTokens = b.max_completion_tokens ?? b.max_tokens;
-  if (maxTokens !== undefined) job.maxTokens = maxTokens;
-  if (b.temperature !== undefined) job.temperature = b.temperature;
-  if (b.top_p !== undefined) job.topP = b.top_p;
-  if (b.stop !== undefined) job.stop = Array.isArray(b.stop) ? b.stop : [b.stop];
-  if (b.seed !== undefined) job.seed = b.seed;
-  return job;
-}
+/** Codes after which a non-streamed answer still returns what was delivered (issue 12's rule). */
+const partialReason = (code: string): string | undefined => (code === "JOB_BUDGET_CUT" ? "length" : code.startsWith("BACKEND_") ? "error" : undefined);
 
 export function chatRoutes(ctx: ServerContext) {
   return async (app: FastifyInstance) => {
-    app.post("/v1/chat/completions", { config: { paid: true }, schema: { body: chatBody } }, async (request, reply) => {
-      const body = request.body as ChatBody;
-      const offering = findOffering(ctx, body.model, "chat");
+    const preValidation = async (request: FastifyRequest) => {
+      const chat = readChatRequest(request.body);
+      const offering = findOffering(ctx, chat.model, "chat");
+      const missing = missingCapability(chat.job, offering.backend.capabilities, `The offering "${offering.model}" (backend ${offering.plugin})`);
+      if (missing) throw missing;
+      readRequests.set(request, { chat, offering });
+    };
+    app.post("/v1/chat/completions", { config: { paid: true }, preValidation }, async (request, reply) => {
+      const { chat, offering } = readRequests.get(request)!;
       const created = Math.floor(Date.now() / 1000);
-      const base = (id: string) => ({ id: `chatcmpl-${id}`, created, model: body.model, system_fingerprint: "clawcompute" });
-      if (!body.stream) {
-        let text = "";
-        const { admission, result } = await servePaid(ctx, request, reply, offering, (id) => toChatJob(body, id), (c) => {
-          if (c.type === "text") text += c.text;
-        });
-        const u = result.usage;
-        return {
-          ...base(admission.jobId),
-          object: "chat.completion",
-          choices: [{ index: 0, message: { role: "assistant", content: text }, logprobs: null, finish_reason: u.finishReason ?? "stop" }],
-          usage: { prompt_tokens: u.promptTokens ?? 0, completion_tokens: u.completionTokens ?? 0, total_tokens: u.totalTokens ?? (u.promptTokens ?? 0) + (u.completionTokens ?? 0) },
-          claw: billing(admission, result),
-        };
+      const base = (id: string) => ({ id: `chatcmpl-${id}`, created, model: chat.model, system_fingerprint: "clawcompute" });
+      let answer: ChatAnswer | undefined;
+      const answerFor = (jobId: string) => (answer ??= new ChatAnswer(jobId));
+      if (!chat.stream) {
+        let jobId = "";
+        try {
+          const { admission, result } = await servePaid(ctx, request, reply, offering, (id) => toChatJob(chat, id), (c, a) => {
+            if (c.type === "text") answerFor(a.jobId).addText(c.text);
+            else if (c.type === "tool_call") answerFor(a.jobId).addToolCall(c);
+          }, (a) => void (jobId = a.jobId));
+          const out = answerFor(admission.jobId);
+          return {
+            ...base(admission.jobId),
+            object: "chat.completion",
+            choices: [{ index: 0, message: out.message(), logprobs: null, finish_reason: out.finishReason(result.usage) }],
+            usage: openaiUsageOf(result.usage),
+            claw: billing(admission, result),
+          };
+        } catch (err) {
+          // Cut by its budget or by a backend failure after output: the consumer gets what it paid for.
+          const reason = isClawError(err) ? partialReason(err.code) : undefined;
+          const billed = partialBilling(err);
+          if (!answer?.delivered || !reason || !billed) throw err;
+          const e = toClawError(err);
+          return {
+            ...base(jobId),
+            object: "chat.completion",
+            choices: [{ index: 0, message: answer.message(), logprobs: null, finish_reason: reason }],
+            usage: openaiUsageOf({ type: "usage" }),
+            claw: { ...billed, error: { code: e.code, message: e.message } },
+          };
+        }
       }
       let opened = false;
       const send = (obj: unknown) => reply.raw.write(`data: ${JSON.stringify(obj)}\n\n`);
+      const chunk = (jobId: string, delta: unknown, finish: string | null = null, extra: object = {}) =>
+        send({ ...base(jobId), object: "chat.completion.chunk", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
       const open = (jobId: string) => {
         if (opened) return;
         opened = true;
         reply.hijack();
         reply.raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-claw-job": jobId });
-        send({ ...base(jobId), object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] });
+        chunk(jobId, { role: "assistant", content: "" });
       };
       try {
         const { admission, result } = await servePaid(
-          ctx, request, reply, offering, (id) => toChatJob(body, id),
+          ctx, request, reply, offering, (id) => toChatJob(chat, id),
           (c, a) => {
-            if (c.type !== "text") return;
+            if (c.type !== "text" && c.type !== "tool_call") return;
             open(a.jobId);
-            send({ ...base(a.jobId), object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: c.text }, logprobs: null, finish_reason: null }] });
+            const out = answerFor(a.jobId);
+            if (c.type === "text") return void chunk(a.jobId, { content: out.addText(c.text) });
+            const delta = out.addToolCall(c);
+            if (delta) chunk(a.jobId, { tool_calls: [delta] });
           },
           (a) => open(a.jobId),
         );
-        const u = result.usage;
-        send({ ...base(admission.jobId), object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: u.finishReason ?? "stop" }] });
-        send({
-          ...base(admission.jobId), object: "chat.completion.chunk", choices: [],
-          usage: { prompt_tokens: u.promptTokens ?? 0, completion_tokens: u.completionTokens ?? 0, total_tokens: u.totalTokens ?? (u.promptTokens ?? 0) + (u.completionTokens ?? 0) },
-          claw: billing(admission, result),
-        });
+        const id = admission.jobId;
+        const facts = { usage: openaiUsageOf(result.usage), claw: billing(admission, result) };
+        const finish = answerFor(id).finishReason(result.usage);
+        if (chat.includeUsage) {
+          chunk(id, {}, finish);
+          send({ ...base(id), object: "chat.completion.chunk", choices: [], ...facts });
+        } else chunk(id, {}, finish, facts);
         reply.raw.end("data: [DONE]\n\n");
       } catch (err) {
         if (!opened) throw err;
@@ -108,4 +112,10 @@ export function chatRoutes(ctx: ServerContext) {
       }
     });
   };
+}
+
+/** The billing of a failed job, when the job runner put it on its error (see run-job.ts). */
+function partialBilling(err: unknown): Record<string, unknown> | undefined {
+  const b = isClawError(err) ? err.details?.billing : undefined;
+  return typeof b === "object" && b !== null ? (b as Record<string, unknown>) : undefined;
 }

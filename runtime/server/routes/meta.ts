@@ -11,6 +11,12 @@ import { findOffering } from "./paid.ts";
 /** Default length of a suggested stream: long enough for a session of several jobs. */
 const SUGGESTED_SESSION_SECONDS = 600;
 
+/** What chat requests may ask of an offering beyond text: tools, images, JSON output. */
+export function capabilitiesOf(o: ServedOffering) {
+  const c = o.backend.capabilities;
+  return { tools: c?.tools === true, images: c?.images === true, json: c?.json === true };
+}
+
 export function quoteFor(ctx: ServerContext, o: ServedOffering) {
   const waitMs = o.queue.expectedWaitMs();
   const duration = Math.max(SUGGESTED_SESSION_SECONDS, Math.ceil(o.maxJobMs / 1000) * 2);
@@ -22,6 +28,7 @@ export function quoteFor(ctx: ServerContext, o: ServedOffering) {
     pricePerSecond: o.pricePerSecond.toString(),
     pricePerMinute: (o.pricePerSecond * 60n).toString(),
     serviceType: o.serviceType,
+    capabilities: capabilitiesOf(o),
     minJobMs: ctx.minJobMs,
     maxJobSeconds: o.maxJobMs / 1000,
     queue: { waiting: o.queue.size, running: o.queue.pending, expectedWaitMs: waitMs },
@@ -49,6 +56,7 @@ export function metaRoutes(ctx: ServerContext) {
         backend: o.plugin,
         provider_id: o.providerId.toString(),
         price_per_second: o.pricePerSecond.toString(),
+        capabilities: capabilitiesOf(o),
       })),
     }));
 
