@@ -72,79 +72,13 @@ export async function runJob(
   const ids = { jobId: admission.jobId, streamId: admission.streamId };
   const waitAbort = linkSignals([io.signal, deps.shutdown]);
   let started = false;
+  let running: Promise<JobResult> | undefined;
   try {
-    return await deps.queue.run(async () => {
-      started = true;
-      const controller = new AbortController();
-      let why: "client" | "shutdown" | "cut" | "backend" = "backend";
-      const abort = (w: typeof why, error: ClawError) => () => {
-        if (controller.signal.aborted) return;
-        why = w;
-        controller.abort(error);
-      };
-      const offClient = abort("client", new ClawError("JOB_ABORTED", { message: "The consumer disconnected." }));
-      const offShutdown = abort("shutdown", new ClawError("JOB_ABORTED", { message: "The runtime is shutting down." }));
-      io.signal.addEventListener("abort", offClient, { once: true });
-      deps.shutdown.addEventListener("abort", offShutdown, { once: true });
-      let cut: ReturnType<typeof setTimeout> | undefined;
-      let progress: ReturnType<typeof setInterval> | undefined;
-      let t0: number | null = null;
-      let lastOutputMs: number | null = null;
-      let chunks = 0;
-      let usage: UsageChunk = { type: "usage" };
-      let ending: JobEnding;
-      let failure: ClawError | undefined;
-      try {
-        const startedAt = Date.now();
-        await deps.store.append(jobStarted({ ...ids, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
-        io.onStart?.();
-        // The budget clock and the meter start together, after JobStarted is durable: the whole
-        // reservation is available to the backend's work.
-        const start = performance.now();
-        t0 = start;
-        cut = setTimeout(abort("cut", new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s budget for this job ran out after ${reservation.ms} ms.` })), reservation.ms);
-        let written = 0;
-        progress = setInterval(() => {
-          if (chunks === written || lastOutputMs === null) return;
-          written = chunks;
-          // Fire and forget: a failed progress write only means less is billed after a crash.
-          deps.store.append(jobProgress({ ...ids, deliveredMs: BigInt(Math.floor(lastOutputMs)), chunks, reservedWei: reservation.wei })).catch(() => undefined);
-        }, deps.progressMs ?? 1000);
-        for await (const chunk of deps.backend.infer(job, controller.signal)) {
-          if (controller.signal.aborted) throw controller.signal.reason;
-          if (chunk.type === "usage") usage = chunk;
-          else {
-            io.onChunk(chunk);
-            chunks += 1;
-            lastOutputMs = performance.now() - start;
-          }
-        }
-        ending = { kind: "completed", elapsedMs: performance.now() - start };
-      } catch (err) {
-        const reason = controller.signal.aborted ? controller.signal.reason : err;
-        failure = isClawError(reason) ? reason : new ClawError("BACKEND_UPSTREAM", { message: (reason as Error)?.message ?? String(reason), cause: reason });
-        // Failing before the meter started (JobStarted could not be written) bills nothing.
-        ending = t0 === null ? { kind: "not-started" } : endingOf(failure, controller.signal.aborted ? why : "backend", performance.now() - t0, lastOutputMs);
-      } finally {
-        clearTimeout(cut);
-        clearInterval(progress);
-        io.signal.removeEventListener("abort", offClient);
-        deps.shutdown.removeEventListener("abort", offShutdown);
-      }
-      const bill = decideBilling(ending, terms);
-      const cost = deps.ledger.end(reservation, bill.cost);
-      const meteredMs = Number(bill.billedMs);
-      if (!failure) {
-        const tokens = { ...(usage.promptTokens === undefined ? {} : { prompt: usage.promptTokens }), ...(usage.completionTokens === undefined ? {} : { completion: usage.completionTokens }) };
-        await deps.store.append(jobCompleted({ ...ids, meteredMs: bill.billedMs, cost, tokens, ...(usage.timings ? { timings: { ...usage.timings } } : {}) }));
-        return { jobId: admission.jobId, meteredMs, cost, usage };
-      }
-      await deps.store.append(jobFailed({ ...ids, code: failure.code, message: failure.message, meteredMs: bill.billedMs, cost }));
-      const partial = bill.finishReason === "length" || bill.finishReason === "error" ? { code: failure.code, message: failure.message, finishReason: bill.finishReason } : undefined;
-      throw new JobEndedError(failure, { jobId: admission.jobId, meteredMs, cost, usage, ...(partial ? { partial } : {}) });
-    }, waitAbort.signal);
+    return await deps.queue.run(() => (running = runStarted()), waitAbort.signal);
   } catch (err) {
-    if (started) throw err;
+    // p-queue races a running task with its signal: once started, the answer is the job's own
+    // ending (billed, logged), not the queue's abort (which would reach the consumer as a 500).
+    if (started && running) return await running;
     // Refused by a full queue, or aborted while still waiting: nothing ran, nothing is billed.
     deps.ledger.end(reservation, decideBilling({ kind: "not-started" }, terms).cost);
     const why = deps.shutdown.aborted ? "The runtime shut down before the job started." : "The consumer left before the job started.";
@@ -153,5 +87,76 @@ export async function runJob(
     throw error;
   } finally {
     waitAbort.dispose();
+  }
+
+  async function runStarted(): Promise<JobResult> {
+    started = true;
+    const controller = new AbortController();
+    let why: "client" | "shutdown" | "cut" | "backend" = "backend";
+    const abort = (w: typeof why, error: ClawError) => () => {
+      if (controller.signal.aborted) return;
+      why = w;
+      controller.abort(error);
+    };
+    const offClient = abort("client", new ClawError("JOB_ABORTED", { message: "The consumer disconnected." }));
+    const offShutdown = abort("shutdown", new ClawError("JOB_ABORTED", { message: "The runtime is shutting down." }));
+    io.signal.addEventListener("abort", offClient, { once: true });
+    deps.shutdown.addEventListener("abort", offShutdown, { once: true });
+    let cut: ReturnType<typeof setTimeout> | undefined;
+    let progress: ReturnType<typeof setInterval> | undefined;
+    let t0: number | null = null;
+    let lastOutputMs: number | null = null;
+    let chunks = 0;
+    let usage: UsageChunk = { type: "usage" };
+    let ending: JobEnding;
+    let failure: ClawError | undefined;
+    try {
+      const startedAt = Date.now();
+      await deps.store.append(jobStarted({ ...ids, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
+      io.onStart?.();
+      // The budget clock and the meter start together, after JobStarted is durable: the whole
+      // reservation is available to the backend's work.
+      const start = performance.now();
+      t0 = start;
+      cut = setTimeout(abort("cut", new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s budget for this job ran out after ${reservation.ms} ms.` })), reservation.ms);
+      let written = 0;
+      progress = setInterval(() => {
+        if (chunks === written || lastOutputMs === null) return;
+        written = chunks;
+        // Fire and forget: a failed progress write only means less is billed after a crash.
+        deps.store.append(jobProgress({ ...ids, deliveredMs: BigInt(Math.floor(lastOutputMs)), chunks, reservedWei: reservation.wei })).catch(() => undefined);
+      }, deps.progressMs ?? 1000);
+      for await (const chunk of deps.backend.infer(job, controller.signal)) {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        if (chunk.type === "usage") usage = chunk;
+        else {
+          io.onChunk(chunk);
+          chunks += 1;
+          lastOutputMs = performance.now() - start;
+        }
+      }
+      ending = { kind: "completed", elapsedMs: performance.now() - start };
+    } catch (err) {
+      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      failure = isClawError(reason) ? reason : new ClawError("BACKEND_UPSTREAM", { message: (reason as Error)?.message ?? String(reason), cause: reason });
+      // Failing before the meter started (JobStarted could not be written) bills nothing.
+      ending = t0 === null ? { kind: "not-started" } : endingOf(failure, controller.signal.aborted ? why : "backend", performance.now() - t0, lastOutputMs);
+    } finally {
+      clearTimeout(cut);
+      clearInterval(progress);
+      io.signal.removeEventListener("abort", offClient);
+      deps.shutdown.removeEventListener("abort", offShutdown);
+    }
+    const bill = decideBilling(ending, terms);
+    const cost = deps.ledger.end(reservation, bill.cost);
+    const meteredMs = Number(bill.billedMs);
+    if (!failure) {
+      const tokens = { ...(usage.promptTokens === undefined ? {} : { prompt: usage.promptTokens }), ...(usage.completionTokens === undefined ? {} : { completion: usage.completionTokens }) };
+      await deps.store.append(jobCompleted({ ...ids, meteredMs: bill.billedMs, cost, tokens, ...(usage.timings ? { timings: { ...usage.timings } } : {}) }));
+      return { jobId: admission.jobId, meteredMs, cost, usage };
+    }
+    await deps.store.append(jobFailed({ ...ids, code: failure.code, message: failure.message, meteredMs: bill.billedMs, cost }));
+    const partial = bill.finishReason === "length" || bill.finishReason === "error" ? { code: failure.code, message: failure.message, finishReason: bill.finishReason } : undefined;
+    throw new JobEndedError(failure, { jobId: admission.jobId, meteredMs, cost, usage, ...(partial ? { partial } : {}) });
   }
 }
