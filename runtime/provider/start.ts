@@ -29,6 +29,7 @@ import { createAdmitter } from "../server/guard/admit.ts";
 import { createProofVerifier } from "../server/guard/verify-proof.ts";
 import { createJobChunks } from "../server/job-chunks.ts";
 import { openStore } from "../store/index.ts";
+import { acquireInstanceLock, openLocked } from "./instance-lock.ts";
 import { createGroupCommitter } from "../store/group-commit.ts";
 import type { EventStore } from "../store/types.ts";
 import { healthCheck } from "./health.ts";
@@ -71,7 +72,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const clients = createChainClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: walletKey(config, env), name: chain.name, pollingIntervalMs: config.chain.pollIntervalMs });
   const storePath = config.store.path === ":memory:" ? ":memory:" : resolve(root, config.store.path);
   if (storePath !== ":memory:") mkdirSync(dirname(storePath), { recursive: true });
-  const store = openStore({ path: storePath, durability: config.store.durability });
+  // One runtime per log, and so per wallet (provider/instance-lock.ts): refuses a log another live runtime holds.
+  const lock = storePath === ":memory:" ? undefined : acquireInstanceLock(storePath);
+  const store = openLocked(() => openStore({ path: storePath, durability: config.store.durability }), lock);
   const served = await loadOfferings(config.offerings, { root, env, log: log.child({ part: "plugin" }) });
   const views = recover(store);
   const journal = createGroupCommitter(store);
