@@ -11,10 +11,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ChatJob } from "../../../plugins/types.ts";
 import { missingCapability } from "../../../plugins/lib/capabilities.ts";
-import { isClawError } from "../../core/errors.ts";
 import { toClawError } from "../error-handler.ts";
 import type { ServedOffering, ServerContext } from "../context.ts";
-import { billing, findOffering, servePaid } from "./paid.ts";
+import { billing, findOffering, servePaid, servePaidPartial } from "./paid.ts";
 import { readChatRequest, type ChatRequest } from "./chat-request.ts";
 import { ChatAnswer, openaiUsageOf } from "./chat-response.ts";
 
@@ -22,9 +21,6 @@ import { ChatAnswer, openaiUsageOf } from "./chat-response.ts";
 const readRequests = new WeakMap<FastifyRequest, { chat: ChatRequest; offering: ServedOffering }>();
 
 const toChatJob = (chat: ChatRequest, id: string): ChatJob => ({ ...chat.job, id });
-
-/** Codes after which a non-streamed answer still returns what was delivered (issue 12's rule). */
-const partialReason = (code: string): string | undefined => (code === "JOB_BUDGET_CUT" ? "length" : code.startsWith("BACKEND_") ? "error" : undefined);
 
 export function chatRoutes(ctx: ServerContext) {
   return async (app: FastifyInstance) => {
@@ -42,34 +38,20 @@ export function chatRoutes(ctx: ServerContext) {
       let answer: ChatAnswer | undefined;
       const answerFor = (jobId: string) => (answer ??= new ChatAnswer(jobId));
       if (!chat.stream) {
-        let jobId = "";
-        try {
-          const { admission, result } = await servePaid(ctx, request, reply, offering, (id) => toChatJob(chat, id), (c, a) => {
-            if (c.type === "text") answerFor(a.jobId).addText(c.text);
-            else if (c.type === "tool_call") answerFor(a.jobId).addToolCall(c);
-          }, (a) => void (jobId = a.jobId));
-          const out = answerFor(admission.jobId);
-          return {
-            ...base(admission.jobId),
-            object: "chat.completion",
-            choices: [{ index: 0, message: out.message(), logprobs: null, finish_reason: out.finishReason(result.usage) }],
-            usage: openaiUsageOf(result.usage),
-            claw: billing(admission, result),
-          };
-        } catch (err) {
-          // Cut by its budget or by a backend failure after output: the consumer gets what it paid for.
-          const reason = isClawError(err) ? partialReason(err.code) : undefined;
-          const billed = partialBilling(err);
-          if (!answer?.delivered || !reason || !billed) throw err;
-          const e = toClawError(err);
-          return {
-            ...base(jobId),
-            object: "chat.completion",
-            choices: [{ index: 0, message: answer.message(), logprobs: null, finish_reason: reason }],
-            usage: openaiUsageOf({ type: "usage" }),
-            claw: { ...billed, error: { code: e.code, message: e.message } },
-          };
-        }
+        // Cut by its budget or by a backend failure after output, the job still answers what was
+        // delivered (finish_reason "length" / "error", claw.partial), billed exactly for it.
+        const { admission, result } = await servePaidPartial(ctx, request, reply, offering, (id) => toChatJob(chat, id), (c, a) => {
+          if (c.type === "text") answerFor(a.jobId).addText(c.text);
+          else if (c.type === "tool_call") answerFor(a.jobId).addToolCall(c);
+        });
+        const out = answerFor(admission.jobId);
+        return {
+          ...base(admission.jobId),
+          object: "chat.completion",
+          choices: [{ index: 0, message: out.message(), logprobs: null, finish_reason: out.finishReason(result.usage, result.partial?.finishReason) }],
+          usage: openaiUsageOf(result.usage),
+          claw: billing(admission, result),
+        };
       }
       let opened = false;
       const send = (obj: unknown) => reply.raw.write(`data: ${JSON.stringify(obj)}\n\n`);
@@ -112,10 +94,4 @@ export function chatRoutes(ctx: ServerContext) {
       }
     });
   };
-}
-
-/** The billing of a failed job, when the job runner put it on its error (see run-job.ts). */
-function partialBilling(err: unknown): Record<string, unknown> | undefined {
-  const b = isClawError(err) ? err.details?.billing : undefined;
-  return typeof b === "object" && b !== null ? (b as Record<string, unknown>) : undefined;
 }
