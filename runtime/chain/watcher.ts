@@ -72,7 +72,7 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
   }
 
   async function step(): Promise<number> {
-    const head = await d.clients.publicClient.getBlockNumber();
+    const head = await d.clients.publicClient.getBlockNumber({ cacheTime: 0 }); // the newest head: stop events act on it
     const safe = head - BigInt(Math.max(0, d.confirmations - 1));
     let appended = 0;
     while (cursor < safe && !stopped) {
