@@ -76,6 +76,18 @@ describe("chat completions with the openai client", () => {
     assert.deepEqual(quote.capabilities, { tools: true, images: false, json: false });
   });
 
+  test("a backend failing after output: the non-streamed answer is the partial text, finish_reason error, billed exactly for it", async () => {
+    const { openai, streamId } = await cm.client("oa");
+    cm.fakes.oa!.queue("stream-error");
+    const r = await openai.chat.completions.create({ model: "oa", messages: [{ role: "user", content: "tell me" }] });
+    assert.equal(r.choices[0]!.finish_reason, "error");
+    assert.equal(r.choices[0]!.message.content, cm.fakes.oa!.reply[0], "the one token delivered before the failure");
+    const claw = (r as unknown as { claw: { cost: string; partial?: { code: string } } }).claw;
+    assert.equal(claw.partial?.code, "BACKEND_STREAM_ERROR");
+    const [failed] = cm.eventsOf(streamId, "JobFailed");
+    assert.equal((failed?.data as { cost?: bigint }).cost, BigInt(claw.cost), "billed what the consumer was told");
+  });
+
   const refusals: Array<[string, string, Record<string, unknown>, string, string]> = [
     ["n: 2", "echo-1", { n: 2 }, "UNSUPPORTED_FEATURE", "n"],
     ["an http image URL", "echo-1", { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://127.0.0.1:1/secret.png" } }] }] }, "UNSUPPORTED_FEATURE", "messages[0].content[0].image_url.url"],
