@@ -104,7 +104,7 @@ export const badCases: BadCase[] = [
   { kind: "rate-below-price", expect: e402("STREAM_RATE_TOO_LOW"), build: async (c) => signed(await c.fx.signer(c.fx.paid[0]!.owner, c.fx.rateTooLow), freshBody(c)) },
   { kind: "stream-cancelled", expect: e402("STREAM_ENDED"), build: async (c) => signed(await c.fx.signer(c.fx.paid[0]!.owner, c.fx.cancelled), freshBody(c)) },
   { kind: "stream-settled", expect: e402("STREAM_ENDED"), build: async (c) => signed(await c.fx.signer(c.fx.otherConsumer, c.fx.settled), freshBody(c, "echo-slow")) },
-  { kind: "stream-exhausted", expect: e402("BUDGET_EXHAUSTED", "STREAM_ENDED"), build: async (c) => signed(await c.fx.signer(c.fx.otherConsumer, c.fx.exhausted), freshBody(c, "echo-slow")) },
+  { kind: "stream-exhausted", expect: e402("BUDGET_EXHAUSTED", "STREAM_ENDED", "STREAM_ENDING"), build: async (c) => signed(await c.fx.signer(c.fx.otherConsumer, c.fx.exhausted), freshBody(c, "echo-slow")) },
   { kind: "stream-expired", expect: e402("STREAM_ENDED"), build: async (c) => signed(await c.fx.signer(c.fx.paid[0]!.owner, c.fx.expired), freshBody(c)) },
   // --- replays, deadlines, bodies ---
   { kind: "replayed-nonce", expect: { status: 409, codes: ["NONCE_REPLAYED"] }, build: (c) => replay(c, c.served) },

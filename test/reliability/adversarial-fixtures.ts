@@ -69,10 +69,12 @@ export async function setupFixtures(m: ReliabilityMarket, o: { price: bigint; pa
   const open = (account: PrivateKeyAccount, deposit: bigint, duration: bigint, pid = providerId, recipient?: Address) =>
     m.openStream(account, { deposit, duration, providerId: pid, ...(recipient ? { recipient } : {}) }).then((s) => s.streamId);
 
-  // Exhausted and settled: a 6-second stream runs three slow jobs at once; each is cut after its
-  // 2-second reservation, so the whole deposit is metered within ~2 s (well before the stream's end,
-  // which leaves slack on a busy machine). The spent stream is then settled by the runtime, once it
-  // has streamed what was metered. Started first so that this overlaps with the rest of the setup.
+  // Exhausted and settled: a 12-second stream paying 3 × the price runs three slow jobs at once
+  // (floor(rate / price) = 3 slots); each is cut after its 2-second reservation and answers its
+  // partial text (200, finish_reason "length"), billed up to its last word. No job may run into the
+  // last 5 s (the settlement margin), and there the runtime settles the stream before it expires:
+  // by the time the run starts both streams are spent in time (STREAM_ENDING) or settled
+  // (STREAM_ENDED). Started first so that this overlaps with the rest of the setup.
   const slowId = offering("echo-slow");
   const exhaust = async (id: bigint) => {
     const s = await signer(b, id);
@@ -80,10 +82,11 @@ export async function setupFixtures(m: ReliabilityMarket, o: { price: bigint; pa
       const res = await paidRequest(m, s, "echo-slow", longPrompt);
       return `${res.status} ${await res.text()}`;
     }));
-    if (!answers.every((a) => a.startsWith("402") && a.includes("JOB_BUDGET_CUT"))) throw new Error(`fixture: expected budget cuts on stream ${id}, got ${answers.join(" / ")}`);
+    const cut = (a: string) => a.startsWith("200") && a.includes('"finish_reason":"length"') && a.includes("JOB_BUDGET_CUT");
+    if (!answers.every(cut)) throw new Error(`fixture: expected budget cuts on stream ${id}, got ${answers.join(" / ")}`);
   };
-  const exhausted = await open(b, price * 6n, 6n, slowId);
-  const settled = await open(b, price * 6n, 6n, slowId);
+  const exhausted = await open(b, price * 36n, 12n, slowId);
+  const settled = await open(b, price * 36n, 12n, slowId);
   const cuts = Promise.allSettled([exhaust(exhausted), exhaust(settled)]);
 
   const paid: PaidStream[] = [];

@@ -2,9 +2,10 @@
  * Backend faults through the fake servers of plugins/testing (real wire formats): a 5xx, no answer
  * past the timeout, a stall after the first token, a disconnect mid-stream, a malformed chunk, an
  * error inside the stream. For each, on the non-streaming and the SSE route: the job fails with a
- * BACKEND_* code, the consumer is billed by the rule of runtime/scheduler/run-job.ts (nothing when
+ * BACKEND_* code, the consumer is billed by the rule of runtime/core/billing.ts (nothing when
  * the backend failed before its first chunk; after it, up to the last chunk delivered — never for
- * the silence of a stall), and the runtime keeps serving: a good request right after is answered.
+ * the silence of a stall — and the non-streaming answer is that partial output, finish_reason
+ * "error"), and the runtime keeps serving: a good request right after is answered.
  */
 import type { FakeMode, FakeServer } from "../../plugins/testing/fake-server.ts";
 import { startFakeOllama } from "../../plugins/testing/fake-ollama.ts";
@@ -97,7 +98,12 @@ export async function runBackendFaults(
             if (mode === "stall" && meteredMs > got.wallMs - faultTimeouts.idleTimeoutMs + 5) problems.push(`billed ${meteredMs} ms of a ${got.wallMs.toFixed(0)} ms request that stalled ${faultTimeouts.idleTimeoutMs} ms`);
           }
           const sseOpened = route === "chat-sse" && got.status === 200;
-          if (!sseOpened && got.status < 500) problems.push(`answered ${got.status}, expected a 5xx`);
+          if (route === "chat" && afterFirstChunk) {
+            // Pay only for what was received: the partial answer (200, finish_reason "error"), billed exactly for it.
+            const body = got.status === 200 ? (JSON.parse(got.text) as { choices?: Array<{ finish_reason?: string }>; claw?: { cost: string; partial?: { code: string } } }) : undefined;
+            if (body?.choices?.[0]?.finish_reason !== "error" || !body.claw?.partial) problems.push(`answered ${got.status} ${got.text.slice(0, 160)}, expected the partial answer with finish_reason "error"`);
+            else if (BigInt(body.claw.cost) !== cost) problems.push(`told ${body.claw.cost} wei, billed ${cost}`);
+          } else if (!sseOpened && got.status < 500) problems.push(`answered ${got.status}, expected a 5xx`);
           if (sseOpened && !got.text.includes('"error"')) problems.push("the SSE stream did not end with an error event");
           const ok = await send(m.runtime.url, await buildPaid(signer, streamId, route, `after ${mode} ${r}`, model));
           if (ok.status !== 200) problems.push(`the next good request got ${ok.status} ${ok.text.slice(0, 160)}`);
