@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import type OpenAI from "openai";
 import { weatherTool } from "../plugins/testing/conformance-tools.ts";
 import { fakeToolArguments } from "../plugins/testing/fake-tools.ts";
-import { startChatMarket, type ChatMarket } from "./support/chat-market.ts";
+import { price, startChatMarket, type ChatMarket } from "./support/chat-market.ts";
 
 let cm: ChatMarket;
 before(async () => {
@@ -95,6 +95,24 @@ describe("tool calls with the openai client", () => {
     assert.equal(one.choices[0]!.message.tool_calls?.length, 1);
     const none = await openai.chat.completions.create({ model: "echo-1", tools: both, tool_choice: "none", messages: [{ role: "user", content }] });
     assert.equal(none.choices[0]!.message.content, content);
+  });
+
+  test("a stream cut inside a tool call's arguments: the pieces delivered, then the error event; billed only up to them", async () => {
+    const { openai, streamId } = await cm.client("oa");
+    cm.fakes.oa!.queue("stream-error");
+    const stream = await openai.chat.completions.create({ model: "oa", tools, stream: true, messages: [{ role: "user", content: ask }] });
+    const pieces: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
+    const err = await (async () => {
+      for await (const chunk of stream) pieces.push(...(chunk.choices[0]?.delta?.tool_calls ?? []));
+    })().then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof Error, "the client sees the error event");
+    assert.match(String((err as Error).message), /fake:stream-error/);
+    assert.equal(pieces[0]?.function?.name, "get_weather");
+    assert.ok(pieces.length >= 2, "the call's first argument piece was delivered");
+    const [failed] = cm.eventsOf(streamId, "JobFailed");
+    const data = failed?.data as { code: string; cost: bigint; meteredMs: bigint };
+    assert.equal(data.code, "BACKEND_STREAM_ERROR");
+    assert.equal(data.cost, (data.meteredMs * price) / 1000n, "billed for the time up to the last delivered piece, at the price");
   });
 
   test("a 60 KB OpenClaw-sized turn (12 tools, text parts, streamed with usage) is served", async () => {

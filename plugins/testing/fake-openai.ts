@@ -73,7 +73,7 @@ async function complete(x: FakeExchange, flavor: OpenAIFlavor, legacy: boolean):
 
   startStream(res, "text/event-stream");
   if (!legacy) sse(res, { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }], ...usageNull });
-  if (toolName) return streamToolCall(x, flavor, toolName, base, usageNull);
+  if (toolName) return streamToolCall(x, flavor, toolName, base, usageNull, errorChunk);
   for (const [i, token] of reply.entries()) {
     sse(res, { ...base, choices: [choice(token, null)], ...usageNull });
     await tick();
@@ -89,8 +89,8 @@ async function complete(x: FakeExchange, flavor: OpenAIFlavor, legacy: boolean):
 }
 
 /** A streamed tool call: OpenAI's pieces (groq: the whole call in one delta), then finish_reason "tool_calls". */
-async function streamToolCall(x: FakeExchange, flavor: OpenAIFlavor, name: string, base: Record<string, unknown>, usageNull: object): Promise<void> {
-  const { res } = x;
+async function streamToolCall(x: FakeExchange, flavor: OpenAIFlavor, name: string, base: Record<string, unknown>, usageNull: object, errorChunk: string): Promise<void> {
+  const { res, mode } = x;
   const body = (x.received.json ?? {}) as { stream_options?: { include_usage?: boolean } };
   const args = JSON.stringify(fakeToolArguments);
   const delta = (d: unknown) => sse(res, { ...base, choices: [{ index: 0, delta: d, logprobs: null, finish_reason: null }], ...usageNull });
@@ -100,6 +100,8 @@ async function streamToolCall(x: FakeExchange, flavor: OpenAIFlavor, name: strin
     for (let i = 0; i < args.length; i += 5) {
       delta({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 5) } }] });
       await tick();
+      // Failure modes play in the middle of the call's arguments.
+      if (i === 0 && breakStream(res, mode, 'data: {"choices":[{"delta":{"tool_calls\n\n', errorChunk)) return;
     }
   }
   const last: Record<string, unknown> = { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "tool_calls" }], ...usageNull };
