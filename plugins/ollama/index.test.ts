@@ -87,4 +87,28 @@ describe("ollama plugin", () => {
       assert.deepEqual(chunks, [{ type: "text", text: "Hello" }]);
       assert.equal(error?.message, "ollama reported an error in its response: [fake:stream-error] an error was encountered while running the model");
     }));
+  test("chat mapping: text parts joined, images as bare base64, developer as system, JSON output as format, tool_choice none leaves tools out", () =>
+    withFake({}, async (fake, backend) => {
+      const tool = { name: "get_weather", parameters: { type: "object" } };
+      const schema = { type: "object", properties: { a: { type: "string" } } };
+      const rich: InferenceJob = {
+        task: "chat", id: "j9", model: "llava",
+        messages: [
+          { role: "developer", content: "be terse" },
+          { role: "user", content: [{ type: "text", text: "what" }, { type: "image", mimeType: "image/png", base64: "iVBORw0K" }, { type: "text", text: "is it" }] },
+        ],
+        responseFormat: { type: "json_schema", name: "s", schema }, tools: [tool], toolChoice: "none", presencePenalty: 0.5,
+      };
+      const { error } = await runJob(backend, rich);
+      assert.equal(error, undefined, error?.message);
+      const sent = fake.received[0]?.json as Record<string, unknown>;
+      assert.deepEqual(sent.messages, [{ role: "system", content: "be terse" }, { role: "user", content: "what\nis it", images: ["iVBORw0K"] }]);
+      assert.deepEqual(sent.format, schema);
+      assert.equal(sent.tools, undefined, "tool_choice none: no tools sent");
+      assert.deepEqual(sent.options, { presence_penalty: 0.5 });
+      await runJob(backend, { ...rich, responseFormat: { type: "json_object" }, toolChoice: { name: "get_weather" }, tools: [tool, { name: "other" }] } as InferenceJob);
+      const second = fake.received[1]?.json as Record<string, unknown>;
+      assert.equal(second.format, "json");
+      assert.deepEqual(second.tools, [{ type: "function", function: tool }], "a named choice sends only that tool");
+    }));
 });

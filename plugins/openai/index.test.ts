@@ -104,4 +104,30 @@ describe("openai plugin", () => {
       assert.equal(fake.received[0]?.headers.authorization, "Bearer k-123");
       assert.equal(fake.received[0]?.path, "/v1/models");
     }, { VLLM_KEY: "k-123" }));
+  test("chat mapping: image parts as data: URLs, developer as system, tool_choice, response_format, penalties and user passed through", () =>
+    withFake("openai", {}, async (fake, backend) => {
+      const rich: InferenceJob = {
+        task: "chat", id: "j9", model: "fake-model",
+        messages: [{ role: "developer", content: "be terse" }, { role: "user", content: [{ type: "text", text: "what" }, { type: "image", mimeType: "image/jpeg", base64: "/9j/4A==", detail: "low" }] }],
+        tools: [{ name: "f", parameters: { type: "object" } }], toolChoice: { name: "f" }, parallelToolCalls: false,
+        responseFormat: { type: "json_object" }, presencePenalty: 0.1, frequencyPenalty: 0.2, user: "u-7",
+      };
+      await runJob(backend, rich);
+      const sent = fake.received[0]?.json as Record<string, unknown>;
+      assert.deepEqual(sent.messages, [
+        { role: "system", content: "be terse" },
+        { role: "user", content: [{ type: "text", text: "what" }, { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4A==", detail: "low" } }] },
+      ]);
+      assert.deepEqual(sent.tool_choice, { type: "function", function: { name: "f" } });
+      assert.deepEqual([sent.parallel_tool_calls, sent.response_format, sent.presence_penalty, sent.frequency_penalty, sent.user], [false, { type: "json_object" }, 0.1, 0.2, "u-7"]);
+    }));
+
+  test("capabilities: the plugin's declaration, narrowed by the option; a job needing a missing one is refused before any request", () =>
+    withFake("openai", { capabilities: { tools: false } }, async (fake, backend) => {
+      assert.deepEqual(backend.capabilities, { tools: false, images: true, json: true });
+      const { error } = await runJob(backend, { ...job, tools: [{ name: "f" }] } as InferenceJob);
+      assert.equal(error?.code, "CAPABILITY_MISSING");
+      assert.equal(error?.details?.param, "tools");
+      assert.equal(fake.received.length, 0);
+    }));
 });
