@@ -49,6 +49,8 @@ export type PayingFetchOptions = (ChainOptions | { chain: ClientChain }) & {
   idleCloseMs?: number;
   /** Probe providers' /health before choosing (default true). */
   probe?: boolean;
+  /** Reuse a model's discovered providers this long (default 15 s): registry reads and health probes stay off the request path. */
+  discoveryTtlMs?: number;
   ledger?: SpendLedger;
   hooks?: PayingFetchHooks;
 };
@@ -100,6 +102,17 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       }),
     ));
 
+  const discovered = new Map<string, { at: number; providers: Promise<ProviderInfo[]> }>();
+  function providersOf(chain: ClientChain, model: string): Promise<ProviderInfo[]> {
+    const hit = discovered.get(model);
+    if (hit && Date.now() - hit.at < (o.discoveryTtlMs ?? 15_000)) return hit.providers;
+    const providers = discover(chain, model, { probe: o.probe ?? true });
+    discovered.set(model, { at: Date.now(), providers });
+    providers.catch(() => discovered.delete(model));
+    if (discovered.size > 1000) discovered.delete(discovered.keys().next().value!);
+    return providers;
+  }
+
   async function spent(): Promise<{ hour: bigint; day: bigint }> {
     const now = Date.now();
     const day = await ledger.records(now - DAY_MS);
@@ -108,7 +121,7 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
 
   async function paid(r: Extract<MarketRequest, { kind: "paid" }>, signal: AbortSignal): Promise<Response> {
     const chain = await chainOf();
-    const found = await discover(chain, r.model, { probe: o.probe ?? true });
+    const found = await providersOf(chain, r.model);
     const candidates = withinPrice(found, limits, r.model);
     const lanes = await lanesOf();
     const failures: ClawError[] = [];
@@ -136,6 +149,8 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       if (!result.ok) {
         lanes.release(lane, worstCase, 0n);
         if (result.retireLane) void lanes.retire(lane);
+        // A provider that did not answer is probed again before the next request tries it first.
+        if (result.error.code === "PROVIDER_UNREACHABLE") discovered.delete(r.model);
         failures.push(result.error);
         o.hooks?.onFailover?.(provider, result.error);
         continue;
