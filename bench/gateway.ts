@@ -89,7 +89,17 @@ export async function benchGateway() {
     for (const r of receipts) gatewayGas += (await gasOf(r.txHashes.open)) + (await gasOf(r.txHashes.close));
     const served = REQUESTS + LATENCY_RUNS * 2;
     const oneShotMean = oneShot.reduce((a, b) => a + b, 0n) / BigInt(oneShot.length);
+    const perRequest = gatewayGas / BigInt(served);
+    const added = Math.round((pct(viaGateway, 50) - pct(direct, 50)) * 100) / 100;
     return {
+      title: "Gateway (npm run bench:gateway)",
+      rows: [
+        { metric: "gas per request, one-shot (open + settle each)", value: Number(oneShotMean), target: "" },
+        { metric: `gas per request through the gateway (${served} requests, ${receipts.length} stream)`, value: Number(perRequest), target: "<= 3,000", ok: perRequest <= 3000n },
+        { metric: "first token p50 via gateway (ms)", value: pct(viaGateway, 50), target: "" },
+        { metric: "first token p50 direct, warm session (ms)", value: pct(direct, 50), target: "" },
+        { metric: "added by the gateway, p50 (ms)", value: added, target: "<= 5", ok: added <= 5 },
+      ],
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version },
       note: "Local anvil and the consumer test market (three provider runtimes on loopback; the cheapest echo-1 one serves). Gas = receipt gasUsed of the stream's open (consumer) and close (provider settle) transactions. Targets: <= 3,000 gas per request amortized; <= 5 ms p50 added to first token.",
