@@ -15,7 +15,7 @@
  */
 import type { Address } from "viem";
 import { streamPayAbi } from "../../contracts/generated/abi.ts";
-import { ClawError } from "../core/errors.ts";
+import { ClawError, isClawError } from "../core/errors.ts";
 import { streamStatus, type OnChainStream } from "../core/stream.ts";
 import type { ChainClients } from "./clients.ts";
 import { chainError } from "./send-tx.ts";
@@ -103,7 +103,15 @@ export function createStreamCache(
       const hit = cache.get(streamId);
       // Ended is final: no re-read needed to refuse.
       if (hit && (hit.head >= head || hit.stream.status !== streamStatus.active)) return hit.stream;
-      const fresh = await read(streamId);
+      let fresh: Entry;
+      try {
+        fresh = await read(streamId);
+      } catch (err) {
+        // The node stopped answering between learning the new head and the re-read: the outage
+        // choice (serve what was verified before) rather than refusing a stream we hold as active.
+        if (hit && isClawError(err, "CHAIN_UNAVAILABLE")) return hit.stream;
+        throw err;
+      }
       if (fresh.stream.status === streamStatus.none) return null;
       const current = cache.get(streamId);
       // A newer status from the watcher (setStatus) is not overwritten by an older read.
