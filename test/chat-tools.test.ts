@@ -49,7 +49,7 @@ describe("tool calls with the openai client", () => {
       assert.equal(choice.message.tool_calls?.length, 1);
       const call = choice.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
       assert.equal(call.type, "function");
-      assert.match(call.id, /^call_/);
+      assert.ok(call.id.length > 0, "the call has an id (the backend's, or call_<job>_<index>)");
       assert.equal(call.function.name, "get_weather");
       assert.deepEqual(JSON.parse(call.function.arguments), expectedArgs(model));
       const claw = (r as unknown as Claw).claw!;

@@ -4,9 +4,9 @@
  * /generate with its timing headers; /v1/chat/completions (OpenAI chunks, [DONE]); /info; /health.
  * Errors are `{"error","error_type"}`: 422 validation, 424 generation, 429 overloaded; mid-stream
  * as a `data:` event with that body. Tools on /v1/chat/completions (fake-tools.ts), in TGI 3.x's
- * loose OpenAI shape: streamed with empty ids and `name: null` after the first piece; non-streamed
- * with `arguments` as a JSON object (not text) and id "0"; finish_reason "stop" (unverified details:
- * the plugin reads both forms leniently).
+ * loose OpenAI shape (router/src/chat.rs): every streamed delta is `{role, tool_calls: [{index: 0,
+ * id: "0", type, function: {name, arguments}}]}` with the name only in the first (null after) and
+ * no content field; non-streamed, `arguments` is a JSON object (not text), id "0", description null.
  */
 import type { ServerResponse } from "node:http";
 import { fakeToolArguments, fakeToolToCall } from "./fake-tools.ts";
@@ -94,7 +94,7 @@ async function chat(x: FakeExchange): Promise<void> {
     const args = JSON.stringify(fakeToolArguments);
     for (let i = 0; i < args.length; i += 6) {
       const fn = { name: i === 0 ? toolName : null, arguments: args.slice(i, i + 6) };
-      ev(res, { ...base, choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "", type: "function", function: fn }] }, logprobs: null, finish_reason: null }], usage: null });
+      ev(res, { ...base, choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "0", type: "function", function: fn }] }, logprobs: null, finish_reason: null }], usage: null });
       await tick();
     }
   }
