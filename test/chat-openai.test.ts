@@ -88,6 +88,19 @@ describe("chat completions with the openai client", () => {
     assert.equal((failed?.data as { cost?: bigint }).cost, BigInt(claw.cost), "billed what the consumer was told");
   });
 
+  test("a non-streamed answer cut by its budget returns what was delivered, finish_reason length, billed exactly", async () => {
+    const { openai, streamId } = await cm.client("echo-slow");
+    const prompt = Array.from({ length: 60 }, (_, i) => `w${i}`).join(" "); // 3 s at 20 tokens/s; the job may run 1 s
+    const r = await openai.chat.completions.create({ model: "echo-slow", messages: [{ role: "user", content: prompt }] });
+    assert.equal(r.choices[0]!.finish_reason, "length");
+    const text = r.choices[0]!.message.content!;
+    assert.ok(text.length > 0 && prompt.startsWith(text) && text.length < prompt.length, `a strict prefix: ${text}`);
+    const claw = (r as unknown as { claw: { cost: string; partial?: { code: string } } }).claw;
+    assert.equal(claw.partial?.code, "JOB_BUDGET_CUT");
+    const [failed] = cm.eventsOf(streamId, "JobFailed");
+    assert.equal((failed?.data as { cost?: bigint }).cost, BigInt(claw.cost), "billed what the consumer was told");
+  });
+
   const refusals: Array<[string, string, Record<string, unknown>, string, string]> = [
     ["n: 2", "echo-1", { n: 2 }, "UNSUPPORTED_FEATURE", "n"],
     ["an http image URL", "echo-1", { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://127.0.0.1:1/secret.png" } }] }] }, "UNSUPPORTED_FEATURE", "messages[0].content[0].image_url.url"],

@@ -47,6 +47,8 @@ export async function startChatMarket() {
     m = await startMarket({
       offerings: [
         { model: "echo-1", backend: "echo", options: { tokensPerSecond: 0 }, pricePerSecond: price },
+        // Slow, with a 1-second job limit: a long answer is cut by its budget.
+        { model: "echo-slow", backend: "echo", options: { tokensPerSecond: 20 }, pricePerSecond: price, maxJobSeconds: 1 },
         offering("oa", "openai", { baseUrl: `${fakes.oa!.url}/v1` }),
         // Groq's wire format (whole tool calls in one delta, x_groq usage) through the openai plugin: no API key needed.
         offering("gq", "openai", { baseUrl: `${fakes.gq!.url}/openai/v1` }),
