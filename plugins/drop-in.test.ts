@@ -1,6 +1,6 @@
 /**
  * The promise of plugins/README.md: a plugin written from that page alone, dropped into a plugins
- * folder, is loaded and serves a job. The plugin's source is the README's example, verbatim.
+ * folder, is loaded and serves a job. The plugins' sources are the README's examples (text; tools), verbatim.
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
@@ -48,4 +48,29 @@ test("the README's example, dropped into plugins/, loads and serves a job", asyn
   await assert.rejects(createBackend(plugin, { delayMs: -1 }), { code: "PLUGIN_OPTIONS_INVALID", message: /Plugin "shout" options are invalid: delayMs: / });
   const image = await runJob(backend, { task: "image", id: "j3", model: "shout", prompt: "x" });
   assert.equal(image.error?.code, "BACKEND_BAD_REQUEST");
+});
+
+test("the README's tools example, dropped in: declares tools only, calls add, answers the tool result; images refused", async () => {
+  mkdirSync(join(root, "plugins", "calc"), { recursive: true });
+  writeFileSync(join(root, "plugins", "calc", "index.ts"), readmeBlock("tools-example"));
+  const plugin = await loadPlugin("calc", { root });
+  assert.deepEqual(plugin.capabilities, { tools: true, images: false, json: false });
+  const backend = await createBackend(plugin, {});
+  assert.deepEqual(backend.capabilities, { tools: true, images: false, json: false });
+  const tools = [{ name: "add", parameters: { type: "object" } }];
+  const ask = { role: "user" as const, content: "add 2 and 40" };
+  const call = await runJob(backend, { task: "chat", id: "j1", model: "calc", tools, messages: [ask] });
+  assert.equal(call.error, undefined);
+  assert.deepEqual(call.chunks, [
+    { type: "tool_call", index: 0, id: "call_j1", name: "add", arguments: "" },
+    { type: "tool_call", index: 0, arguments: '{"a":2,"b":40}' },
+    { type: "usage", completionTokens: 2, finishReason: "tool_calls" },
+  ]);
+  const answer = await runJob(backend, {
+    task: "chat", id: "j2", model: "calc", tools,
+    messages: [ask, { role: "assistant", content: null, toolCalls: [{ id: "call_j1", name: "add", arguments: '{"a":2,"b":40}' }] }, { role: "tool", content: "42", toolCallId: "call_j1" }],
+  });
+  assert.equal(answer.chunks[0]?.type === "text" && answer.chunks[0].text, "The sum is 42.");
+  const image = await runJob(backend, { task: "chat", id: "j3", model: "calc", messages: [{ role: "user", content: [{ type: "image", mimeType: "image/png", base64: "AA==" }] }] });
+  assert.equal(image.error?.code, "CAPABILITY_MISSING");
 });
