@@ -45,7 +45,9 @@ test("confirmations 3: a cancel is reported at once, appended only once confirme
     hash: await consumer.writeContract({ address: d.streamPay, abi: streamPayAbi, functionName: "createStream", args: [provider.address, 600n, 0, 0n], value: 600n * 1000n }),
   });
   const streamId = parseEventLogs({ abi: streamPayAbi, logs: open.logs, eventName: "StreamCreated" })[0]!.args.streamId as bigint;
-  const mine = (n: number) => publicClient.request({ method: "evm_mine" as never, params: [] as never }).then(() => (n > 1 ? mine(n - 1) : undefined));
+  const mine = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+  };
   await mine(3);
 
   const stops: NewEvent[] = [];
