@@ -135,7 +135,7 @@ describe("claw infer on a local market", () => {
     const consumer = m.address(7);
     const env = m.cliEnv(m.keys[7]!);
     const tooCheap = await m.runCli(["infer", "-m", "echo-1", "hi", "--max-price", (prices.cheap - 1n).toString(), "--json", "-q"], env);
-    assert.equal(tooCheap.code, 4);
+    assert.equal(tooCheap.code, 4, tooCheap.stderr + tooCheap.stdout);
     assert.equal(JSON.parse(tooCheap.stdout).error.code, "PRICE_ABOVE_MAX");
     const unknown = await m.runCli(["infer", "-m", "no-such-model", "hi", "--json", "-q"], env);
     assert.equal(unknown.code, 1);

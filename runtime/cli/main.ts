@@ -12,7 +12,7 @@
  * 3 configuration error, 4 payment refused by a provider, 5 chain error.
  */
 import { Command, CommanderError } from "commander";
-import { ClawError } from "../core/errors.ts";
+import { isClawError } from "../core/errors.ts";
 import { commandList, type RegisterCommand } from "./commands/index.ts";
 
 export const exitCodes = { ok: 0, failure: 1, usage: 2, config: 3, refused: 4, chain: 5 } as const;
@@ -58,7 +58,7 @@ export async function buildProgram(o: MainOptions & { only?: string | "all" } = 
 /** Maps an error to the process exit code and a one-line message on stderr. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : exitCodes.usage;
-  if (err instanceof ClawError) {
+  if (isClawError(err)) {
     if (err.code === "CONFIG_INVALID" || err.code.startsWith("PLUGIN_")) return exitCodes.config;
     if (err.code.startsWith("CHAIN_")) return exitCodes.chain;
     if (err.status === 401 || err.status === 402 || err.status === 409) return exitCodes.refused;
@@ -75,7 +75,7 @@ export async function main(argv: string[], o: MainOptions = {}): Promise<number>
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (!(err instanceof CommanderError)) {
-      const code = err instanceof ClawError ? `${err.code}: ` : "";
+      const code = isClawError(err) ? `${err.code}: ` : "";
       process.stderr.write(`claw: ${code}${err instanceof Error ? err.message : String(err)}\n`);
     }
     return exitCodeFor(err);

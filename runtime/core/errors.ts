@@ -16,6 +16,10 @@ export const errorCatalogue = {
   UNKNOWN_MODEL: { status: 404, message: "No offering here serves this model." },
   UNKNOWN_STREAM: { status: 404, message: "The payment stream is not known." },
   UNKNOWN_JOB: { status: 404, message: "The job is not known." },
+  RATE_LIMITED: { status: 429, message: "Too many requests from this client; retry after the time given." },
+  ORIGIN_FORBIDDEN: { status: 403, message: "This origin or host may not use this route." },
+  UNSUPPORTED_FEATURE: { status: 400, message: "The request asks for a feature this runtime does not support (`param` names the field)." },
+  CAPABILITY_MISSING: { status: 400, message: "The offering's backend cannot do what the request needs: tools, images or JSON output (`param` names the field)." },
   // --- payment guard ---
   PAYMENT_REQUIRED: { status: 402, message: "This request needs a payment stream and a signature." },
   SIGNATURE_MISSING: { status: 401, message: "The payment signature header is missing." },
@@ -84,8 +88,6 @@ export const errorCatalogue = {
   CHAIN_ERROR: { status: 502, message: "The chain returned an error." },
   INTERNAL: { status: 500, message: "Internal error." },
 } as const satisfies Record<string, { status: number; message: string }>;
-  UNSUPPORTED_FEATURE: { status: 400, message: "The request asks for a feature this runtime does not support (`param` names the field)." },
-  CAPABILITY_MISSING: { status: 400, message: "The offering's backend cannot do what the request needs: tools, images or JSON output (`param` names the field)." },
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
@@ -102,7 +104,14 @@ export type ErrorDetails = Record<string, unknown>;
  *   details: { streamRate: "10", price: "25" },
  * });
  */
+/**
+ * Marks ClawErrors across copies of this module (the compiled CLI dispatcher and the SDK package load
+ * their own copy, so `instanceof` alone misses errors thrown by the other copy).
+ */
+const clawErrorBrand = Symbol.for("clawcompute.ClawError");
+
 export class ClawError extends Error {
+  readonly [clawErrorBrand] = true;
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: ErrorDetails | undefined;
@@ -121,7 +130,8 @@ export class ClawError extends Error {
   }
 }
 
-/** True when `err` is a ClawError, optionally with the given code. */
+/** True when `err` is a ClawError (from any copy of this module), optionally with the given code. */
 export function isClawError(err: unknown, code?: ErrorCode): err is ClawError {
-  return err instanceof ClawError && (code === undefined || err.code === code);
+  const branded = err instanceof ClawError || (typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[clawErrorBrand] === true);
+  return branded && (code === undefined || (err as ClawError).code === code);
 }

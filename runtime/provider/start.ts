@@ -202,6 +202,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     // With its timing, a recovered stream is also settled before its end (core/settlement.ts).
     ledger.track(id, { deposit, metered: view?.metered ?? 0n, ...(startTime !== undefined && duration ? { startTime, duration } : {}) });
   }
+  // A settle act accepted before a restart still holds: those streams take no new job and settle now.
+  for (const e of store.read({ types: ["SettleRequested"] })) {
+    if (e.type === "SettleRequested" && ledger.has(e.data.streamId)) ledger.close(e.data.streamId);
+  }
   watcher.start();
   settler.start();
 
