@@ -11,7 +11,8 @@ import { mkdtempSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
+import { tinyPngBase64 } from "../plugins/testing/fake-diffusion.ts";
 import { streamPayAbi } from "../contracts/generated/abi.ts";
 import { streamStatus } from "../runtime/core/stream.ts";
 import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
@@ -57,6 +58,18 @@ describe("claw gateway (in process)", () => {
     assert.ok(models.data.some((x) => x.id === "echo-1"));
   });
 
+  test("images and transcriptions through the gateway, with the openai client", async () => {
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+    const img = await openai.images.generate({ model: "sd-fake", prompt: "a red fox", response_format: "b64_json" });
+    assert.equal(img.data?.[0]?.b64_json, tinyPngBase64);
+    const heard = await openai.audio.transcriptions.create({ model: "whisper-fake", file: await toFile(new TextEncoder().encode("RIFF....WAVEfmt fake audio"), "hello.wav") });
+    assert.equal(heard.text, m.whisper.reply.join(""));
+    const st = gw.status();
+    assert.equal(st.byModel["sd-fake"]?.requests, 1);
+    assert.equal(st.byModel["whisper-fake"]?.requests, 1);
+    assert.equal(st.byProvider[m.other.offerings[1]!.providerId.toString()]?.requests, 1);
+  });
+
   test("without the key, with a wrong key, or from a browser origin: refused before any payment", async () => {
     const body = JSON.stringify({ model: "echo-1", messages: [{ role: "user", content: "x" }] });
     const post = (headers: Record<string, string>) => fetch(`${gw.url}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
@@ -70,14 +83,16 @@ describe("claw gateway (in process)", () => {
     assert.equal(gw.status().byModel["echo-1"]?.requests, 2, "no request was paid");
   });
 
-  test("close() settles the open stream and the log records it", async () => {
-    const [open] = gw.status().openStreams;
+  test("close() settles the open streams and the log records it", async () => {
+    const before = gw.status().openStreams;
+    assert.equal(before.length, 3, "one stream per provider used: echo-1, sd-fake, whisper-fake");
     await gw.payingFetch.close();
-    const s = await getStream(BigInt(open!.streamId));
-    assert.notEqual(s.status, streamStatus.active);
+    for (const open of before) assert.notEqual((await getStream(BigInt(open.streamId))).status, streamStatus.active);
     const st = gw.status();
     assert.equal(st.openStreams.length, 0);
-    assert.equal(BigInt(st.refunded), BigInt(open!.deposit) - BigInt(open!.metered));
+    assert.equal(st.closedStreams, 3);
+    const expected = before.reduce((t, x) => t + BigInt(x.deposit) - BigInt(x.metered), 0n);
+    assert.equal(BigInt(st.refunded), expected, "every deposit came back but what was metered");
   });
 });
 
@@ -143,5 +158,13 @@ describe("claw gateway killed with an open stream", () => {
       second.child.kill("SIGTERM");
       await new Promise((ok) => second.child.once("exit", ok));
     }
+    // `claw gateway status --json` reads the same log after the gateway stopped.
+    const st = await m.runCli(["gateway", "status", "--json", "--state-dir", stateDir], m.cliEnv(m.keys[9]!));
+    assert.equal(st.code, 0, st.stderr);
+    const report = JSON.parse(st.stdout) as { openStreams: unknown[]; closedStreams: number; byModel: Record<string, { requests: number; spent: string }>; refunded: string };
+    assert.deepEqual(report.openStreams, []);
+    assert.equal(report.closedStreams, 1);
+    assert.equal(report.byModel["echo-1"]?.spent, metered);
+    assert.equal(report.refunded, (BigInt(deposit) - BigInt(metered)).toString());
   });
 });

@@ -96,7 +96,12 @@ export function register(program: Command): void {
   gateway
     .command("status")
     .description("spend by model and provider, open streams and refunds, from the gateway's log")
-    .option("--state-dir <dir>", "where the gateway's log lives", ".claw")
+    .option("--state-dir <dir>", "where the gateway's log lives (default .claw)")
     .option("--json", "print one JSON object")
-    .action(async (opts: { stateDir: string; json?: boolean }) => jsonAware(opts.json, () => status(opts)));
+    .action(async (opts: { stateDir?: string; json?: boolean }, cmd: Command) => {
+      // `gateway` has the same options, and commander gives them to it wherever they are written.
+      const parent = cmd.parent?.opts() as { stateDir?: string; json?: boolean } | undefined;
+      const o = { stateDir: opts.stateDir ?? parent?.stateDir ?? ".claw", json: opts.json ?? parent?.json };
+      return jsonAware(o.json, () => status(o));
+    });
 }
