@@ -5,11 +5,15 @@
  *   2. crash recovery: >= 20 SIGKILLs (under paid load, and during startup), then `claw audit`;
  *   3. backend faults (fake OpenAI / Ollama / TGI), a chain node outage, a hung chain node;
  *   4. sustained paid load for 5 minutes: errors, latency percentiles (against a bare echo server at
- *      the same rate as the baseline), memory after GC.
+ *      the same rate as the baseline), memory after GC;
+ *   5. the money scenarios (parallel jobs, immediate cancel, late job on a short stream, kill -9
+ *      mid-answer): worst provider shortfall, worst consumer overcharge, unbilled delivered ms per crash.
  * Writes bench/results/reliability.json (rows for the README table + everything raw) and exits 1 if
  * any promise was broken. `--quick` runs small sizes and writes nothing (a smoke test of this script).
+ * `--only <part>` (adversarial, crash, faults, chain-hang, load, money) runs one part and replaces
+ * that part's rows in the committed results, noting the date of the partial run.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { adversarialOfferings, setupFixtures } from "../test/reliability/adversarial-fixtures.ts";
@@ -24,11 +28,16 @@ import { startFaultsMarket } from "../test/reliability/faults-market.ts";
 import { runBaselineLoad, runLoad } from "../test/reliability/load.ts";
 import { startLoadMarket } from "../test/reliability/load-market.ts";
 import { startReliabilityMarket } from "../test/reliability/market.ts";
+import { moneyOfferings, moneySettlement, runMoneyScenarios, summarizeMoney } from "../test/reliability/money.ts";
 
 const quick = process.argv.includes("--quick");
+/** `--only money` (or another part's name) runs that part and merges its rows into the committed results. */
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const want = (part: string) => only === undefined || only === part;
 const size = {
   adversarial: quick ? 1_000 : 10_000,
   crashRounds: quick ? 4 : 24,
+  moneyRounds: quick ? 1 : 5,
   faultRepeats: quick ? 1 : 3,
   outageMs: quick ? 4_000 : 20_000,
   loadSeconds: quick ? 20 : 300,
@@ -48,7 +57,7 @@ const started = Date.now();
 const loadAtStart = loadavg();
 
 // --- 1. adversarial payments ---
-{
+if (want("adversarial")) {
   log(`adversarial: ${size.adversarial} requests`);
   const m = await startReliabilityMarket({ offerings: adversarialOfferings(price), settlement: { idleSeconds: 5, minJobMs: 100 }, server: { bodyLimitBytes: 4096 } });
   try {
@@ -73,7 +82,7 @@ const loadAtStart = loadavg();
 }
 
 // --- 2. crash recovery ---
-{
+if (want("crash")) {
   log(`crash: ${size.crashRounds} rounds`);
   const m = await startReliabilityMarket({
     offerings: [{ model: "echo-1", backend: "echo", options: { tokensPerSecond: 50 }, pricePerSecond: price, concurrency: 16, maxJobSeconds: 10 }],
@@ -91,7 +100,7 @@ const loadAtStart = loadavg();
     rows.push(
       { metric: "crash: SIGKILLs (under paid load / during startup)", value: `${r.rounds.length} (${loaded.length} / ${r.rounds.length - loaded.length})`, target: ">= 20", ok: r.rounds.length >= 20 },
       { metric: "crash: receipts missing, chain breaks, jobs without one ending, double settlements, missed chain events", value: String(r.failures.length), target: "0", ok: r.failures.length === 0 },
-      { metric: "crash: jobs in flight at a kill (recovered as failed, not billed)", value: `${inFlight} (of ${r.receipts} answered jobs; ${r.completedWithoutReceipt} completed but their answer was cut)` },
+      { metric: "crash: jobs in flight at a kill (recovered as failed, billed up to their last durable progress)", value: `${inFlight} (of ${r.receipts} answered jobs; ${r.completedWithoutReceipt} completed but their answer was cut)` },
       { metric: "crash: claw audit after all kills", value: `${audit.streams} streams, ${audit.differences} differences (settled ${audit.totals.settled} wei)`, target: "0 differences", ok: audit.exitCode === 0 },
     );
     raw.crash = json({ ...r, audit });
@@ -101,7 +110,7 @@ const loadAtStart = loadavg();
 }
 
 // --- 3. backend and chain faults ---
-{
+if (want("faults")) {
   log(`faults: ${size.faultRepeats} × ${faultModes.length} modes × 3 backends × 2 routes, then a ${size.outageMs} ms chain outage`);
   const f = await startFaultsMarket(price);
   try {
@@ -133,7 +142,7 @@ const loadAtStart = loadavg();
 }
 
 // --- 3b. a hung chain node (the runtime reaches anvil through a proxy that stops answering) ---
-{
+if (want("chain-hang")) {
   log("chain node hung");
   const m = await startReliabilityMarket({ offerings: [{ model: "echo-1", backend: "echo", options: { tokensPerSecond: 200 }, pricePerSecond: price }], settlement: { idleSeconds: 3, minJobMs: 100 }, rpcProxy: true });
   try {
@@ -151,7 +160,7 @@ const loadAtStart = loadavg();
 }
 
 // --- 4. sustained load ---
-{
+if (want("load")) {
   log(`load: ${size.loadSeconds} s at ${size.loadRate} paid requests/s, ${size.loadConnections} connections`);
   const l = await startLoadMarket(price, 8);
   try {
@@ -188,6 +197,35 @@ const loadAtStart = loadavg();
   }
 }
 
+// --- 5. money: who loses what when jobs run in parallel, a consumer cancels, a stream is short, the runtime dies ---
+if (want("money")) {
+  log(`money: ${size.moneyRounds} rounds of 4 scenarios`);
+  const m = await startReliabilityMarket({ offerings: moneyOfferings(price), settlement: moneySettlement });
+  try {
+    await m.startRuntime();
+    const r = await runMoneyScenarios(m, { price, rounds: size.moneyRounds, progress: log });
+    await waitAllClosed(m, 120_000);
+    await m.runtime.stop();
+    const audit = await runClawAudit(m);
+    const s = summarizeMoney(r);
+    problems.push(...r.failures.map((f) => `money: ${f}`), ...audit.diffs.map((d) => `money audit: ${d}`));
+    if (s.worstOvercharge > 0n) problems.push(`money: a consumer paid ${s.worstOvercharge} wei above its metered total`);
+    if (s.maxParallelOnRateEqualsPrice > 1) problems.push(`money: a rate = price stream ran ${s.maxParallelOnRateEqualsPrice} jobs at once`);
+    const unbilledBound = moneySettlement.progressMs + 1000 / 10; // progressMs + one echo token (the estimate's granularity)
+    if (s.maxUnbilledMsPerCrash > unbilledBound) problems.push(`money: ${s.maxUnbilledMsPerCrash} ms delivered and not billed at a crash (bound ${unbilledBound})`);
+    rows.push(
+      { metric: `money: jobs at once on a rate = price stream (8 sent in parallel, ${size.moneyRounds} rounds)`, value: String(s.maxParallelOnRateEqualsPrice), target: "floor(rate / price) = 1", ok: s.maxParallelOnRateEqualsPrice === 1 },
+      { metric: "money: worst provider shortfall (metered − paid), all scenarios", value: `${s.worstShortfall} wei (${s.worstShortfallPct}% of metered; ${s.worstShortfallScenario})`, target: "<= rate × (1 s + stop time) on a cancel, 0 otherwise", ok: r.failures.length === 0 },
+      { metric: "money: worst consumer overcharge (paid − metered) on streams the runtime settled", value: `${s.worstOvercharge} wei`, target: "0", ok: s.worstOvercharge === 0n },
+      { metric: `money: delivered and not billed per crash (kill -9 mid-answer, progressMs ${moneySettlement.progressMs})`, value: `max ${s.maxUnbilledMsPerCrash} ms over ${s.crashes} kills`, target: `<= progressMs + 1 token`, ok: s.maxUnbilledMsPerCrash <= unbilledBound },
+      { metric: "money: claw audit", value: `${audit.streams} streams, ${audit.differences} differences`, target: "0 differences", ok: audit.exitCode === 0 },
+    );
+    raw.money = json({ ...r, summary: s, audit });
+  } finally {
+    await m.close();
+  }
+}
+
 function percentiles(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   const at = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0);
@@ -205,7 +243,19 @@ const result = {
   ...raw,
 };
 console.table(rows.map((r) => ({ metric: r.metric, value: r.value, ok: r.ok ?? "" })));
-if (!quick) writeFileSync(resolve(root, "bench/results/reliability.json"), `${JSON.stringify(result, null, 2)}\n`);
+const resultsPath = resolve(root, "bench/results/reliability.json");
+if (!quick && only === undefined) writeFileSync(resultsPath, `${JSON.stringify(result, null, 2)}\n`);
+if (!quick && only !== undefined) {
+  // One part re-run: its rows replace that part's rows (matched by the metric's prefix) in the full run's results.
+  const prefix = (metric: string) => metric.split(":")[0];
+  const previous = JSON.parse(readFileSync(resultsPath, "utf8")) as typeof result & { partialRuns?: Record<string, unknown> };
+  const mine = new Set(rows.map((r) => prefix(r.metric)));
+  const merged = { ...previous, rows: [...previous.rows.filter((r) => !mine.has(prefix(r.metric))), ...rows], ...raw };
+  merged.partialRuns = { ...(previous.partialRuns ?? {}), [only]: { date: result.date, machine: result.machine, wallMinutes: result.wallMinutes, problems } };
+  const parts = Object.entries(merged.partialRuns).map(([part, r]) => `${part} (${(r as { date: string }).date})`);
+  (merged as { note?: string }).note = `Rows of ${parts.join(", ")} from a later run of that part alone (\`npm run reliability -- --only <part>\`).`;
+  writeFileSync(resultsPath, `${JSON.stringify(merged, null, 2)}\n`);
+}
 if (problems.length) {
   console.error(`\n${problems.length} problems:\n${problems.slice(0, 50).join("\n")}`);
   process.exit(1);

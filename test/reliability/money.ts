@@ -41,10 +41,12 @@ export async function runMoneyScenarios(m: ReliabilityMarket, o: { price: bigint
     const start = (await m.publicClient.getBlock({ blockNumber: s.block })).timestamp;
     return { ...s, start, signer: await createSessionSigner({ account: consumer, domain: m.domain, streamId: s.streamId, ttlSeconds: 3600 }) };
   };
+  const answers: string[] = [];
   const ask = async (s: Awaited<ReturnType<typeof open>>, prompt: string) => {
     const body = JSON.stringify({ model: "echo-money", prompt });
     const res = await fetch(`${m.runtime.url}/v1/inference`, { method: "POST", body, headers: { "content-type": "application/json", ...(await s.signer.headers(body, { path: "/v1/inference" })) } });
-    await res.arrayBuffer();
+    const text = await res.text();
+    if (res.status !== 200) answers.push(`stream ${s.streamId}: ${res.status} ${text.slice(0, 200)}`);
     return res.status;
   };
   const maxParallel = (id: bigint) => {
@@ -89,8 +91,14 @@ export async function runMoneyScenarios(m: ReliabilityMarket, o: { price: bigint
     {
       const s = await open(price * 12n, 12n);
       await new Promise((r) => setTimeout(r, Math.max(0, Number(s.start) * 1000 + 4_000 - Date.now())));
-      await ask(s, words(60));
-      const closed = await closedOf(s.streamId);
+      const status = await ask(s, words(60));
+      if (status !== 200 && !answers.at(-1)?.includes("STREAM_ENDING")) {
+        failures.push(`late job: ${answers.at(-1)}`);
+        continue;
+      }
+      const closed = await closedOf(s.streamId).catch((e: Error) => {
+        throw new Error(`${e.message}; late job answered ${status}; refusals: ${answers.join(" | ")}`);
+      });
       const total = metered(s.streamId);
       const paid = closed.type === "StreamSettled" ? closed.data.earned : closed.type === "StreamCancelled" ? closed.data.recipientAmount : 0n;
       const ts = (await m.publicClient.getBlock({ blockNumber: closed.data.chain.blockNumber })).timestamp;
