@@ -36,6 +36,44 @@ export const offeringSchema = z.object({
   maxJobSeconds: z.number().positive().default(120),
 });
 
+/** How long the HTTP server waits for a client (ms). 0 disables one (never do that on the open internet). */
+export const timeoutsSchema = z
+  .object({
+    /** The whole request (headers and body) must arrive within this (slow bodies are cut: 408). */
+    requestMs: z.number().int().min(0).default(30_000),
+    /** The request headers must arrive within this. */
+    headersMs: z.number().int().min(0).default(10_000),
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveMs: z.number().int().min(0).default(5_000),
+    /** A connection with no traffic in either direction is closed after this (must exceed a job's silent run). */
+    idleMs: z.number().int().min(0).default(300_000),
+  })
+  .prefault({});
+
+/** What one client (one IP) or one connection may hold or ask for. */
+export const limitsSchema = z
+  .object({
+    /** Open TCP connections on the public port, in all (new ones are refused beyond). */
+    maxConnections: z.number().int().min(1).default(2048),
+    /** Open TCP connections from one IP address. */
+    maxConnectionsPerIp: z.number().int().min(1).default(128),
+    /** Requests per minute per IP on the unpaid routes (429 with Retry-After beyond). */
+    unpaidPerMinute: z.number().int().min(1).default(1200),
+    /** Refused paid-route requests per minute per IP (anonymous garbage); 429 beyond, before any check. */
+    refusalsPerMinute: z.number().int().min(1).default(600),
+    /** Open WebSockets per IP. */
+    wsPerIp: z.number().int().min(1).default(16),
+    /** Messages one WebSocket may send per minute (the socket is closed beyond). */
+    wsMessagesPerMinute: z.number().int().min(1).default(120),
+    /** Bytes queued unread on a WebSocket before the reader is deemed too slow and closed. */
+    wsMaxBufferedBytes: z.number().int().min(16_384).default(1_048_576),
+    /** Bytes of events per replay page (the next page waits until the socket drained). */
+    wsReplayPageBytes: z.number().int().min(4096).default(262_144),
+    /** Parts a multipart body may have (counted over the raw bytes before parsing). */
+    multipartMaxParts: z.number().int().min(1).default(16),
+  })
+  .prefault({});
+
 export const configSchema = z.object({
   chain: chainSchema,
   wallet: z.object({ privateKeyEnv: z.string().min(1).default("PRIVATE_KEY") }).default({ privateKeyEnv: "PRIVATE_KEY" }),
@@ -47,8 +85,21 @@ export const configSchema = z.object({
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
       uploadLimitBytes: z.number().int().min(1024).default(26_214_400),
       overwritePublicEndpoint: z.boolean().default(false),
+      /** Browser origins (besides the runtime's own) allowed to open /v1/ws and call the dev routes, e.g. "https://app.example". */
+      allowedOrigins: z.array(z.string().url().max(256)).max(64).default([]),
+      timeouts: timeoutsSchema,
+      limits: limitsSchema,
     })
-    .default({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 1_048_576, uploadLimitBytes: 26_214_400, overwritePublicEndpoint: false }),
+    .prefault({}),
+  /** GET /metrics (Prometheus text format) on its own listener, loopback by default: never on the public port. */
+  metrics: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: z.string().default("127.0.0.1"),
+      /** 0 picks a free port; a port already in use is reported in the log and metrics are then off. */
+      port: z.number().int().min(0).max(65535).default(9464),
+    })
+    .prefault({}),
   store: z
     .object({ path: z.string().default(".claw/events.db"), durability: z.enum(["normal", "full"]).default("normal") })
     .default({ path: ".claw/events.db", durability: "normal" }),

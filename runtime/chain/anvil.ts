@@ -89,7 +89,9 @@ export function anvilAccounts(n = 10): AnvilAccount[] {
 export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   const chainId = opts.chainId ?? 31337;
   const count = opts.accounts ?? 10;
-  const args = ["--host", "127.0.0.1", "--port", String(opts.port ?? 0), "--chain-id", String(chainId), "--accounts", String(count)];
+  // --no-cors: anvil otherwise answers every web page (access-control-allow-origin: *), and its
+  // accounts are unlocked; browsers reach the dev chain through the runtime's checked /v1/dev/rpc.
+  const args = ["--host", "127.0.0.1", "--port", String(opts.port ?? 0), "--chain-id", String(chainId), "--accounts", String(count), "--no-cors"];
   if (opts.blockTime !== undefined) args.push("--block-time", String(opts.blockTime));
   args.push(...(opts.args ?? []));
   const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });

@@ -166,7 +166,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   };
 
   const app = await buildApp(ctx, {
-    logger: log, bodyLimitBytes: config.server.bodyLimitBytes, uploadLimitBytes: config.server.uploadLimitBytes,
+    logger: log, bodyLimitBytes: config.server.bodyLimitBytes, uploadLimitBytes: config.server.uploadLimitBytes, server: config.server, metrics: config.metrics,
     extra: settleNowRoutes({
       wallet, streams, verifier, ledger, meteredTotal, settleSoon: () => settler.tick(),
       store: { hasNonce: (s, n) => store.hasNonce(s, n), append: (e) => journal.append(e) },

@@ -1,13 +1,21 @@
 /**
- * Builds the provider's Fastify app around a ServerContext: body parsers that keep the raw bytes for
- * the payment proof, one error handler, the routes (one file each) and the WebSocket.
+ * Builds the provider's Fastify app around a ServerContext: timeouts and connection caps, per-IP rate
+ * limits, body parsers that keep the raw bytes for the payment proof, one error handler, the routes
+ * (one file each), the WebSocket, and the metrics on their own listener.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import rateLimit from "@fastify/rate-limit";
 import websocket from "@fastify/websocket";
+import { limitsSchema, timeoutsSchema } from "../../config/schema.ts";
+import { ClawError } from "../core/errors.ts";
 import { registerBodyParsers } from "./body-parsers.ts";
 import { clientErrorHandler } from "./client-errors.ts";
+import { limitConnections } from "./connection-limits.ts";
 import type { ServerContext } from "./context.ts";
 import { registerErrorHandler } from "./error-handler.ts";
+import { createMetrics } from "./metrics/metrics.ts";
+import { serveMetrics, type MetricsServer } from "./metrics/serve.ts";
+import { createRefusalSink, verifiedStreamOf } from "./refusals.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { imageRoutes } from "./routes/images.ts";
@@ -17,39 +25,114 @@ import { recordRoutes } from "./routes/records.ts";
 import { wsRoutes } from "./routes/ws.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 
-export type AppOptions = { logger?: FastifyBaseLogger | false; bodyLimitBytes: number; uploadLimitBytes: number; extra?: (app: FastifyInstance) => Promise<void> };
+type Limits = ReturnType<typeof limitsSchema.parse>;
+type Timeouts = ReturnType<typeof timeoutsSchema.parse>;
+
+export type AppOptions = {
+  logger?: FastifyBaseLogger | false;
+  bodyLimitBytes: number;
+  uploadLimitBytes: number;
+  /** config `server`: limits, timeouts, allowed origins (schema defaults when left out). */
+  server?: { allowedOrigins?: readonly string[]; timeouts?: Partial<Timeouts>; limits?: Partial<Limits> };
+  /** config `metrics`: GET /metrics on its own listener; off when left out. */
+  metrics?: { enabled: boolean; host: string; port: number };
+  extra?: (app: FastifyInstance) => Promise<void>;
+};
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The metrics listener's base URL once the app listens (undefined when off or its port was taken). */
+    metricsUrl(): string | undefined;
+  }
+}
+
+const isPaid = (request: FastifyRequest) => (request.routeOptions.config as { paid?: boolean } | undefined)?.paid === true;
 
 /**
  * @example
- * const app = await buildApp(ctx, { bodyLimitBytes: 1 << 20, uploadLimitBytes: 25 << 20 });
+ * const app = await buildApp(ctx, { bodyLimitBytes: 1 << 20, uploadLimitBytes: 25 << 20, server: config.server, metrics: config.metrics });
  * await app.listen({ port: 8787 });
  */
 export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<FastifyInstance> {
+  const limits: Limits = { ...limitsSchema.parse({}), ...opts.server?.limits };
+  const t: Timeouts = { ...timeoutsSchema.parse({}), ...opts.server?.timeouts };
+  const allowedOrigins = opts.server?.allowedOrigins ?? [];
+  const metrics = createMetrics(ctx);
+  let log: FastifyBaseLogger | undefined;
+  const refusals = createRefusalSink({ perMinute: limits.refusalsPerMinute, log: (msg, fields) => log?.warn(fields, msg) });
+  const headersMs = t.requestMs > 0 ? Math.min(t.headersMs, t.requestMs) : t.headersMs;
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: opts.bodyLimitBytes,
-    // Request lines are off: the log records what matters (jobs, rejections) as events already.
+    // Request lines are off: the log records what matters (jobs, paid refusals) as events already.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: "idle",
-    // Requests Node's parser refuses (e.g. headers over 16 KiB) are answered and logged like any refusal.
-    clientErrorHandler: clientErrorHandler((error) => ctx.reject(error)),
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    connectionTimeout: t.idleMs,
+    // Node checks request/header deadlines every connectionsCheckingInterval (30 s by default): check
+    // often enough that a slow client is cut near its deadline, not up to 30 s after it.
+    http: { headersTimeout: headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(headersMs || 30_000, t.requestMs || 30_000) / 4))) },
+    // Requests Node's parser refuses (headers over 16 KiB, a request too slow to arrive, not HTTP) are
+    // answered in the runtime's format and counted; they are anonymous, so they are not events.
+    clientErrorHandler: clientErrorHandler((error, ip) => {
+      refusals.anonymous(error, ip);
+      metrics.refusal(error.code, false);
+    }),
   });
-  registerBodyParsers(app, { jsonBytes: opts.bodyLimitBytes, uploadBytes: opts.uploadLimitBytes });
-  registerErrorHandler(app, (request, error) => {
-    const stream = request.headers["x-claw-stream"];
-    const streamId = typeof stream === "string" && /^\d{1,78}$/.test(stream) ? BigInt(stream) : undefined;
-    return ctx.reject(error, streamId);
+  log = app.log;
+  limitConnections(app.server, limits);
+  registerBodyParsers(app, { jsonBytes: opts.bodyLimitBytes, uploadBytes: opts.uploadLimitBytes, multipartMaxParts: limits.multipartMaxParts });
+  registerErrorHandler(app, async (request, error, thrown) => {
+    const streamId = verifiedStreamOf(thrown);
+    metrics.refusal(error.code, streamId !== undefined);
+    // Only a verified stream's refusal is an event; anonymous garbage is counted and rate-limited.
+    if (streamId !== undefined) return ctx.reject(error, streamId);
+    refusals.anonymous(error, request.ip);
   });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.request(request.routeOptions.url ?? "(no route)", request.method, reply.statusCode);
+  });
+  // A client that keeps sending refused paid requests is answered 429 before any check or chain read.
+  app.addHook("onRequest", async (request) => {
+    if (!isPaid(request)) return;
+    const wait = refusals.retryAfter(request.ip);
+    if (wait > 0) throw new ClawError("RATE_LIMITED", { message: `Too many refused requests from this client; retry in ${wait} s.`, details: { retryAfterSeconds: wait } });
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: limits.unpaidPerMinute,
+    timeWindow: 60_000,
+    // Paid routes are limited by their proof (and the refusal limit above), not by a request count.
+    allowList: (request) => isPaid(request),
+    errorResponseBuilder: (_request, c) =>
+      new ClawError("RATE_LIMITED", { message: `More than ${c.max} requests per minute from this client; retry in ${Math.ceil(c.ttl / 1000)} s.`, details: { retryAfterSeconds: Math.ceil(c.ttl / 1000) } }),
+  });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(metaRoutes(ctx));
   await app.register(recordRoutes(ctx));
   await app.register(chatRoutes(ctx));
   await app.register(inferenceRoutes(ctx));
   await app.register(imageRoutes(ctx));
   await app.register(audioRoutes(ctx));
-  await app.register(wsRoutes(ctx));
-  await app.register(dashboardRoutes(ctx));
+  await app.register(wsRoutes(ctx, { limits, allowedOrigins, onConnections: (d) => metrics.wsConnections(d) }));
+  await app.register(dashboardRoutes(ctx, { allowedOrigins, chainRead: metrics.chainRead }));
   if (opts.extra) await app.register(opts.extra);
+
+  let metricsServer: MetricsServer | undefined;
+  app.decorate("metricsUrl", () => metricsServer?.url);
+  app.addHook("onListen", async () => {
+    if (!opts.metrics?.enabled || metricsServer) return;
+    try {
+      metricsServer = await serveMetrics(metrics, opts.metrics);
+    } catch (err) {
+      app.log.warn({ err, host: opts.metrics.host, port: opts.metrics.port }, "metrics listener could not start; GET /metrics is off");
+    }
+  });
+  app.addHook("onClose", async () => {
+    metrics.close();
+    await metricsServer?.close();
+  });
   return app;
 }

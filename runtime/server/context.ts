@@ -61,6 +61,13 @@ export type ServerContext = {
   publicClient?: PublicClient;
   /** Set only under `claw dev`: the local chain's RPC (proxied for the browser) and the funded consumer dev accounts (the dashboard's one-click buyer). */
   dev?: DevContext;
-  /** Publishes each job's chunks to WebSocket watchers. */
-  jobChunks: { publish(jobId: string, chunk: Chunk | { type: "end"; cost: string } | { type: "error"; code: string }): void; subscribe(jobId: string, fn: (c: unknown) => void): () => void };
+  /** Publishes each job's chunks to WebSocket watchers; watching needs the job's token (job-chunks.ts). */
+  jobChunks: {
+    publish(jobId: string, chunk: Chunk | { type: "end"; cost: string } | { type: "error"; code: string }): void;
+    subscribe(jobId: string, fn: (c: unknown) => void): () => void;
+    /** The capability to watch `jobId`, for its payer only (the `x-claw-watch` response header). */
+    watchToken(jobId: string): string;
+    /** Whether `token` is `jobId`'s watch token (constant time; false for malformed input). */
+    mayWatch(jobId: string, token: string): boolean;
+  };
 };

@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ClawError, isClawError } from "../core/errors.ts";
+import { bound, boundError } from "./bound.ts";
 
 const fastifyCodes: Record<string, (e: FastifyError) => ClawError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => new ClawError("BODY_TOO_LARGE", { message: "The request body is larger than this route accepts." }),
@@ -27,22 +28,26 @@ export function toClawError(err: unknown): ClawError {
   return new ClawError("INTERNAL", { message: "Internal error; the runtime logged the cause.", cause: err });
 }
 
-/** Records a refused paid request; resolves once the JobRejected event is durable. */
-export type RejectionSink = (request: FastifyRequest, error: ClawError) => Promise<void>;
+/**
+ * Told of each refused paid request (`error` already bounded, `thrown` as thrown, for its marks);
+ * resolves once whatever it records is durable.
+ */
+export type RejectionSink = (request: FastifyRequest, error: ClawError, thrown: unknown) => Promise<void>;
 
 export function registerErrorHandler(app: FastifyInstance, onPaidRouteError: RejectionSink): void {
   app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const error = toClawError(err);
+    // Outside strings reach messages (a model name, a parser's quote): never more than bound() of them.
+    const error = boundError(toClawError(err));
     if (error.code === "INTERNAL") request.log.error({ err }, "internal error");
     if (request.routeOptions.config && (request.routeOptions.config as { paid?: boolean }).paid && !request.clawAdmitted) {
       // The refusal is in the log before the client hears of it (never lost, never racing the answer).
-      await onPaidRouteError(request, error);
+      await onPaidRouteError(request, error, err);
     }
     if (error.details?.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.details.retryAfterSeconds));
     return reply.status(error.status).send(error.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(new ClawError("NOT_FOUND", { message: `Nothing is at ${request.method} ${request.url}.` }).toJSON());
+    void reply.status(404).send(new ClawError("NOT_FOUND", { message: `Nothing is at ${request.method} ${bound(request.url, 128)}.` }).toJSON());
   });
 }
 

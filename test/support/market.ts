@@ -40,6 +40,8 @@ export async function startMarket(o: { offerings?: ClawConfigInput["offerings"];
     settlement: { idleSeconds: 3600, minJobMs: 100, ...(o.settlement ?? {}) },
     chain: { preset: "local", confirmations: 1, pollIntervalMs: 100 },
     log: { level: "silent" },
+    // A free port: many runtimes run at once in the test suite.
+    metrics: { port: 0 },
   });
   const providerKey = keys[1]!;
   const providers: RunningProvider[] = [];

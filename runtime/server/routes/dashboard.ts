@@ -3,23 +3,31 @@
  * only the runtime can answer, so that the browser needs no RPC access of its own to look around:
  *   GET  /v1/dashboard     this runtime: chain, contracts, wallet, offerings, log position, recent streams
  *   GET  /v1/market        every active registry provider (read by the runtime), cheapest first, with a health probe
+ *                          (only of endpoints that resolve to public addresses: runtime/net/public-probe.ts)
  *   GET  /v1/earnings      this provider's earnings from the log: totals, per offering, per day, a timeline
  *   GET  /v1/dev/accounts  (claw dev only) the funded consumer accounts, for the chat's one-click buyer
  *   POST /v1/dev/rpc       (claw dev only) the local chain's JSON-RPC, read and raw-transaction methods only
+ * The dev routes answer only requests addressed to this machine's loopback name (Host 127.0.0.1 or
+ * localhost: a DNS-rebinding page sends its own name) and, from a browser, only this runtime's own
+ * page (Origin) or a configured one; the RPC only application/json (a cross-site page cannot send
+ * that without a CORS preflight, which nothing here answers).
  * Amounts are decimal strings of wei.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Address } from "viem";
 import { toJsonSafe } from "../../core/event-codec.ts";
 import { ClawError } from "../../core/errors.ts";
 import type { StoredEvent } from "../../core/events.ts";
 import type { ClientChain } from "../../client/chain.ts";
-import { byPrice, probeHealth } from "../../client/discover.ts";
+import { byPrice } from "../../client/discover.ts";
+import { probePublicHealth } from "../../net/public-probe.ts";
+import { isLocalHost, originAllowed } from "../origin.ts";
 import { activeProviders } from "../../client/registry.ts";
 import type { ProviderInfo } from "../../client/types.ts";
+import { bound } from "../bound.ts";
 import type { ServerContext } from "../context.ts";
 
 /** Where `npm run build` in dashboard/ puts the page. */
@@ -31,9 +39,20 @@ const PROBE_TIMEOUT_MS = 1_500;
 const MINUTE = 60_000;
 const TIMELINE_MAX_POINTS = 240;
 const TIMELINE_STEPS = [MINUTE, 5 * MINUTE, 15 * MINUTE, 60 * MINUTE, 6 * 60 * MINUTE, 24 * 60 * MINUTE];
-/** The dev RPC proxy forwards reads and already-signed transactions; never node-side signing (anvil's accounts are unlocked). */
-const DEV_RPC_ALLOWED = /^(eth_|net_|web3_)/;
-const DEV_RPC_DENIED = new Set(["eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData", "eth_signTypedData_v3", "eth_signTypedData_v4", "eth_accounts"]);
+/**
+ * The dev RPC proxy forwards reads and already-signed transactions, nothing else: anvil's accounts are
+ * unlocked and it has node-side signing and cheat methods (eth_sendUnsignedTransaction, anvil_*).
+ */
+const DEV_RPC_ALLOWED = new Set([
+  "eth_chainId", "net_version", "web3_clientVersion", "eth_blockNumber", "eth_getBalance", "eth_getCode", "eth_getStorageAt",
+  "eth_getTransactionCount", "eth_call", "eth_estimateGas", "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_feeHistory",
+  "eth_getBlockByNumber", "eth_getBlockByHash", "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_getLogs",
+  "eth_sendRawTransaction",
+]);
+/** At most this many calls in one batch. */
+const DEV_RPC_MAX_BATCH = 32;
+/** Health probes remembered (one per endpoint); a registry full of endpoints cannot grow it further. */
+const HEALTH_CACHE_MAX = 1_000;
 
 /** The page's security policy: nothing loads from another host; connections may go to any provider's API. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss: http: https:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
@@ -43,7 +62,7 @@ type MarketProvider = ProviderInfo & { self: boolean; health: Health };
 type Cached<T> = { at: number; value: Promise<T> };
 
 /** Reads the registry (or, without a chain reader, the providers this runtime's log knows), cached for a moment. */
-function createMarketReader(ctx: ServerContext) {
+function createMarketReader(ctx: ServerContext, chainRead: <T>(read: () => Promise<T>) => Promise<T>) {
   let cached: Cached<{ source: "chain" | "log"; providers: MarketProvider[] }> | undefined;
   const health = new Map<string, Cached<Health>>();
 
@@ -53,7 +72,8 @@ function createMarketReader(ctx: ServerContext) {
     const key = isSelf(p) ? "self" : p.endpoint;
     const hit = health.get(key);
     if (hit && Date.now() - hit.at < HEALTH_TTL_MS) return hit.value;
-    const value = isSelf(p) ? selfHealth() : probeHealth(p.endpoint, PROBE_TIMEOUT_MS);
+    const value = isSelf(p) ? selfHealth() : probePublicHealth(p.endpoint, { timeoutMs: PROBE_TIMEOUT_MS, allowLoopback: ctx.dev !== undefined });
+    if (health.size >= HEALTH_CACHE_MAX) health.clear();
     health.set(key, { at: Date.now(), value });
     return value;
   }
@@ -79,7 +99,7 @@ function createMarketReader(ctx: ServerContext) {
     let found: ProviderInfo[];
     if (ctx.publicClient) {
       const chain: ClientChain = { chainId: ctx.chainId, rpcUrl: "", contracts: ctx.contracts, publicClient: ctx.publicClient, confirmations: 1, pollingIntervalMs: 1000 };
-      found = await activeProviders(chain);
+      found = await chainRead(() => activeProviders(chain));
       source = "chain";
     } else found = await fromLog();
     const providers = await Promise.all(found.filter((p) => p.active).map(async (p) => ({ ...p, self: isSelf(p), health: await probe(p) })));
@@ -153,9 +173,12 @@ const notBuilt = `<!doctype html><meta charset="utf-8"><title>ClawCompute</title
  * @example
  * await app.register(dashboardRoutes(ctx)); // the page at /, and /v1/dashboard, /v1/market, /v1/earnings
  */
-export function dashboardRoutes(ctx: ServerContext, o: { distDir?: string } = {}) {
+export function dashboardRoutes(
+  ctx: ServerContext,
+  o: { distDir?: string; allowedOrigins?: readonly string[]; chainRead?: <T>(read: () => Promise<T>) => Promise<T> } = {},
+) {
   return async (app: FastifyInstance) => {
-    const market = createMarketReader(ctx);
+    const market = createMarketReader(ctx, o.chainRead ?? ((read) => read()));
     const timeline = createEarningsTimeline(ctx);
     app.addHook("onClose", async () => timeline.unsubscribe());
 
@@ -202,7 +225,13 @@ export function dashboardRoutes(ctx: ServerContext, o: { distDir?: string } = {}
 
     const dev = ctx.dev;
     if (!dev) return;
-    app.get("/v1/dev/accounts", async () => {
+    const localOnly = async (request: FastifyRequest) => {
+      const origin = request.headers.origin;
+      if (!isLocalHost(request.headers.host) || !originAllowed(origin, request.headers.host, { allowed: o.allowedOrigins ?? [] })) {
+        throw new ClawError("ORIGIN_FORBIDDEN", { message: "The dev routes answer only this machine's own page (Host 127.0.0.1 or localhost, same Origin)." });
+      }
+    };
+    app.get("/v1/dev/accounts", { preHandler: localOnly }, async () => {
       const balances = await Promise.all(dev.accounts.map((a) => ctx.publicClient?.getBalance({ address: a.address }).catch(() => undefined)));
       return toJsonSafe({
         chainId: ctx.chainId, rpcPath: "/v1/dev/rpc", contracts: ctx.contracts,
@@ -210,12 +239,16 @@ export function dashboardRoutes(ctx: ServerContext, o: { distDir?: string } = {}
       });
     });
 
-    app.post("/v1/dev/rpc", async (request, reply) => {
+    app.post("/v1/dev/rpc", { preHandler: localOnly }, async (request, reply) => {
+      if (!/^application\/json\s*(;|$)/i.test(request.headers["content-type"] ?? "")) {
+        throw new ClawError("UNSUPPORTED_MEDIA_TYPE", { message: "The dev RPC proxy accepts only application/json." });
+      }
       const calls = Array.isArray(request.body) ? request.body : [request.body];
+      if (calls.length > DEV_RPC_MAX_BATCH) throw new ClawError("VALIDATION_FAILED", { message: `At most ${DEV_RPC_MAX_BATCH} calls per batch.` });
       for (const c of calls as Array<{ method?: unknown }>) {
         const method = typeof c?.method === "string" ? c.method : "";
-        if (!DEV_RPC_ALLOWED.test(method) || DEV_RPC_DENIED.has(method)) {
-          throw new ClawError("VALIDATION_FAILED", { message: `The dev RPC proxy does not forward "${method || "(no method)"}": sign in the browser and use eth_sendRawTransaction.` });
+        if (!DEV_RPC_ALLOWED.has(method)) {
+          throw new ClawError("VALIDATION_FAILED", { message: `The dev RPC proxy does not forward "${bound(method, 64) || "(no method)"}": sign in the browser and use eth_sendRawTransaction.` });
         }
       }
       let res: Response;

@@ -52,6 +52,8 @@ export async function servePaid(
   const admission = await ctx.admit(request.headers, request.rawBody, offering, job0.task, { method: request.method, path: request.url });
   request.clawAdmitted = true;
   reply.header("x-claw-job", admission.jobId);
+  // The capability to watch this job's chunks over /v1/ws: only the payer sees this response (job-chunks.ts).
+  reply.raw.setHeader("x-claw-watch", ctx.jobChunks.watchToken(admission.jobId));
   onAdmitted?.(admission);
   const job = { ...job0, id: admission.jobId };
   try {
