@@ -69,8 +69,8 @@ describe("contracts life cycle on anvil", () => {
     assert.equal(registered?.args.wallet, provider.address);
     assert.equal(registered?.args.model, "echo-1");
     const pid = 1n;
-    const cheapest = await pub.readContract({ address: registry, abi: computeRegistryAbi, functionName: "getCheapestProvider", args: ["echo-1"] });
-    assert.deepEqual(cheapest, [1n, 1_000n]);
+    const cheapest = await pub.readContract({ address: registry, abi: computeRegistryAbi, functionName: "getCheapestProvider", args: ["echo-1", 0n, 100n] });
+    assert.deepEqual(cheapest, [1n, 1_000n, 0n]);
 
     // --- two streams between the same pair; ids come back in the event
     const t0 = now + 100n;
@@ -128,13 +128,14 @@ describe("contracts life cycle on anvil", () => {
     assert.equal(await balance(consumer.address), cc + 2_500_000n - fee(c));
     assert.equal((await getStream(2n)).status, CANCELLED);
 
-    // --- keeper batch: one expired stream, one live, one unknown, one closed
+    // --- keeper batch after the grace period: one expired stream, one live, one unknown, one closed
+    const grace = await pub.readContract({ address: streamPay, abi: streamPayAbi, functionName: "KEEPER_GRACE" });
     const b1 = await at(t0 + 600n, open(provider.address, pid, 123_456_789n, 10n)); // id 3, ends t0+610
-    const b2 = await at(t0 + 601n, open(other.address, 0n, 1_000n, 10_000n)); // id 4, live
+    const b2 = await at(t0 + 601n, open(other.address, 0n, 1_000n, 10_000_000n)); // id 4, live
     assert.ok(b1 && b2);
     const kp = await balance(keeper.address);
     const pp = await balance(provider.address);
-    const batch = await at(t0 + 700n, () => wallet(keeper).writeContract({
+    const batch = await at(t0 + 610n + grace, () => wallet(keeper).writeContract({
       address: streamPay, abi: streamPayAbi, functionName: "batchUpdateStreams", args: [[3n, 4n, 99n, 1n]], chain: null, account: keeper,
     }));
     const updates = parseEventLogs({ abi: streamPayAbi, logs: batch.logs, eventName: "StreamBatchUpdated" });
@@ -150,11 +151,11 @@ describe("contracts life cycle on anvil", () => {
     // --- a receiver that reverts cannot block the sender's cancel; its share waits as a claim
     const deploy = await pub.waitForTransactionReceipt({ hash: await wallet(other).deployContract({ abi: [], bytecode: REVERTER_INITCODE, chain: null, account: other }) });
     const reverter = deploy.contractAddress as Address;
-    await at(t0 + 800n, open(reverter, 0n, 10_000n, 100n)); // id 5
+    await at(t0 + grace + 800n, open(reverter, 0n, 10_000n, 100n)); // id 5
     const cb = await balance(consumer.address);
-    const rc = await at(t0 + 830n, sp(consumer, "cancelStream", 5n));
+    const rc = await at(t0 + grace + 830n, sp(consumer, "cancelStream", 5n));
     const [deferred] = parseEventLogs({ abi: streamPayAbi, logs: rc.logs, eventName: "PaymentDeferred" });
-    assert.deepEqual([deferred?.args.to?.toLowerCase(), deferred?.args.amount], [reverter.toLowerCase(), 3_000n]);
+    assert.deepEqual([deferred?.args.streamId, deferred?.args.to?.toLowerCase(), deferred?.args.amount], [5n, reverter.toLowerCase(), 3_000n]);
     assert.equal(await balance(consumer.address), cb + 7_000n - fee(rc));
     assert.equal(await pub.readContract({ address: streamPay, abi: streamPayAbi, functionName: "claimable", args: [reverter] }), 3_000n);
     assert.equal(await balance(streamPay), 1_000n + 3_000n, "live stream + deferred claim, nothing else");

@@ -10,10 +10,11 @@
  *
  * Options: --network <local|bsc-testnet|bsc|opbnb-testnet|opbnb> (or NETWORK), --rpc <url> (or
  * RPC_URL), --confirmations <n> (default 2; 1 on local), --out <file> (also needed to record a
- * local 31337 deployment). The chain id the RPC reports must match the network's.
+ * local 31337 deployment), --bond <coins> (the registration bond, default 0.01 on real networks and
+ * 0 on local; contracts/README.md explains it). The chain id the RPC reports must match the network's.
  */
 import { parseArgs } from "node:util";
-import { createPublicClient, createWalletClient, defineChain, formatEther, http, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, defineChain, formatEther, http, parseEther, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { chainPresets, type ChainPresetName } from "../../config/presets.ts";
 import { deployContracts, recordDeployment } from "../../runtime/chain/deploy.ts";
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     rpc: { type: "string" },
     confirmations: { type: "string" },
     out: { type: "string" },
+    bond: { type: "string" },
   },
 });
 
@@ -41,6 +43,9 @@ if (!rawKey) fail("set PRIVATE_KEY to the deployer's private key (it is read fro
 const key = (rawKey.startsWith("0x") ? rawKey : `0x${rawKey}`) as Hex;
 if (!/^0x[0-9a-fA-F]{64}$/.test(key)) fail("PRIVATE_KEY is not a 32-byte hex key");
 const confirmations = Number(values.confirmations ?? (preset.chainId === 31337 ? 1 : 2));
+const bondText = values.bond ?? (preset.chainId === 31337 ? "0" : "0.01");
+if (!/^\d+(\.\d{1,18})?$/.test(bondText)) fail(`--bond must be an amount of coins like 0.01, not "${bondText}"`);
+const registrationBond = parseEther(bondText);
 
 const chain = defineChain({ id: preset.chainId, name: preset.name, nativeCurrency: { name: preset.nativeSymbol, symbol: preset.nativeSymbol, decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
 const transport = http(rpcUrl, { retryCount: 3, timeout: 30_000 });
@@ -51,6 +56,7 @@ if (reported !== preset.chainId) fail(`the RPC at ${rpcUrl} reports chain ${repo
 const balance = await publicClient.getBalance({ address: account.address });
 console.log(`deploying to ${preset.name} (${preset.chainId}) via ${rpcUrl} from ${account.address} (balance ${formatEther(balance)} ${preset.nativeSymbol})`);
 
-const deployed = await deployContracts({ walletClient: createWalletClient({ account, chain, transport }), publicClient, confirmations });
+console.log(`registration bond: ${formatEther(registrationBond)} ${preset.nativeSymbol}`);
+const deployed = await deployContracts({ walletClient: createWalletClient({ account, chain, transport }), publicClient, confirmations, registrationBond });
 const file = recordDeployment(deployed.chainId, deployed, values.out);
 console.log(JSON.stringify({ ...deployed, blockNumber: deployed.blockNumber.toString(), recordedIn: file ?? null }, null, 2));

@@ -10,29 +10,37 @@ import {StreamPay} from "./StreamPay.sol";
 /// @dev Binding: the constructor deploys the StreamPay it trusts and keeps its address immutable,
 ///      so the two are bound atomically and nobody (not even the deployer) has a privileged path.
 ///      Storage per provider: two packed slots plus the two strings. Providers of one model are
-///      chained in a linked list (head per model hash, `next` per provider), so
-///      getCheapestProvider walks only that model's providers and registration stays O(1).
-///      getProviderIdsByWallet and getActiveProviderIds are views that scan all ids (about 2,400
-///      gas per provider in an eth_call): an index per wallet would cost every new wallet another
-///      fresh slot (22,100 gas) at registration.
+///      chained in a linked list (head per model hash, `next` per provider, newest first), so
+///      registration stays O(1) and model views walk only that model. Views are paged: a page
+///      never reads more than MAX_PAGE providers or scans more than MAX_SCAN ids, whatever the
+///      number registered. There is no index per wallet on purpose: a fresh slot per new wallet
+///      (22,100 gas) would put a new wallet's first registration of a new model above 150k gas;
+///      the wallet view scans a window of ids instead (~2,300 gas per id, bounded by MAX_SCAN).
 contract ComputeRegistry is IComputeRegistry {
     /// @notice Longest model name accepted, in bytes.
     uint256 public constant MAX_MODEL_LENGTH = 128;
     /// @notice Longest endpoint accepted, in bytes.
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
-    /// @notice Ids are stored as uint32.
-    uint256 public constant MAX_PROVIDERS = type(uint32).max;
+    /// @notice Largest id the registry issues: the widest provider id a StreamPay stream can name
+    ///         (StreamPay.MAX_PROVIDER_ID), so every provider can be paid through a stream.
+    uint256 public constant MAX_PROVIDERS = type(uint24).max;
+    /// @notice Most providers one page returns (getProviders, getProvidersByModel).
+    uint256 public constant MAX_PAGE = 200;
+    /// @notice Most ids or list entries one scan visits (getProviderIdsByWallet,
+    ///         getActiveProviderIds, getCheapestProvider).
+    uint256 public constant MAX_SCAN = 2_000;
 
     struct Record {
         // slot 0: what a consumer needs to pay
         address wallet;
         uint96 pricePerSecond;
-        // slot 1: flags, list links and the counters recordCompletion updates
+        // slot 1: flags, list link and the counters recordCompletion updates
         uint40 registeredAt;
         uint8 serviceType;
         bool active;
-        uint32 nextByModel; // next (lower) id of the same model, 0 at the end
-        uint72 completedJobs; // saturating
+        bool retired;
+        uint32 nextByModel; // next (older) id of the same model, 0 at the end
+        uint64 completedJobs; // saturating
         uint96 totalEarned; // saturating
         // further slots
         string model;
@@ -41,6 +49,8 @@ contract ComputeRegistry is IComputeRegistry {
 
     /// @inheritdoc IComputeRegistry
     address public immutable streamPay;
+    /// @inheritdoc IComputeRegistry
+    uint256 public immutable REGISTRATION_BOND;
     /// @dev providerCount + 1. Starts at 1 (non-zero) so the first registration pays for a
     ///      changed slot (5,000 gas) rather than a fresh one (22,100).
     uint256 private _nextId = 1;
@@ -48,7 +58,9 @@ contract ComputeRegistry is IComputeRegistry {
     mapping(uint256 providerId => Record) private _providers;
     mapping(bytes32 modelHash => uint32 headId) private _modelHead;
 
-    constructor() {
+    /// @param registrationBond Wei every registration locks until retirement (0 on a local chain).
+    constructor(uint256 registrationBond) {
+        REGISTRATION_BOND = registrationBond;
         streamPay = address(new StreamPay(this));
         emit StreamPayBound(streamPay);
     }
@@ -60,8 +72,10 @@ contract ComputeRegistry is IComputeRegistry {
     /// @inheritdoc IComputeRegistry
     function registerProvider(string calldata model, uint256 pricePerSecond, string calldata endpoint, uint8 serviceType)
         external
+        payable
         returns (uint256 providerId)
     {
+        if (msg.value != REGISTRATION_BOND) revert Errors.WrongBond(msg.value, REGISTRATION_BOND);
         _checkModel(model);
         _checkEndpoint(endpoint);
         _checkPrice(pricePerSecond);
@@ -86,8 +100,7 @@ contract ComputeRegistry is IComputeRegistry {
 
     /// @inheritdoc IComputeRegistry
     function updateProvider(uint256 providerId, uint256 pricePerSecond, string calldata endpoint, bool active) external {
-        Record storage r = _existing(providerId);
-        if (r.wallet != msg.sender) revert Errors.NotProviderWallet(providerId, r.wallet, msg.sender);
+        Record storage r = _ownedLive(providerId);
         _checkEndpoint(endpoint);
         _checkPrice(pricePerSecond);
         r.pricePerSecond = uint96(pricePerSecond);
@@ -97,28 +110,58 @@ contract ComputeRegistry is IComputeRegistry {
     }
 
     /// @inheritdoc IComputeRegistry
+    function retireProvider(uint256 providerId, uint256 prevId) external {
+        Record storage r = _ownedLive(providerId);
+        uint32 next = r.nextByModel;
+        if (prevId == 0) {
+            bytes32 modelHash = keccak256(bytes(r.model));
+            if (_modelHead[modelHash] != providerId) revert Errors.BadListHint(providerId, prevId);
+            _modelHead[modelHash] = next;
+        } else {
+            // Each id is the `next` of at most one entry, so this identifies the predecessor.
+            Record storage prev = _providers[prevId];
+            if (prev.nextByModel != providerId) revert Errors.BadListHint(providerId, prevId);
+            prev.nextByModel = next;
+        }
+        r.nextByModel = 0;
+        r.active = false;
+        r.retired = true;
+        uint256 bond = REGISTRATION_BOND;
+        emit ProviderRetired(providerId, msg.sender, bond);
+        if (bond != 0) {
+            (bool ok,) = msg.sender.call{value: bond}("");
+            if (!ok) revert Errors.BondRefundFailed(msg.sender, bond);
+        }
+    }
+
+    /// @inheritdoc IComputeRegistry
     function recordCompletion(uint256 providerId, uint256 streamId, address recipient, uint256 earned) external {
         if (msg.sender != streamPay) revert Errors.NotStreamPay(msg.sender, streamPay);
         Record storage r = _providers[providerId];
         // An unknown id has wallet 0, and a stream's recipient is never 0: no count check needed.
         if (r.wallet != recipient) revert Errors.NotProviderWallet(providerId, r.wallet, recipient);
         uint256 jobs = r.completedJobs;
-        if (jobs < type(uint72).max) jobs += 1;
+        if (jobs < type(uint64).max) jobs += 1;
         uint256 total = uint256(r.totalEarned) + earned; // earned < 2^72, no overflow
         if (total > type(uint96).max) total = type(uint96).max;
-        r.completedJobs = uint72(jobs);
+        r.completedJobs = uint64(jobs);
         r.totalEarned = uint96(total);
         emit CompletionRecorded(providerId, streamId, earned, jobs, total);
     }
 
     // ------------------------------------------------------------------------------------------
-    // Views
+    // Views (all paged)
     // ------------------------------------------------------------------------------------------
 
     /// @inheritdoc IComputeRegistry
-    function getCheapestProvider(string calldata model) external view returns (uint256 providerId, uint256 pricePerSecond) {
-        uint256 id = _modelHead[keccak256(bytes(model))];
-        while (id != 0) {
+    function getCheapestProvider(string calldata model, uint256 cursor, uint256 limit)
+        external
+        view
+        returns (uint256 providerId, uint256 pricePerSecond, uint256 next)
+    {
+        uint256 id = cursor == 0 ? _modelHead[keccak256(bytes(model))] : cursor;
+        if (limit > MAX_SCAN) limit = MAX_SCAN;
+        for (uint256 n; n < limit && id != 0; ++n) {
             Record storage r = _providers[id];
             // The list runs from the newest id down, so `<=` leaves ties to the lowest id.
             if (r.active && (providerId == 0 || r.pricePerSecond <= pricePerSecond)) {
@@ -127,25 +170,35 @@ contract ComputeRegistry is IComputeRegistry {
             }
             id = r.nextByModel;
         }
+        next = id;
     }
 
     /// @inheritdoc IComputeRegistry
-    function getActiveProviderIds() external view returns (uint256[] memory ids) {
-        uint256 count = _nextId - 1;
+    function getProvidersByModel(string calldata model, uint256 cursor, uint256 limit)
+        external
+        view
+        returns (Provider[] memory page, uint256 next)
+    {
+        uint256 first = cursor == 0 ? _modelHead[keccak256(bytes(model))] : cursor;
+        if (limit > MAX_PAGE) limit = MAX_PAGE;
+        // Count first (the second walk reads warm slots) so no unused structs are allocated.
+        uint256 id = first;
         uint256 n;
-        for (uint256 id = 1; id <= count; ++id) {
-            if (_providers[id].active) ++n;
+        for (; n < limit && id != 0; ++n) {
+            id = _providers[id].nextByModel;
         }
-        ids = new uint256[](n);
-        uint256 k;
-        for (uint256 id = 1; id <= count; ++id) {
-            if (_providers[id].active) ids[k++] = id;
+        next = id;
+        page = new Provider[](n);
+        id = first;
+        for (uint256 i; i < n; ++i) {
+            page[i] = _view(id);
+            id = _providers[id].nextByModel;
         }
     }
 
     /// @inheritdoc IComputeRegistry
     function getProvider(uint256 providerId) external view returns (Provider memory) {
-        _existing(providerId);
+        if (providerId == 0 || providerId >= _nextId) revert Errors.UnknownProvider(providerId);
         return _view(providerId);
     }
 
@@ -154,6 +207,7 @@ contract ComputeRegistry is IComputeRegistry {
         total = _nextId - 1;
         if (offset >= total) return (new Provider[](0), total);
         uint256 n = total - offset;
+        if (limit > MAX_PAGE) limit = MAX_PAGE;
         if (limit < n) n = limit;
         page = new Provider[](n);
         for (uint256 i; i < n; ++i) {
@@ -162,30 +216,31 @@ contract ComputeRegistry is IComputeRegistry {
     }
 
     /// @inheritdoc IComputeRegistry
-    function getProviderIdsByWallet(address wallet) external view returns (uint256[] memory ids) {
-        uint256 count = _nextId - 1;
-        uint256 n;
-        for (uint256 id = 1; id <= count; ++id) {
-            if (_providers[id].wallet == wallet) ++n;
-        }
-        ids = new uint256[](n);
+    function getProviderIdsByWallet(address wallet, uint256 offset, uint256 limit)
+        external
+        view
+        returns (uint256[] memory ids, uint256 next)
+    {
+        (uint256 from, uint256 to) = _window(offset, limit);
+        ids = new uint256[](to - from);
         uint256 k;
-        for (uint256 id = 1; k < n; ++id) {
+        for (uint256 id = from + 1; id <= to; ++id) {
             if (_providers[id].wallet == wallet) ids[k++] = id;
         }
+        _shrink(ids, k);
+        next = to < _nextId - 1 ? to : 0;
     }
 
     /// @inheritdoc IComputeRegistry
-    function getProviderIdsByModel(string calldata model) external view returns (uint256[] memory ids) {
-        uint256 head = _modelHead[keccak256(bytes(model))];
-        uint256 n;
-        for (uint256 id = head; id != 0; ++n) {
-            id = _providers[id].nextByModel;
+    function getActiveProviderIds(uint256 offset, uint256 limit) external view returns (uint256[] memory ids, uint256 next) {
+        (uint256 from, uint256 to) = _window(offset, limit);
+        ids = new uint256[](to - from);
+        uint256 k;
+        for (uint256 id = from + 1; id <= to; ++id) {
+            if (_providers[id].active) ids[k++] = id;
         }
-        ids = new uint256[](n);
-        for (uint256 id = head; id != 0; id = _providers[id].nextByModel) {
-            ids[--n] = id; // the list runs newest first
-        }
+        _shrink(ids, k);
+        next = to < _nextId - 1 ? to : 0;
     }
 
     /// @inheritdoc IComputeRegistry
@@ -197,9 +252,28 @@ contract ComputeRegistry is IComputeRegistry {
     // Internals
     // ------------------------------------------------------------------------------------------
 
-    function _existing(uint256 providerId) private view returns (Record storage r) {
+    /// @dev A provider that exists, is not retired, and whose wallet is the caller.
+    function _ownedLive(uint256 providerId) private view returns (Record storage r) {
         if (providerId == 0 || providerId >= _nextId) revert Errors.UnknownProvider(providerId);
-        return _providers[providerId];
+        r = _providers[providerId];
+        if (r.wallet != msg.sender) revert Errors.NotProviderWallet(providerId, r.wallet, msg.sender);
+        if (r.retired) revert Errors.ProviderIsRetired(providerId);
+    }
+
+    /// @dev Ids (from, to] to scan: at most MAX_SCAN of them, clipped to the count.
+    function _window(uint256 offset, uint256 limit) private view returns (uint256 from, uint256 to) {
+        uint256 total = _nextId - 1;
+        if (offset >= total) return (total, total);
+        if (limit > MAX_SCAN) limit = MAX_SCAN;
+        from = offset;
+        to = total - offset > limit ? offset + limit : total;
+    }
+
+    /// @dev Sets a memory array's length to `n` (<= its allocated length); the tail is just unused.
+    function _shrink(uint256[] memory a, uint256 n) private pure {
+        assembly ("memory-safe") {
+            mstore(a, n)
+        }
     }
 
     function _view(uint256 id) private view returns (Provider memory p) {
@@ -211,6 +285,7 @@ contract ComputeRegistry is IComputeRegistry {
         p.pricePerSecond = r.pricePerSecond;
         p.serviceType = r.serviceType;
         p.active = r.active;
+        p.retired = r.retired;
         p.completedJobs = r.completedJobs;
         p.totalEarned = r.totalEarned;
         p.registeredAt = r.registeredAt;

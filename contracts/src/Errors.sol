@@ -23,13 +23,24 @@ library Errors {
     error RegistryFull(uint256 maxProviders);
     /// @notice Only the registry's StreamPay (`streamPay`) may record completions; `caller` is not it.
     error NotStreamPay(address caller, address streamPay);
+    /// @notice registerProvider must carry exactly the registration bond: `sent` is not `required`.
+    error WrongBond(uint256 sent, uint256 required);
+    /// @notice Provider `providerId` is retired: it cannot be updated or retired again.
+    error ProviderIsRetired(uint256 providerId);
+    /// @notice `prevId` is not the entry just before `providerId` in its model's list (0 = the head).
+    error BadListHint(uint256 providerId, uint256 prevId);
+    /// @notice Returning the bond (`amount`) to `to` failed.
+    error BondRefundFailed(address to, uint256 amount);
 
     // ----------------------------------------------------------------------------------------
     // StreamPay
     // ----------------------------------------------------------------------------------------
 
-    /// @notice The recipient is the zero address or this contract.
+    /// @notice The recipient is the zero address, this contract or the registry (none can take coin out).
     error InvalidRecipient(address recipient);
+    /// @notice A stream from `wallet` to itself cannot name provider `providerId`: the provider would
+    ///         be paying itself, and its counters would count no real work.
+    error SelfAttribution(uint256 providerId, address wallet);
     /// @notice The deposit (msg.value) is zero or above `max`.
     error InvalidDeposit(uint256 deposit, uint256 max);
     /// @notice The duration is zero or above `max` seconds.

@@ -11,7 +11,8 @@ import {IComputeRegistry} from "./IComputeRegistry.sol";
 ///      Payments are pushed with a gas cap; when a receiver reverts (or runs out of that gas) the
 ///      amount is credited to it instead (`claimable`, `claim`), so neither party can block the other.
 ///      There is no owner and no pause: nobody but the two parties (and, after the end, any keeper)
-///      can move a stream's coin.
+///      can move a stream's coin, and a keeper is paid only by streams the parties left open for
+///      KEEPER_GRACE after their end.
 interface IStreamPay {
     /// @notice Life cycle of a stream: None -> Active -> Settled | Cancelled | Depleted (final).
     enum Status {
@@ -72,25 +73,29 @@ interface IStreamPay {
     event StreamSettled(uint256 indexed streamId, uint256 earned, uint256 paidNow, uint256 refund);
 
     /// @notice `keeper` closed an expired stream in a batch: the recipient got `recipientAmount`
-    ///         (what was left, less the fee), the sender `senderRefund`, the keeper `keeperFee`.
+    ///         (what was left, less the fee), the sender `senderRefund`, the keeper `keeperFee`
+    ///         (0 within the grace period or when the keeper is the sender or the recipient).
     event StreamBatchUpdated(
         uint256 indexed streamId, address indexed keeper, uint256 recipientAmount, uint256 senderRefund, uint256 keeperFee
     );
 
-    /// @notice Pushing `amount` to `to` failed; it was credited to `to` to be claimed.
-    event PaymentDeferred(address indexed to, uint256 amount);
+    /// @notice Pushing `amount` from stream `streamId` to `to` failed; it was credited to `to` to be
+    ///         claimed (streamId 0: the keeper fees of a batch).
+    event PaymentDeferred(uint256 indexed streamId, address indexed to, uint256 amount);
 
-    /// @notice `account` claimed its deferred payments, sent to `to`.
+    /// @notice `account`'s deferred payments were sent to `to` (claim, claimTo, or claimFor by anyone).
     event Claimed(address indexed account, address indexed to, uint256 amount);
 
     /// @notice Opens a stream of msg.value to `recipient` over `duration` seconds, starting now.
     /// @dev Several streams between the same pair are allowed. When `providerId` != 0 the stream is
     ///      attributed to that registry provider at settle time, which then requires `recipient` to
     ///      be the provider's wallet (checked at settle, not here: see the README's gas notes).
-    /// @param recipient Who is paid (not zero, not this contract).
+    ///      A stream naming a provider cannot be sent by its own recipient (SelfAttribution): the
+    ///      provider's counters only ever count coin from another address.
+    /// @param recipient Who is paid (not zero, not this contract, not the registry: InvalidRecipient).
     /// @param duration Seconds, 1..MAX_DURATION.
     /// @param serviceType Kind of service, stored and echoed.
-    /// @param providerId Registry provider id or 0; at most MAX_PROVIDER_ID.
+    /// @param providerId Registry provider id or 0; at most MAX_PROVIDER_ID (the registry's MAX_PROVIDERS).
     /// @return streamId The new id (previous id + 1; the first is 1).
     function createStream(address recipient, uint256 duration, uint8 serviceType, uint256 providerId)
         external
@@ -111,16 +116,18 @@ interface IStreamPay {
 
     /// @notice The recipient ends the stream charging `amount` in total (metered compute).
     /// @dev withdrawn <= amount <= streamed now. The recipient gets amount - withdrawn, the sender
-    ///      deposit - amount, and when providerId != 0 the registry records the completion (which
-    ///      requires the recipient to be that provider's wallet).
+    ///      deposit - amount, and when providerId != 0 and amount != 0 the registry records the
+    ///      completion (which requires the recipient to be that provider's wallet). A settle for 0
+    ///      records nothing: it is a full refund, not a job.
     /// @return paidNow Paid to the recipient now.
     /// @return refund Paid back to the sender.
     function settle(uint256 streamId, uint256 amount) external returns (uint256 paidNow, uint256 refund);
 
-    /// @notice Anyone closes expired streams: each one's remainder goes to its recipient less a
-    ///         keeper fee of floor(remainder / 1000) (0.1%, rounded toward the recipient), and the
-    ///         sum of fees goes to the caller. Unknown, live or closed ids are skipped; one item
-    ///         never reverts the batch.
+    /// @notice Anyone closes expired streams: each one's remainder goes to its recipient. From
+    ///         KEEPER_GRACE seconds after a stream's end, a caller that is neither its sender nor its
+    ///         recipient keeps a fee of floor(remainder / 1000) (0.1%, rounded toward the recipient);
+    ///         before that, or for a party, the fee is 0. Unknown, live or closed ids are skipped;
+    ///         one item never reverts the batch.
     /// @return closed How many streams this call closed.
     /// @return keeperFee The caller's total fee.
     function batchUpdateStreams(uint256[] calldata streamIds) external returns (uint256 closed, uint256 keeperFee);
@@ -130,6 +137,11 @@ interface IStreamPay {
 
     /// @notice Sends the caller's deferred payments to `to` (for receivers that cannot take coin).
     function claimTo(address payable to) external returns (uint256 amount);
+
+    /// @notice Anyone pushes `account`'s deferred payments to `account` with all the gas left (for
+    ///         a receiver that needs more than PUSH_GAS but cannot call claim itself, e.g. an
+    ///         immutable contract). Reverts with ClaimFailed if the account still refuses.
+    function claimFor(address account) external returns (uint256 amount);
 
     /// @notice A stream; for an id never created, all fields are zero and status is None (no revert).
     function getStream(uint256 streamId) external view returns (Stream memory);

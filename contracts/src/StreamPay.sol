@@ -17,16 +17,20 @@ import {Errors} from "./Errors.sol";
 ///      Once a stream is closed its times are no longer needed, and the 80 bits of
 ///      start|duration|withdrawnUntil hold instead what the recipient received in total (< 2^72).
 ///      Bounds that follow: deposit < 2^72 wei (~4,722 coins), duration < 2^24 s (~194 days),
-///      providerId < 2^24, start within 2^32 s (~136 years) of deployment.
+///      providerId < 2^24 (= the registry's MAX_PROVIDERS), start within 2^32 s (~136 years) of deployment.
 contract StreamPay is IStreamPay {
     /// @notice Largest deposit of one stream, in wei.
     uint256 public constant MAX_DEPOSIT = type(uint72).max;
     /// @notice Longest stream, in seconds.
     uint256 public constant MAX_DURATION = type(uint24).max;
-    /// @notice Largest provider id a stream can name.
+    /// @notice Largest provider id a stream can name; equal to ComputeRegistry.MAX_PROVIDERS.
     uint256 public constant MAX_PROVIDER_ID = type(uint24).max;
     /// @notice Keeper fee = floor(amount moved / KEEPER_FEE_DIVISOR), i.e. 0.1% rounded down.
     uint256 public constant KEEPER_FEE_DIVISOR = 1000;
+    /// @notice Seconds after a stream's end during which a batch closes it without a fee: the
+    ///         recipient is paid in full, whoever calls. After it, a third party (neither sender nor
+    ///         recipient) earns the keeper fee; the two parties never do.
+    uint256 public constant KEEPER_GRACE = 1 days;
     /// @notice Gas given to a receiver when pushing coin; if it reverts or needs more, the amount
     ///         is credited to it instead (claim). Bounds what a hostile receiver can burn.
     uint256 public constant PUSH_GAS = 30_000;
@@ -72,7 +76,12 @@ contract StreamPay is IStreamPay {
         payable
         returns (uint256 streamId)
     {
-        if (recipient == address(0) || recipient == address(this)) revert Errors.InvalidRecipient(recipient);
+        // None of these can ever take coin out: a push would be deferred to a claim nobody can make.
+        if (recipient == address(0) || recipient == address(this) || recipient == address(registry)) {
+            revert Errors.InvalidRecipient(recipient);
+        }
+        // A provider paying itself would count a job and earnings for no work.
+        if (providerId != 0 && recipient == msg.sender) revert Errors.SelfAttribution(providerId, recipient);
         if (msg.value == 0 || msg.value > MAX_DEPOSIT) revert Errors.InvalidDeposit(msg.value, MAX_DEPOSIT);
         if (duration == 0 || duration > MAX_DURATION) revert Errors.InvalidDuration(duration, MAX_DURATION);
         if (providerId > MAX_PROVIDER_ID) revert Errors.ProviderIdTooLarge(providerId, MAX_PROVIDER_ID);
@@ -113,7 +122,7 @@ contract StreamPay is IStreamPay {
         } else {
             s.withdrawnUntil = uint24(elapsed);
         }
-        _push(recipient, amount);
+        _push(streamId, recipient, amount);
     }
 
     /// @inheritdoc IStreamPay
@@ -129,8 +138,8 @@ contract StreamPay is IStreamPay {
         senderRefund = deposit - streamedNow;
         _close(s, Status.Cancelled, streamedNow);
         emit StreamCancelled(streamId, msg.sender, recipientAmount, senderRefund);
-        _push(recipient, recipientAmount);
-        _push(sender, senderRefund);
+        _push(streamId, recipient, recipientAmount);
+        _push(streamId, sender, senderRefund);
     }
 
     /// @inheritdoc IStreamPay
@@ -150,10 +159,11 @@ contract StreamPay is IStreamPay {
         address sender = s.sender;
         uint256 providerId = s.providerId;
         _close(s, Status.Settled, amount);
-        if (providerId != 0) registry.recordCompletion(providerId, streamId, recipient, amount);
+        // A settle for 0 is a refund, not a job: nothing is recorded.
+        if (providerId != 0 && amount != 0) registry.recordCompletion(providerId, streamId, recipient, amount);
         emit StreamSettled(streamId, amount, paidNow, refund);
-        _push(recipient, paidNow);
-        _push(sender, refund);
+        _push(streamId, recipient, paidNow);
+        _push(streamId, sender, refund);
     }
 
     /// @inheritdoc IStreamPay
@@ -163,29 +173,40 @@ contract StreamPay is IStreamPay {
             Packed storage s = _streams[streamId];
             if (s.status != ACTIVE) continue; // unknown or already closed
             uint256 duration = s.duration;
-            if (_elapsed(s.start, duration) < duration) continue; // still running: not the keeper's business
+            uint256 since = block.timestamp - (EPOCH + s.start);
+            if (since < duration) continue; // still running: not the keeper's business
             uint256 deposit = s.deposit;
             uint256 remaining = deposit - _streamed(deposit, s.withdrawnUntil, duration);
-            uint256 fee = remaining / KEEPER_FEE_DIVISOR; // rounds toward the recipient
-            uint256 toRecipient = remaining - fee;
             address recipient = s.recipient;
+            // The fee is a third party's reward for closing what the parties left open past the
+            // grace period; within it, or for a party to the stream, the recipient gets everything.
+            uint256 fee;
+            if (since >= duration + KEEPER_GRACE && msg.sender != recipient && msg.sender != s.sender) {
+                fee = remaining / KEEPER_FEE_DIVISOR; // rounds toward the recipient
+            }
+            uint256 toRecipient = remaining - fee;
             _close(s, Status.Depleted, deposit - fee);
             emit StreamBatchUpdated(streamId, msg.sender, toRecipient, 0, fee);
-            _push(recipient, toRecipient);
+            _push(streamId, recipient, toRecipient);
             keeperFee += fee;
             ++closed;
         }
-        _push(msg.sender, keeperFee);
+        _push(0, msg.sender, keeperFee);
     }
 
     /// @inheritdoc IStreamPay
     function claim() external returns (uint256 amount) {
-        return _claim(payable(msg.sender));
+        return _claim(msg.sender, payable(msg.sender));
     }
 
     /// @inheritdoc IStreamPay
     function claimTo(address payable to) external returns (uint256 amount) {
-        return _claim(to);
+        return _claim(msg.sender, to);
+    }
+
+    /// @inheritdoc IStreamPay
+    function claimFor(address account) external returns (uint256 amount) {
+        return _claim(account, payable(account));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -283,7 +304,8 @@ contract StreamPay is IStreamPay {
     }
 
     /// @dev Sends `amount` with PUSH_GAS; on failure credits it to `to` (never reverts).
-    function _push(address to, uint256 amount) private {
+    ///      `streamId` names the stream the coin comes from (0: keeper fees of a batch).
+    function _push(uint256 streamId, address to, uint256 amount) private {
         if (amount == 0) return;
         bool ok;
         assembly ("memory-safe") {
@@ -292,15 +314,17 @@ contract StreamPay is IStreamPay {
         }
         if (!ok) {
             claimable[to] += amount;
-            emit PaymentDeferred(to, amount);
+            emit PaymentDeferred(streamId, to, amount);
         }
     }
 
-    function _claim(address payable to) private returns (uint256 amount) {
-        amount = claimable[msg.sender];
-        if (amount == 0) revert Errors.NothingToClaim(msg.sender);
-        claimable[msg.sender] = 0;
-        emit Claimed(msg.sender, to, amount);
+    /// @dev Pays `account`'s whole credit to `to` with all the gas left; reverts if that fails
+    ///      (the credit stays). Effects before the call: a reentrant claim finds nothing.
+    function _claim(address account, address payable to) private returns (uint256 amount) {
+        amount = claimable[account];
+        if (amount == 0) revert Errors.NothingToClaim(account);
+        claimable[account] = 0;
+        emit Claimed(account, to, amount);
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert Errors.ClaimFailed(to, amount);
     }

@@ -93,6 +93,7 @@ contract StreamPayFuzzTest is Base {
         eq(alice.balance - a0, refund, "alice");
         eq(address(sp).balance, 0, "contract empty");
         eq(registry.getProvider(pid).totalEarned, amount, "recorded");
+        eq(registry.getProvider(pid).completedJobs, amount == 0 ? 0 : 1, "a settle for 0 is no job");
         eq(sp.getStream(id).withdrawn, amount, "recipient total");
     }
 
@@ -105,7 +106,8 @@ contract StreamPayFuzzTest is Base {
             vm.prank(bob);
             w = sp.withdrawFromStream(id);
         }
-        vm.warp(T0 + dur + bound(late, 0, 1e6));
+        late = bound(late, 0, 3 days);
+        vm.warp(T0 + dur + late);
         uint256 b0 = bob.balance;
         uint256 k0 = keeper.balance;
         uint256[] memory ids = new uint256[](2);
@@ -114,13 +116,15 @@ contract StreamPayFuzzTest is Base {
         (uint256 closed, uint256 fee) = sp.batchUpdateStreams(ids);
         uint256 rest = dep - w;
         eq(closed, 1, "closed once");
-        eq(fee, rest / 1000, "fee = floor(rest / 1000)");
+        eq(fee, late >= sp.KEEPER_GRACE() ? rest / 1000 : 0, "fee = floor(rest / 1000) after the grace period, else 0");
         eq(keeper.balance - k0, fee, "keeper paid");
         eq(bob.balance - b0, rest - fee, "recipient gets the rest");
         eq(address(sp).balance, 0, "contract empty");
     }
 
-    function testFuzz_cheapestMatchesABruteForceScan(uint96[6] memory prices, uint8 inactiveMask, uint8 modelMask) public {
+    function testFuzz_cheapestMatchesABruteForceScan(uint96[6] memory prices, uint8 inactiveMask, uint8 modelMask, uint8 pageSeed)
+        public
+    {
         uint256 bestId;
         uint256 bestPrice;
         for (uint256 i; i < 6; ++i) {
@@ -134,7 +138,15 @@ contract StreamPayFuzzTest is Base {
                 (bestId, bestPrice) = (id, price);
             }
         }
-        (uint256 gotId, uint256 gotPrice) = registry.getCheapestProvider("m");
+        // Page through the list (random page size) and keep the cheapest, as a client does; later
+        // pages hold lower ids, so `<=` keeps ties on the lowest id.
+        uint256 limit = 1 + pageSeed % 6;
+        (uint256 gotId, uint256 gotPrice, uint256 next) = registry.getCheapestProvider("m", 0, limit);
+        while (next != 0) {
+            (uint256 id, uint256 price, uint256 after_) = registry.getCheapestProvider("m", next, limit);
+            if (id != 0 && (gotId == 0 || price <= gotPrice)) (gotId, gotPrice) = (id, price);
+            next = after_;
+        }
         eq(gotId, bestId, "id");
         eq(gotPrice, bestPrice, "price");
     }

@@ -58,6 +58,8 @@ export async function deployContracts(o: {
   publicClient: PublicClient;
   /** Confirmations to wait for on each transaction (default 1). */
   confirmations?: number;
+  /** Wei every registration locks until the provider retires (contracts/README.md: the spam cost). Default 0 (local chains). */
+  registrationBond?: bigint;
 }): Promise<DeployedContracts> {
   const { walletClient, publicClient } = o;
   const account = walletClient.account;
@@ -66,7 +68,9 @@ export async function deployContracts(o: {
   const confirmations = o.confirmations ?? 1;
   const chainId = await publicClient.getChainId();
 
-  const transaction = await walletClient.deployContract({ abi: computeRegistryAbi, bytecode: computeRegistryBytecode, account, chain });
+  const transaction = await walletClient.deployContract({
+    abi: computeRegistryAbi, bytecode: computeRegistryBytecode, args: [o.registrationBond ?? 0n], account, chain,
+  });
   const receipt = await confirmed(publicClient, transaction, "ComputeRegistry deployment", confirmations);
   const registry = receipt.contractAddress ? getAddress(receipt.contractAddress) : undefined;
   if (!registry) throw new ClawError("CHAIN_TX_FAILED", { message: `ComputeRegistry deployment ${transaction} created no contract.` });

@@ -4,8 +4,8 @@
  */
 import type { Log } from "viem";
 import {
-  completionRecorded, providerRegistered, providerUpdated, streamBatchUpdated, streamCancelled,
-  streamOpened, streamSettled, streamWithdrawn, type ChainRef, type NewEvent,
+  completionRecorded, paymentClaimed, paymentDeferred, providerRegistered, providerUpdated, streamBatchUpdated, streamCancelled,
+  streamDepleted, streamOpened, streamSettled, streamWithdrawn, type ChainRef, type NewEvent,
 } from "../core/events.ts";
 
 export type DecodedLog = Log<bigint, number, false> & { eventName: string; args: Record<string, unknown> };
@@ -47,6 +47,12 @@ export function logToEvent(log: DecodedLog, time?: number): NewEvent | null {
       return completionRecorded({
         providerId: big(a.providerId), streamId: big(a.streamId), earned: big(a.earned), completedJobs: big(a.completedJobs), totalEarned: big(a.totalEarned), chain,
       }, o);
+    case "PaymentDeferred":
+      return paymentDeferred({ streamId: big(a.streamId), to: str(a.to), amount: big(a.amount), chain }, o);
+    case "Claimed":
+      return paymentClaimed({ account: str(a.account), to: str(a.to), amount: big(a.amount), chain }, o);
+    case "StreamDepleted":
+      return streamDepleted({ streamId: big(a.streamId), chain }, o);
     default:
       return null;
   }

@@ -2,9 +2,10 @@
  * Registers an offering idempotently: the provider's wallet and the model identify it. Found -> updated
  * only if price, endpoint or active flag differ; not found -> registered once. A local endpoint
  * (localhost / 127.x / ::1) never replaces a public one unless `overwritePublicEndpoint` is set, so a
- * developer's laptop run cannot hijack a deployed provider's traffic.
+ * developer's laptop run cannot hijack a deployed provider's traffic. Registration carries the
+ * registry's REGISTRATION_BOND; retired entries are skipped (they cannot be updated).
  */
-import type { Address } from "viem";
+import { parseEventLogs, type Address, type PublicClient } from "viem";
 import { computeRegistryAbi } from "../../contracts/generated/abi.ts";
 import type { ChainClients } from "./clients.ts";
 import { sendTx } from "./send-tx.ts";
@@ -21,6 +22,29 @@ export function isLocalEndpoint(url: string): boolean {
   }
 }
 
+/** The registry's MAX_SCAN: one getProviderIdsByWallet call scans at most this many ids (~4.2M gas). */
+const ID_WINDOW = 2_000n;
+/** A ceiling on windows (2,000,000 ids), so a misbehaving node cannot loop us forever. */
+const MAX_WINDOWS = 1_000;
+
+/**
+ * The wallet's provider ids, ascending. Bounded calls only: the registry scans at most 2,000 ids per
+ * call, so 20,000 junk registrations cost 11 calls here, never one call over the node's gas cap.
+ */
+export async function walletProviderIds(read: PublicClient, registry: Address, wallet: Address): Promise<bigint[]> {
+  const ids: bigint[] = [];
+  let offset = 0n;
+  for (let i = 0; i < MAX_WINDOWS; i++) {
+    const [found, next] = await read.readContract({
+      address: registry, abi: computeRegistryAbi, functionName: "getProviderIdsByWallet", args: [wallet, offset, ID_WINDOW],
+    });
+    ids.push(...found);
+    if (next === 0n) break;
+    offset = next;
+  }
+  return ids;
+}
+
 /**
  * @example
  * const { providerId } = await ensureRegistered(clients, registry, { model: "echo-1", pricePerSecond: 10n, endpoint, serviceType: 0 });
@@ -32,12 +56,11 @@ export async function ensureRegistered(
   opts: { overwritePublicEndpoint?: boolean; confirmations?: number } = {},
 ): Promise<RegistrationOutcome> {
   const read = clients.publicClient;
-  const ids = (await read.readContract({ address: registry, abi: computeRegistryAbi, functionName: "getProviderIdsByWallet", args: [clients.address] })) as readonly bigint[];
+  // Newest first: the latest registration of this model is the one kept up to date.
+  const ids = (await walletProviderIds(read, registry, clients.address)).reverse();
   for (const id of ids) {
-    const p = (await read.readContract({ address: registry, abi: computeRegistryAbi, functionName: "getProvider", args: [id] })) as {
-      model: string; endpoint: string; pricePerSecond: bigint; active: boolean;
-    };
-    if (p.model !== o.model) continue;
+    const p = await read.readContract({ address: registry, abi: computeRegistryAbi, functionName: "getProvider", args: [id] });
+    if (p.model !== o.model || p.retired) continue;
     const keepPublic = isLocalEndpoint(o.endpoint) && !isLocalEndpoint(p.endpoint) && !opts.overwritePublicEndpoint;
     const endpoint = keepPublic ? p.endpoint : o.endpoint;
     if (p.pricePerSecond === o.pricePerSecond && p.endpoint === endpoint && p.active) return { providerId: id, action: "unchanged", endpoint };
@@ -48,15 +71,15 @@ export async function ensureRegistered(
     );
     return { providerId: id, action: "updated", endpoint, txHash: hash };
   }
+  // The bond is fixed at deployment (0 on a local chain); registration must carry exactly it.
+  const bond = await read.readContract({ address: registry, abi: computeRegistryAbi, functionName: "REGISTRATION_BOND" });
   const { hash, receipt } = await sendTx(
     clients,
-    { address: registry, abi: computeRegistryAbi, functionName: "registerProvider", args: [o.model, o.pricePerSecond, o.endpoint, o.serviceType] },
+    { address: registry, abi: computeRegistryAbi, functionName: "registerProvider", args: [o.model, o.pricePerSecond, o.endpoint, o.serviceType], value: bond },
     { confirmations: opts.confirmations ?? 1 },
   );
-  const after = (await read.readContract({
-    address: registry, abi: computeRegistryAbi, functionName: "getProviderIdsByWallet", args: [clients.address], blockNumber: receipt.blockNumber,
-  })) as readonly bigint[];
-  const providerId = after[after.length - 1];
-  if (providerId === undefined) throw new Error(`registerProvider ${hash} left no provider id for ${clients.address}`);
-  return { providerId, action: "registered", endpoint: o.endpoint, txHash: hash };
+  const [registered] = parseEventLogs({ abi: computeRegistryAbi, logs: receipt.logs, eventName: "ProviderRegistered" })
+    .filter((l) => l.address.toLowerCase() === registry.toLowerCase());
+  if (!registered) throw new Error(`registerProvider ${hash} left no ProviderRegistered event for ${clients.address}`);
+  return { providerId: registered.args.providerId, action: "registered", endpoint: o.endpoint, txHash: hash };
 }

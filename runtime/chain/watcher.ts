@@ -66,6 +66,12 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
         return true;
       case "CompletionRecorded":
         return d.knownProviders.has(data.providerId as bigint);
+      // Coin owed to this wallet that a push could not deliver, and its payout: the audit
+      // reconciles coin received with coin credited through them.
+      case "PaymentDeferred":
+        return String(data.to).toLowerCase() === me && d.knownStreams.has(data.streamId as bigint);
+      case "PaymentClaimed":
+        return String(data.account).toLowerCase() === me;
       default:
         return d.knownStreams.has(data.streamId as bigint);
     }

@@ -38,6 +38,9 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
     providerId: "bigint", wallet: "string", pricePerSecond: amount, endpoint: "string", active: "bool", chain: "chain",
   },
   CompletionRecorded: { providerId: "bigint", streamId: "bigint?", earned: amount, completedJobs: "bigint", totalEarned: amount, chain: "chain" },
+  PaymentDeferred: { streamId: "bigint", to: "string", amount, chain: "chain" },
+  PaymentClaimed: { account: "string", to: "string", amount, chain: "chain" },
+  StreamDepleted: { streamId: "bigint", chain: "chain" },
   JobAccepted: {
     jobId: "string", streamId: "bigint", offering: "string", providerId: "bigint", nonce: "bigint",
     bodyHash: "string", signer: "string", pricePerSecond: amount, task: "string",

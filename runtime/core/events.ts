@@ -35,6 +35,12 @@ export interface ProviderRegistered {
 export interface ProviderUpdated {
   providerId: bigint; wallet: string; pricePerSecond: bigint; endpoint: string; active: boolean; chain: ChainRef;
 }
+/** A push from stream `streamId` to `to` failed; StreamPay credited it to `to` (claimable). streamId 0: keeper fees. */
+export interface PaymentDeferred { streamId: bigint; to: string; amount: bigint; chain: ChainRef }
+/** `account`'s credits were paid out to `to` (claim, claimTo, or claimFor by anyone). */
+export interface PaymentClaimed { account: string; to: string; amount: bigint; chain: ChainRef }
+/** A withdrawal after the end took the last wei: the stream closed as Depleted. */
+export interface StreamDepleted { streamId: bigint; chain: ChainRef }
 /** `streamId` is optional for logs written before it was kept; the registry's event always has it. */
 export interface CompletionRecorded {
   providerId: bigint; streamId?: bigint; earned: bigint; completedJobs: bigint; totalEarned: bigint; chain: ChainRef;
@@ -76,6 +82,9 @@ export interface EventDataMap {
   ProviderRegistered: ProviderRegistered;
   ProviderUpdated: ProviderUpdated;
   CompletionRecorded: CompletionRecorded;
+  PaymentDeferred: PaymentDeferred;
+  PaymentClaimed: PaymentClaimed;
+  StreamDepleted: StreamDepleted;
   JobAccepted: JobAccepted;
   JobStarted: JobStarted;
   JobProgress: JobProgress;
@@ -109,6 +118,7 @@ export type StoredEvent<T extends EventType = EventType> = {
 export const streamKey = (streamId: bigint): string => `stream:${streamId}`;
 export const jobKey = (jobId: string): string => `job:${jobId}`;
 export const providerKey = (providerId: bigint): string => `provider:${providerId}`;
+export const walletKey = (address: string): string => `wallet:${address.toLowerCase()}`;
 export const RUNTIME_KEY = "runtime";
 /** The dedupe id of a chain log: its transaction and index are unique on a chain. */
 export const chainDedupe = (c: ChainRef): string => `log:${c.txHash.toLowerCase()}:${c.logIndex}`;
@@ -140,6 +150,9 @@ export const providerRegistered = (d: ProviderRegistered, o?: Opts) =>
 export const providerUpdated = (d: ProviderUpdated, o?: Opts) => make("ProviderUpdated", providerKey(d.providerId), d, chainDedupe(d.chain), o);
 export const completionRecorded = (d: CompletionRecorded, o?: Opts) =>
   make("CompletionRecorded", providerKey(d.providerId), d, chainDedupe(d.chain), o);
+export const paymentDeferred = (d: PaymentDeferred, o?: Opts) => make("PaymentDeferred", streamKey(d.streamId), d, chainDedupe(d.chain), o);
+export const paymentClaimed = (d: PaymentClaimed, o?: Opts) => make("PaymentClaimed", walletKey(d.account), d, chainDedupe(d.chain), o);
+export const streamDepleted = (d: StreamDepleted, o?: Opts) => make("StreamDepleted", streamKey(d.streamId), d, chainDedupe(d.chain), o);
 
 /**
  * A paid request passed the guard. Appending it twice for the same (streamId, nonce) reports a

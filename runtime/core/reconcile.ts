@@ -12,7 +12,11 @@
  *  6. the registry recorded the settled amount for it (when the log has the CompletionRecorded).
  * Per provider (chain = ComputeRegistry.getProvider now):
  *  7. completedJobs == settled streams in the log attributed to it; totalEarned == their sum.
+ * Per recipient wallet (chain = StreamPay.claimable now):
+ *  8. coin credited to it but not delivered: the log's PaymentDeferred − PaymentClaimed == claimable
+ *     on chain. Coin actually received = credited (rule 3) − that outstanding credit.
  */
+import type { StoredEvent } from "./events.ts";
 import type { Projections, StreamStatus, StreamView } from "./projections/index.ts";
 
 export type ChainStreamStatus = "none" | "active" | "settled" | "cancelled" | "depleted";
@@ -42,8 +46,69 @@ export interface ProviderAudit {
   completedJobsChain: bigint | null; totalEarnedChain: bigint | null; differences: string[];
 }
 
+/** Rule 8, per wallet the audited streams pay. */
+export interface CreditAudit {
+  wallet: string;
+  /** Paid to it by its streams, per the log (withdrawals, settle/cancel/keeper payouts). */
+  credited: bigint;
+  /** Of that, pushes that failed and were credited to claim (PaymentDeferred), and the claims (Claimed). */
+  deferred: bigint; claimed: bigint;
+  /** Coin that reached the wallet: credited − (deferred − claimed). */
+  received: bigint;
+  claimableChain: bigint | null;
+  differences: string[];
+}
+
+/** What the log says was deferred to and claimed by each wallet (lower-case). */
+export interface CreditLog { deferred: Map<string, bigint>; claimed: Map<string, bigint> }
+
+export const emptyCreditLog = (): CreditLog => ({ deferred: new Map(), claimed: new Map() });
+
+/**
+ * Folds PaymentDeferred / PaymentClaimed into per-wallet sums (for `store.replay`).
+ * @example
+ * const credits = store.replay(evolveCredits, emptyCreditLog());
+ */
+export function evolveCredits(c: CreditLog, e: StoredEvent): CreditLog {
+  const add = (m: Map<string, bigint>, k: string, v: bigint) => m.set(k.toLowerCase(), (m.get(k.toLowerCase()) ?? 0n) + v);
+  if (e.type === "PaymentDeferred") add(c.deferred, e.data.to, e.data.amount);
+  else if (e.type === "PaymentClaimed") add(c.claimed, e.data.account, e.data.amount);
+  return c;
+}
+
+/** The wallets that audited streams pay (lower-case, sorted). */
+export function creditWallets(p: Projections, streamIds: readonly bigint[]): string[] {
+  const set = new Set<string>();
+  for (const id of streamIds) {
+    const r = p.streams.get(id)?.recipient;
+    if (r) set.add(r.toLowerCase());
+  }
+  return [...set].sort();
+}
+
+/** Rule 8 for each wallet (pure). `claimable` misses a wallet when the reader cannot read it. */
+export function auditCredits(p: Projections, streamIds: readonly bigint[], log: CreditLog, claimable: Map<string, bigint>): CreditAudit[] {
+  return creditWallets(p, streamIds).map((wallet) => {
+    let credited = 0n;
+    for (const id of streamIds) {
+      const s = p.streams.get(id);
+      if (s?.recipient?.toLowerCase() === wallet) credited += s.paidToRecipient;
+    }
+    const deferred = log.deferred.get(wallet) ?? 0n;
+    const claimed = log.claimed.get(wallet) ?? 0n;
+    const claimableChain = claimable.get(wallet) ?? null;
+    const differences: string[] = [];
+    if (claimableChain !== null && deferred - claimed !== claimableChain) {
+      differences.push(`deferred ${deferred} − claimed ${claimed} = ${deferred - claimed}, but StreamPay.claimable is ${claimableChain} (deferrals or claims missing from the log)`);
+    }
+    return { wallet, credited, deferred, claimed, received: credited - (deferred - claimed), claimableChain, differences };
+  });
+}
+
 export interface Reconciliation {
   streams: StreamAudit[]; providers: ProviderAudit[];
+  /** Rule 8: coin credited vs coin received, per wallet paid. */
+  credits: CreditAudit[];
   /** Streams the log mentions only in refused requests: nothing to reconcile. */
   skipped: bigint[];
   differences: number;
@@ -150,7 +215,7 @@ function auditProvider(id: bigint, p: Projections, c: ChainProvider | null | und
  * const result = reconcile(p, { streams: await readAll(streamIds), providers: await readAll(providerIds) });
  * if (result.differences > 0) process.exitCode = 1;
  */
-export function reconcile(p: Projections, chain: ChainSnapshot): Reconciliation {
+export function reconcile(p: Projections, chain: ChainSnapshot, credits: { log: CreditLog; claimable: Map<string, bigint> } = { log: emptyCreditLog(), claimable: new Map() }): Reconciliation {
   const { streamIds, providerIds, skipped } = auditTargets(p);
   const streams = streamIds.map((id) => auditStream(p.streams.get(id)!, chain.streams.get(id)));
   const providers = providerIds.map((id) => auditProvider(id, p, chain.providers.get(id)));
@@ -160,6 +225,8 @@ export function reconcile(p: Projections, chain: ChainSnapshot): Reconciliation 
     totals.settled += s.settled ?? 0n;
     totals.paidLog += s.paidLog;
   }
-  const differences = streams.reduce((n, s) => n + s.differences.length, 0) + providers.reduce((n, p2) => n + p2.differences.length, 0);
-  return { streams, providers, skipped, differences, totals };
+  const creditRows = auditCredits(p, streamIds, credits.log, credits.claimable);
+  const differences = streams.reduce((n, s) => n + s.differences.length, 0) + providers.reduce((n, p2) => n + p2.differences.length, 0)
+    + creditRows.reduce((n, c) => n + c.differences.length, 0);
+  return { streams, providers, credits: creditRows, skipped, differences, totals };
 }

@@ -3,7 +3,9 @@
  * stream and provider the log involves (through an injected reader), reconcile.
  */
 import { evolveProjections, initialProjections } from "../core/projections/index.ts";
-import { auditTargets, reconcile, type ChainProvider, type ChainStream, type Reconciliation } from "../core/reconcile.ts";
+import {
+  auditTargets, creditWallets, emptyCreditLog, evolveCredits, reconcile, type ChainProvider, type ChainStream, type Reconciliation,
+} from "../core/reconcile.ts";
 import type { AuditChainReader } from "../chain/read-chain.ts";
 import type { EventStore, VerifyResult } from "./types.ts";
 
@@ -39,10 +41,14 @@ export async function runAudit(o: { store: EventStore; reader: AuditChainReader;
   const limit = o.concurrency ?? 8;
   const streams = await mapLimit(streamIds, limit, (id) => o.reader.stream(id));
   const providers = await mapLimit(providerIds, limit, (id) => o.reader.provider(id));
+  // Rule 8: deferred and claimed payments per wallet, next to StreamPay.claimable.
+  const creditLog = o.store.replay(evolveCredits, emptyCreditLog());
+  const wallets = o.reader.claimable ? creditWallets(projections, streamIds) : [];
+  const owed = await mapLimit(wallets, limit, (w) => o.reader.claimable!(w));
   const result = reconcile(projections, {
     streams: new Map<bigint, ChainStream>(streams.map((s) => [s.streamId, s])),
     providers: new Map<bigint, ChainProvider | null>(providerIds.map((id, i) => [id, providers[i] ?? null])),
-  });
+  }, { log: creditLog, claimable: new Map(wallets.map((w, i) => [w, owed[i]!])) });
   return {
     ...result,
     ok: verify.ok && result.differences === 0,

@@ -7,44 +7,52 @@ import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog, Typed
   
 export declare namespace IComputeRegistry {
       
-    export type ProviderStruct = {id: BigNumberish, wallet: AddressLike, model: string, endpoint: string, pricePerSecond: BigNumberish, serviceType: BigNumberish, active: boolean, completedJobs: BigNumberish, totalEarned: BigNumberish, registeredAt: BigNumberish}
+    export type ProviderStruct = {id: BigNumberish, wallet: AddressLike, model: string, endpoint: string, pricePerSecond: BigNumberish, serviceType: BigNumberish, active: boolean, retired: boolean, completedJobs: BigNumberish, totalEarned: BigNumberish, registeredAt: BigNumberish}
 
-    export type ProviderStructOutput = [id: bigint, wallet: string, model: string, endpoint: string, pricePerSecond: bigint, serviceType: bigint, active: boolean, completedJobs: bigint, totalEarned: bigint, registeredAt: bigint] & {id: bigint, wallet: string, model: string, endpoint: string, pricePerSecond: bigint, serviceType: bigint, active: boolean, completedJobs: bigint, totalEarned: bigint, registeredAt: bigint }
+    export type ProviderStructOutput = [id: bigint, wallet: string, model: string, endpoint: string, pricePerSecond: bigint, serviceType: bigint, active: boolean, retired: boolean, completedJobs: bigint, totalEarned: bigint, registeredAt: bigint] & {id: bigint, wallet: string, model: string, endpoint: string, pricePerSecond: bigint, serviceType: bigint, active: boolean, retired: boolean, completedJobs: bigint, totalEarned: bigint, registeredAt: bigint }
   
     }
 
   export interface ComputeRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "MAX_ENDPOINT_LENGTH" | "MAX_MODEL_LENGTH" | "MAX_PROVIDERS" | "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByModel" | "getProviderIdsByWallet" | "getProviders" | "providerCount" | "recordCompletion" | "registerProvider" | "streamPay" | "updateProvider"): FunctionFragment;
+    getFunction(nameOrSignature: "MAX_ENDPOINT_LENGTH" | "MAX_MODEL_LENGTH" | "MAX_PAGE" | "MAX_PROVIDERS" | "MAX_SCAN" | "REGISTRATION_BOND" | "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByWallet" | "getProviders" | "getProvidersByModel" | "providerCount" | "recordCompletion" | "registerProvider" | "retireProvider" | "streamPay" | "updateProvider"): FunctionFragment;
 
-    getEvent(nameOrSignatureOrTopic: "CompletionRecorded" | "ProviderRegistered" | "ProviderUpdated" | "StreamPayBound"): EventFragment;
+    getEvent(nameOrSignatureOrTopic: "CompletionRecorded" | "ProviderRegistered" | "ProviderRetired" | "ProviderUpdated" | "StreamPayBound"): EventFragment;
 
     encodeFunctionData(functionFragment: 'MAX_ENDPOINT_LENGTH', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_MODEL_LENGTH', values?: undefined): string;
+encodeFunctionData(functionFragment: 'MAX_PAGE', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_PROVIDERS', values?: undefined): string;
-encodeFunctionData(functionFragment: 'getActiveProviderIds', values?: undefined): string;
-encodeFunctionData(functionFragment: 'getCheapestProvider', values: [string]): string;
+encodeFunctionData(functionFragment: 'MAX_SCAN', values?: undefined): string;
+encodeFunctionData(functionFragment: 'REGISTRATION_BOND', values?: undefined): string;
+encodeFunctionData(functionFragment: 'getActiveProviderIds', values: [BigNumberish, BigNumberish]): string;
+encodeFunctionData(functionFragment: 'getCheapestProvider', values: [string, BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getProvider', values: [BigNumberish]): string;
-encodeFunctionData(functionFragment: 'getProviderIdsByModel', values: [string]): string;
-encodeFunctionData(functionFragment: 'getProviderIdsByWallet', values: [AddressLike]): string;
+encodeFunctionData(functionFragment: 'getProviderIdsByWallet', values: [AddressLike, BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getProviders', values: [BigNumberish, BigNumberish]): string;
+encodeFunctionData(functionFragment: 'getProvidersByModel', values: [string, BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'providerCount', values?: undefined): string;
 encodeFunctionData(functionFragment: 'recordCompletion', values: [BigNumberish, BigNumberish, AddressLike, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'registerProvider', values: [string, BigNumberish, string, BigNumberish]): string;
+encodeFunctionData(functionFragment: 'retireProvider', values: [BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'streamPay', values?: undefined): string;
 encodeFunctionData(functionFragment: 'updateProvider', values: [BigNumberish, BigNumberish, string, boolean]): string;
 
     decodeFunctionResult(functionFragment: 'MAX_ENDPOINT_LENGTH', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_MODEL_LENGTH', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'MAX_PAGE', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_PROVIDERS', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'MAX_SCAN', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'REGISTRATION_BOND', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getActiveProviderIds', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getCheapestProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProvider', data: BytesLike): Result;
-decodeFunctionResult(functionFragment: 'getProviderIdsByModel', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProviderIdsByWallet', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProviders', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'getProvidersByModel', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'providerCount', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'recordCompletion', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'registerProvider', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'retireProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'streamPay', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Result;
   }
@@ -66,6 +74,18 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
       export type InputTuple = [providerId: BigNumberish, wallet: AddressLike, model: string, pricePerSecond: BigNumberish, endpoint: string, serviceType: BigNumberish];
       export type OutputTuple = [providerId: bigint, wallet: string, model: string, pricePerSecond: bigint, endpoint: string, serviceType: bigint];
       export interface OutputObject {providerId: bigint, wallet: string, model: string, pricePerSecond: bigint, endpoint: string, serviceType: bigint };
+      export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
+      export type Filter = TypedDeferredTopicFilter<Event>
+      export type Log = TypedEventLog<Event>
+      export type LogDescription = TypedLogDescription<Event>
+    }
+
+  
+
+    export namespace ProviderRetiredEvent {
+      export type InputTuple = [providerId: BigNumberish, wallet: AddressLike, bondRefunded: BigNumberish];
+      export type OutputTuple = [providerId: bigint, wallet: string, bondRefunded: bigint];
+      export interface OutputObject {providerId: bigint, wallet: string, bondRefunded: bigint };
       export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
       export type Filter = TypedDeferredTopicFilter<Event>
       export type Log = TypedEventLog<Event>
@@ -148,6 +168,14 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
     
 
     
+    MAX_PAGE: TypedContractMethod<
+      [],
+      [bigint],
+      'view'
+    >
+    
+
+    
     MAX_PROVIDERS: TypedContractMethod<
       [],
       [bigint],
@@ -156,17 +184,33 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
     
 
     
-    getActiveProviderIds: TypedContractMethod<
+    MAX_SCAN: TypedContractMethod<
       [],
-      [bigint[]],
+      [bigint],
+      'view'
+    >
+    
+
+    
+    REGISTRATION_BOND: TypedContractMethod<
+      [],
+      [bigint],
+      'view'
+    >
+    
+
+    
+    getActiveProviderIds: TypedContractMethod<
+      [offset: BigNumberish, limit: BigNumberish, ],
+      [[bigint[], bigint] & {ids: bigint[], next: bigint }],
       'view'
     >
     
 
     
     getCheapestProvider: TypedContractMethod<
-      [model: string, ],
-      [[bigint, bigint] & {providerId: bigint, pricePerSecond: bigint }],
+      [model: string, cursor: BigNumberish, limit: BigNumberish, ],
+      [[bigint, bigint, bigint] & {providerId: bigint, pricePerSecond: bigint, next: bigint }],
       'view'
     >
     
@@ -180,17 +224,9 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
     
 
     
-    getProviderIdsByModel: TypedContractMethod<
-      [model: string, ],
-      [bigint[]],
-      'view'
-    >
-    
-
-    
     getProviderIdsByWallet: TypedContractMethod<
-      [wallet: AddressLike, ],
-      [bigint[]],
+      [wallet: AddressLike, offset: BigNumberish, limit: BigNumberish, ],
+      [[bigint[], bigint] & {ids: bigint[], next: bigint }],
       'view'
     >
     
@@ -199,6 +235,14 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
     getProviders: TypedContractMethod<
       [offset: BigNumberish, limit: BigNumberish, ],
       [[IComputeRegistry.ProviderStructOutput[], bigint] & {page: IComputeRegistry.ProviderStructOutput[], total: bigint }],
+      'view'
+    >
+    
+
+    
+    getProvidersByModel: TypedContractMethod<
+      [model: string, cursor: BigNumberish, limit: BigNumberish, ],
+      [[IComputeRegistry.ProviderStructOutput[], bigint] & {page: IComputeRegistry.ProviderStructOutput[], next: bigint }],
       'view'
     >
     
@@ -223,6 +267,14 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
     registerProvider: TypedContractMethod<
       [model: string, pricePerSecond: BigNumberish, endpoint: string, serviceType: BigNumberish, ],
       [bigint],
+      'payable'
+    >
+    
+
+    
+    retireProvider: TypedContractMethod<
+      [providerId: BigNumberish, prevId: BigNumberish, ],
+      [void],
       'nonpayable'
     >
     
@@ -256,19 +308,34 @@ getFunction(nameOrSignature: 'MAX_MODEL_LENGTH'): TypedContractMethod<
       [bigint],
       'view'
     >;
+getFunction(nameOrSignature: 'MAX_PAGE'): TypedContractMethod<
+      [],
+      [bigint],
+      'view'
+    >;
 getFunction(nameOrSignature: 'MAX_PROVIDERS'): TypedContractMethod<
       [],
       [bigint],
       'view'
     >;
-getFunction(nameOrSignature: 'getActiveProviderIds'): TypedContractMethod<
+getFunction(nameOrSignature: 'MAX_SCAN'): TypedContractMethod<
       [],
-      [bigint[]],
+      [bigint],
+      'view'
+    >;
+getFunction(nameOrSignature: 'REGISTRATION_BOND'): TypedContractMethod<
+      [],
+      [bigint],
+      'view'
+    >;
+getFunction(nameOrSignature: 'getActiveProviderIds'): TypedContractMethod<
+      [offset: BigNumberish, limit: BigNumberish, ],
+      [[bigint[], bigint] & {ids: bigint[], next: bigint }],
       'view'
     >;
 getFunction(nameOrSignature: 'getCheapestProvider'): TypedContractMethod<
-      [model: string, ],
-      [[bigint, bigint] & {providerId: bigint, pricePerSecond: bigint }],
+      [model: string, cursor: BigNumberish, limit: BigNumberish, ],
+      [[bigint, bigint, bigint] & {providerId: bigint, pricePerSecond: bigint, next: bigint }],
       'view'
     >;
 getFunction(nameOrSignature: 'getProvider'): TypedContractMethod<
@@ -276,19 +343,19 @@ getFunction(nameOrSignature: 'getProvider'): TypedContractMethod<
       [IComputeRegistry.ProviderStructOutput],
       'view'
     >;
-getFunction(nameOrSignature: 'getProviderIdsByModel'): TypedContractMethod<
-      [model: string, ],
-      [bigint[]],
-      'view'
-    >;
 getFunction(nameOrSignature: 'getProviderIdsByWallet'): TypedContractMethod<
-      [wallet: AddressLike, ],
-      [bigint[]],
+      [wallet: AddressLike, offset: BigNumberish, limit: BigNumberish, ],
+      [[bigint[], bigint] & {ids: bigint[], next: bigint }],
       'view'
     >;
 getFunction(nameOrSignature: 'getProviders'): TypedContractMethod<
       [offset: BigNumberish, limit: BigNumberish, ],
       [[IComputeRegistry.ProviderStructOutput[], bigint] & {page: IComputeRegistry.ProviderStructOutput[], total: bigint }],
+      'view'
+    >;
+getFunction(nameOrSignature: 'getProvidersByModel'): TypedContractMethod<
+      [model: string, cursor: BigNumberish, limit: BigNumberish, ],
+      [[IComputeRegistry.ProviderStructOutput[], bigint] & {page: IComputeRegistry.ProviderStructOutput[], next: bigint }],
       'view'
     >;
 getFunction(nameOrSignature: 'providerCount'): TypedContractMethod<
@@ -304,6 +371,11 @@ getFunction(nameOrSignature: 'recordCompletion'): TypedContractMethod<
 getFunction(nameOrSignature: 'registerProvider'): TypedContractMethod<
       [model: string, pricePerSecond: BigNumberish, endpoint: string, serviceType: BigNumberish, ],
       [bigint],
+      'payable'
+    >;
+getFunction(nameOrSignature: 'retireProvider'): TypedContractMethod<
+      [providerId: BigNumberish, prevId: BigNumberish, ],
+      [void],
       'nonpayable'
     >;
 getFunction(nameOrSignature: 'streamPay'): TypedContractMethod<
@@ -319,6 +391,7 @@ getFunction(nameOrSignature: 'updateProvider'): TypedContractMethod<
 
     getEvent(key: 'CompletionRecorded'): TypedContractEvent<CompletionRecordedEvent.InputTuple, CompletionRecordedEvent.OutputTuple, CompletionRecordedEvent.OutputObject>;
 getEvent(key: 'ProviderRegistered'): TypedContractEvent<ProviderRegisteredEvent.InputTuple, ProviderRegisteredEvent.OutputTuple, ProviderRegisteredEvent.OutputObject>;
+getEvent(key: 'ProviderRetired'): TypedContractEvent<ProviderRetiredEvent.InputTuple, ProviderRetiredEvent.OutputTuple, ProviderRetiredEvent.OutputObject>;
 getEvent(key: 'ProviderUpdated'): TypedContractEvent<ProviderUpdatedEvent.InputTuple, ProviderUpdatedEvent.OutputTuple, ProviderUpdatedEvent.OutputObject>;
 getEvent(key: 'StreamPayBound'): TypedContractEvent<StreamPayBoundEvent.InputTuple, StreamPayBoundEvent.OutputTuple, StreamPayBoundEvent.OutputObject>;
 
@@ -330,6 +403,10 @@ getEvent(key: 'StreamPayBound'): TypedContractEvent<StreamPayBoundEvent.InputTup
 
       'ProviderRegistered(uint256,address,string,uint256,string,uint8)': TypedContractEvent<ProviderRegisteredEvent.InputTuple, ProviderRegisteredEvent.OutputTuple, ProviderRegisteredEvent.OutputObject>;
       ProviderRegistered: TypedContractEvent<ProviderRegisteredEvent.InputTuple, ProviderRegisteredEvent.OutputTuple, ProviderRegisteredEvent.OutputObject>;
+    
+
+      'ProviderRetired(uint256,address,uint256)': TypedContractEvent<ProviderRetiredEvent.InputTuple, ProviderRetiredEvent.OutputTuple, ProviderRetiredEvent.OutputObject>;
+      ProviderRetired: TypedContractEvent<ProviderRetiredEvent.InputTuple, ProviderRetiredEvent.OutputTuple, ProviderRetiredEvent.OutputObject>;
     
 
       'ProviderUpdated(uint256,address,uint256,string,bool)': TypedContractEvent<ProviderUpdatedEvent.InputTuple, ProviderUpdatedEvent.OutputTuple, ProviderUpdatedEvent.OutputObject>;

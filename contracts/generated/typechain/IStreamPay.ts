@@ -14,13 +14,14 @@ export declare namespace IStreamPay {
     }
 
   export interface IStreamPayInterface extends Interface {
-    getFunction(nameOrSignature: "batchUpdateStreams" | "cancelStream" | "claim" | "claimTo" | "claimable" | "createStream" | "getStream" | "nextStreamId" | "ratePerSecond" | "refundableAmountOf" | "registry" | "settle" | "streamedAmountOf" | "withdrawFromStream" | "withdrawableAmountOf"): FunctionFragment;
+    getFunction(nameOrSignature: "batchUpdateStreams" | "cancelStream" | "claim" | "claimFor" | "claimTo" | "claimable" | "createStream" | "getStream" | "nextStreamId" | "ratePerSecond" | "refundableAmountOf" | "registry" | "settle" | "streamedAmountOf" | "withdrawFromStream" | "withdrawableAmountOf"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "Claimed" | "PaymentDeferred" | "StreamBatchUpdated" | "StreamCancelled" | "StreamCreated" | "StreamDepleted" | "StreamSettled" | "StreamWithdrawn"): EventFragment;
 
     encodeFunctionData(functionFragment: 'batchUpdateStreams', values: [BigNumberish[]]): string;
 encodeFunctionData(functionFragment: 'cancelStream', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'claim', values?: undefined): string;
+encodeFunctionData(functionFragment: 'claimFor', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'claimTo', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'claimable', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'createStream', values: [AddressLike, BigNumberish, BigNumberish, BigNumberish]): string;
@@ -37,6 +38,7 @@ encodeFunctionData(functionFragment: 'withdrawableAmountOf', values: [BigNumberi
     decodeFunctionResult(functionFragment: 'batchUpdateStreams', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'cancelStream', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claim', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'claimFor', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claimTo', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claimable', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'createStream', data: BytesLike): Result;
@@ -65,9 +67,9 @@ decodeFunctionResult(functionFragment: 'withdrawableAmountOf', data: BytesLike):
   
 
     export namespace PaymentDeferredEvent {
-      export type InputTuple = [to: AddressLike, amount: BigNumberish];
-      export type OutputTuple = [to: string, amount: bigint];
-      export interface OutputObject {to: string, amount: bigint };
+      export type InputTuple = [streamId: BigNumberish, to: AddressLike, amount: BigNumberish];
+      export type OutputTuple = [streamId: bigint, to: string, amount: bigint];
+      export interface OutputObject {streamId: bigint, to: string, amount: bigint };
       export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
       export type Filter = TypedDeferredTopicFilter<Event>
       export type Log = TypedEventLog<Event>
@@ -206,6 +208,14 @@ decodeFunctionResult(functionFragment: 'withdrawableAmountOf', data: BytesLike):
     
 
     
+    claimFor: TypedContractMethod<
+      [account: AddressLike, ],
+      [bigint],
+      'nonpayable'
+    >
+    
+
+    
     claimTo: TypedContractMethod<
       [to: AddressLike, ],
       [bigint],
@@ -319,6 +329,11 @@ getFunction(nameOrSignature: 'claim'): TypedContractMethod<
       [bigint],
       'nonpayable'
     >;
+getFunction(nameOrSignature: 'claimFor'): TypedContractMethod<
+      [account: AddressLike, ],
+      [bigint],
+      'nonpayable'
+    >;
 getFunction(nameOrSignature: 'claimTo'): TypedContractMethod<
       [to: AddressLike, ],
       [bigint],
@@ -395,7 +410,7 @@ getEvent(key: 'StreamWithdrawn'): TypedContractEvent<StreamWithdrawnEvent.InputT
       Claimed: TypedContractEvent<ClaimedEvent.InputTuple, ClaimedEvent.OutputTuple, ClaimedEvent.OutputObject>;
     
 
-      'PaymentDeferred(address,uint256)': TypedContractEvent<PaymentDeferredEvent.InputTuple, PaymentDeferredEvent.OutputTuple, PaymentDeferredEvent.OutputObject>;
+      'PaymentDeferred(uint256,address,uint256)': TypedContractEvent<PaymentDeferredEvent.InputTuple, PaymentDeferredEvent.OutputTuple, PaymentDeferredEvent.OutputObject>;
       PaymentDeferred: TypedContractEvent<PaymentDeferredEvent.InputTuple, PaymentDeferredEvent.OutputTuple, PaymentDeferredEvent.OutputObject>;
     
 

@@ -14,12 +14,13 @@ export declare namespace IStreamPay {
     }
 
   export interface StreamPayInterface extends Interface {
-    getFunction(nameOrSignature: "EPOCH" | "KEEPER_FEE_DIVISOR" | "MAX_DEPOSIT" | "MAX_DURATION" | "MAX_PROVIDER_ID" | "PUSH_GAS" | "batchUpdateStreams" | "cancelStream" | "claim" | "claimTo" | "claimable" | "createStream" | "getStream" | "nextStreamId" | "ratePerSecond" | "refundableAmountOf" | "registry" | "settle" | "streamedAmountOf" | "withdrawFromStream" | "withdrawableAmountOf"): FunctionFragment;
+    getFunction(nameOrSignature: "EPOCH" | "KEEPER_FEE_DIVISOR" | "KEEPER_GRACE" | "MAX_DEPOSIT" | "MAX_DURATION" | "MAX_PROVIDER_ID" | "PUSH_GAS" | "batchUpdateStreams" | "cancelStream" | "claim" | "claimFor" | "claimTo" | "claimable" | "createStream" | "getStream" | "nextStreamId" | "ratePerSecond" | "refundableAmountOf" | "registry" | "settle" | "streamedAmountOf" | "withdrawFromStream" | "withdrawableAmountOf"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "Claimed" | "PaymentDeferred" | "StreamBatchUpdated" | "StreamCancelled" | "StreamCreated" | "StreamDepleted" | "StreamSettled" | "StreamWithdrawn"): EventFragment;
 
     encodeFunctionData(functionFragment: 'EPOCH', values?: undefined): string;
 encodeFunctionData(functionFragment: 'KEEPER_FEE_DIVISOR', values?: undefined): string;
+encodeFunctionData(functionFragment: 'KEEPER_GRACE', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_DEPOSIT', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_DURATION', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_PROVIDER_ID', values?: undefined): string;
@@ -27,6 +28,7 @@ encodeFunctionData(functionFragment: 'PUSH_GAS', values?: undefined): string;
 encodeFunctionData(functionFragment: 'batchUpdateStreams', values: [BigNumberish[]]): string;
 encodeFunctionData(functionFragment: 'cancelStream', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'claim', values?: undefined): string;
+encodeFunctionData(functionFragment: 'claimFor', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'claimTo', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'claimable', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'createStream', values: [AddressLike, BigNumberish, BigNumberish, BigNumberish]): string;
@@ -42,6 +44,7 @@ encodeFunctionData(functionFragment: 'withdrawableAmountOf', values: [BigNumberi
 
     decodeFunctionResult(functionFragment: 'EPOCH', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'KEEPER_FEE_DIVISOR', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'KEEPER_GRACE', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_DEPOSIT', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_DURATION', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_PROVIDER_ID', data: BytesLike): Result;
@@ -49,6 +52,7 @@ decodeFunctionResult(functionFragment: 'PUSH_GAS', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'batchUpdateStreams', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'cancelStream', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claim', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'claimFor', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claimTo', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claimable', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'createStream', data: BytesLike): Result;
@@ -77,9 +81,9 @@ decodeFunctionResult(functionFragment: 'withdrawableAmountOf', data: BytesLike):
   
 
     export namespace PaymentDeferredEvent {
-      export type InputTuple = [to: AddressLike, amount: BigNumberish];
-      export type OutputTuple = [to: string, amount: bigint];
-      export interface OutputObject {to: string, amount: bigint };
+      export type InputTuple = [streamId: BigNumberish, to: AddressLike, amount: BigNumberish];
+      export type OutputTuple = [streamId: bigint, to: string, amount: bigint];
+      export interface OutputObject {streamId: bigint, to: string, amount: bigint };
       export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
       export type Filter = TypedDeferredTopicFilter<Event>
       export type Log = TypedEventLog<Event>
@@ -210,6 +214,14 @@ decodeFunctionResult(functionFragment: 'withdrawableAmountOf', data: BytesLike):
     
 
     
+    KEEPER_GRACE: TypedContractMethod<
+      [],
+      [bigint],
+      'view'
+    >
+    
+
+    
     MAX_DEPOSIT: TypedContractMethod<
       [],
       [bigint],
@@ -260,6 +272,14 @@ decodeFunctionResult(functionFragment: 'withdrawableAmountOf', data: BytesLike):
     
     claim: TypedContractMethod<
       [],
+      [bigint],
+      'nonpayable'
+    >
+    
+
+    
+    claimFor: TypedContractMethod<
+      [account: AddressLike, ],
       [bigint],
       'nonpayable'
     >
@@ -374,6 +394,11 @@ getFunction(nameOrSignature: 'KEEPER_FEE_DIVISOR'): TypedContractMethod<
       [bigint],
       'view'
     >;
+getFunction(nameOrSignature: 'KEEPER_GRACE'): TypedContractMethod<
+      [],
+      [bigint],
+      'view'
+    >;
 getFunction(nameOrSignature: 'MAX_DEPOSIT'): TypedContractMethod<
       [],
       [bigint],
@@ -406,6 +431,11 @@ getFunction(nameOrSignature: 'cancelStream'): TypedContractMethod<
     >;
 getFunction(nameOrSignature: 'claim'): TypedContractMethod<
       [],
+      [bigint],
+      'nonpayable'
+    >;
+getFunction(nameOrSignature: 'claimFor'): TypedContractMethod<
+      [account: AddressLike, ],
       [bigint],
       'nonpayable'
     >;
@@ -485,7 +515,7 @@ getEvent(key: 'StreamWithdrawn'): TypedContractEvent<StreamWithdrawnEvent.InputT
       Claimed: TypedContractEvent<ClaimedEvent.InputTuple, ClaimedEvent.OutputTuple, ClaimedEvent.OutputObject>;
     
 
-      'PaymentDeferred(address,uint256)': TypedContractEvent<PaymentDeferredEvent.InputTuple, PaymentDeferredEvent.OutputTuple, PaymentDeferredEvent.OutputObject>;
+      'PaymentDeferred(uint256,address,uint256)': TypedContractEvent<PaymentDeferredEvent.InputTuple, PaymentDeferredEvent.OutputTuple, PaymentDeferredEvent.OutputObject>;
       PaymentDeferred: TypedContractEvent<PaymentDeferredEvent.InputTuple, PaymentDeferredEvent.OutputTuple, PaymentDeferredEvent.OutputObject>;
     
 

@@ -32,3 +32,42 @@ contract GasBurner {
         while (true) {}
     }
 }
+
+/// @notice An immutable contract that accepts coin only with more than StreamPay's PUSH_GAS (it
+///         writes two fresh slots on receipt) and has no function to call claim: without claimFor
+///         its deferred payments would be stranded.
+contract ExpensiveReceiver {
+    uint256 public received;
+    mapping(uint256 => uint256) public log;
+
+    receive() external payable {
+        received += msg.value;
+        log[received] = block.timestamp;
+    }
+}
+
+/// @notice The invariant handler's hostile party: a contract that really opens streams, is paid by
+///         them, withdraws, settles, cancels and claims (any call through `exec`), and refuses coin
+///         while `refusing` (toggled by the handler), so that its pushes are deferred.
+contract HostileActor {
+    bool public refusing = true;
+
+    receive() external payable {
+        if (refusing) revert("no coin, thanks");
+    }
+
+    function setRefusing(bool r) external {
+        refusing = r;
+    }
+
+    /// @dev Calls `target` with `value` of this contract's coin; bubbles a revert up unchanged.
+    function exec(address target, uint256 value, bytes calldata data) external returns (bytes memory out) {
+        bool ok;
+        (ok, out) = target.call{value: value}(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(out, 32), mload(out))
+            }
+        }
+    }
+}

@@ -24,7 +24,7 @@ abstract contract Base {
 
     function setUp() public virtual {
         vm.warp(T0);
-        registry = new ComputeRegistry();
+        registry = new ComputeRegistry(0);
         sp = StreamPay(payable(registry.streamPay()));
         vm.deal(alice, 1_000 ether);
         vm.deal(bob, 1 ether);

@@ -32,10 +32,16 @@ export function formatAudit(r: AuditReport): string {
     textTable(["provider", "settled streams", "earned (log)", "completedJobs (chain)", "totalEarned (chain)", "result"],
       r.providers.map((p) => [String(p.providerId), String(p.settledStreams), String(p.earnedLog), orDash(p.completedJobsChain),
         orDash(p.totalEarnedChain), p.differences.length ? `${p.differences.length} DIFF` : "ok"])),
+    "",
+    "coin credited vs received (per wallet paid; deferred = failed pushes kept to claim)",
+    textTable(["wallet", "credited", "deferred", "claimed", "received", "claimable (chain)", "result"],
+      r.credits.map((c) => [c.wallet, String(c.credited), String(c.deferred), String(c.claimed), String(c.received), orDash(c.claimableChain),
+        c.differences.length ? `${c.differences.length} DIFF` : "ok"])),
   ];
   const details = [
     ...r.streams.flatMap((s) => [...s.differences.map((d) => `DIFF stream ${s.streamId}: ${d}`), ...s.notes.map((n) => `note stream ${s.streamId}: ${n}`)]),
     ...r.providers.flatMap((p) => p.differences.map((d) => `DIFF provider ${p.providerId}: ${d}`)),
+    ...r.credits.flatMap((c) => c.differences.map((d) => `DIFF wallet ${c.wallet}: ${d}`)),
   ];
   if (details.length) out.push("", ...details);
   out.push("", r.ok

@@ -56,6 +56,10 @@ export function otherChainEvents(streamId = 8n): NewEvent[] {
     ev.streamBatchUpdated({ streamId, keeper: KEEPER, recipientAmount: 90n, senderRefund: 10n, keeperFee: 1n, chain: chainRef(9002) }),
     ev.streamCancelled({ streamId, by: SENDER, recipientAmount: 9n, senderRefund: 1n, chain: chainRef(9003) }),
     ev.earningsWithdrawn({ streamId, amount: 9n, txHash: tx(9004) }),
+    // Coin owed that a push could not deliver, its claim, a depletion: no change to the stream's books.
+    ev.paymentDeferred({ streamId, to: PROVIDER_WALLET, amount: 3n, chain: chainRef(9005) }),
+    ev.paymentClaimed({ account: PROVIDER_WALLET, to: PROVIDER_WALLET, amount: 3n, chain: chainRef(9006) }),
+    ev.streamDepleted({ streamId, chain: chainRef(9007) }),
     // Not a chain event: a running job's progress, which moves no money in the stream's view.
     ev.jobProgress({ jobId: "j-progress", streamId, deliveredMs: 1000n, chunks: 4, reservedWei: 120_000n }),
   ];

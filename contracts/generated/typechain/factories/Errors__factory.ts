@@ -12,6 +12,38 @@ import type { NonPayableOverrides } from "../common.js"
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "providerId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "prevId",
+        "type": "uint256"
+      }
+    ],
+    "name": "BadListHint",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "BondRefundFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "to",
         "type": "address"
@@ -253,11 +285,38 @@ import type { NonPayableOverrides } from "../common.js"
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "providerId",
+        "type": "uint256"
+      }
+    ],
+    "name": "ProviderIsRetired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "maxProviders",
         "type": "uint256"
       }
     ],
     "name": "RegistryFull",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "providerId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "wallet",
+        "type": "address"
+      }
+    ],
+    "name": "SelfAttribution",
     "type": "error"
   },
   {
@@ -312,6 +371,22 @@ import type { NonPayableOverrides } from "../common.js"
       }
     ],
     "name": "UnknownStream",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "sent",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "required",
+        "type": "uint256"
+      }
+    ],
+    "name": "WrongBond",
     "type": "error"
   }
 ] as const;

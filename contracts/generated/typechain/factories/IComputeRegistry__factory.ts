@@ -105,6 +105,31 @@
       {
         "indexed": false,
         "internalType": "uint256",
+        "name": "bondRefunded",
+        "type": "uint256"
+      }
+    ],
+    "name": "ProviderRetired",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "providerId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "wallet",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
         "name": "pricePerSecond",
         "type": "uint256"
       },
@@ -139,12 +164,41 @@
   },
   {
     "inputs": [],
+    "name": "REGISTRATION_BOND",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "offset",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "limit",
+        "type": "uint256"
+      }
+    ],
     "name": "getActiveProviderIds",
     "outputs": [
       {
         "internalType": "uint256[]",
-        "name": "",
+        "name": "ids",
         "type": "uint256[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -156,6 +210,16 @@
         "internalType": "string",
         "name": "model",
         "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "cursor",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "limit",
+        "type": "uint256"
       }
     ],
     "name": "getCheapestProvider",
@@ -168,6 +232,11 @@
       {
         "internalType": "uint256",
         "name": "pricePerSecond",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
         "type": "uint256"
       }
     ],
@@ -222,6 +291,11 @@
             "type": "bool"
           },
           {
+            "internalType": "bool",
+            "name": "retired",
+            "type": "bool"
+          },
+          {
             "internalType": "uint256",
             "name": "completedJobs",
             "type": "uint256"
@@ -248,36 +322,32 @@
   {
     "inputs": [
       {
-        "internalType": "string",
-        "name": "model",
-        "type": "string"
-      }
-    ],
-    "name": "getProviderIdsByModel",
-    "outputs": [
-      {
-        "internalType": "uint256[]",
-        "name": "",
-        "type": "uint256[]"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "address",
         "name": "wallet",
         "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "offset",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "limit",
+        "type": "uint256"
       }
     ],
     "name": "getProviderIdsByWallet",
     "outputs": [
       {
         "internalType": "uint256[]",
-        "name": "",
+        "name": "ids",
         "type": "uint256[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -336,6 +406,11 @@
             "type": "bool"
           },
           {
+            "internalType": "bool",
+            "name": "retired",
+            "type": "bool"
+          },
+          {
             "internalType": "uint256",
             "name": "completedJobs",
             "type": "uint256"
@@ -358,6 +433,97 @@
       {
         "internalType": "uint256",
         "name": "total",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "model",
+        "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "cursor",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "limit",
+        "type": "uint256"
+      }
+    ],
+    "name": "getProvidersByModel",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "id",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "wallet",
+            "type": "address"
+          },
+          {
+            "internalType": "string",
+            "name": "model",
+            "type": "string"
+          },
+          {
+            "internalType": "string",
+            "name": "endpoint",
+            "type": "string"
+          },
+          {
+            "internalType": "uint256",
+            "name": "pricePerSecond",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint8",
+            "name": "serviceType",
+            "type": "uint8"
+          },
+          {
+            "internalType": "bool",
+            "name": "active",
+            "type": "bool"
+          },
+          {
+            "internalType": "bool",
+            "name": "retired",
+            "type": "bool"
+          },
+          {
+            "internalType": "uint256",
+            "name": "completedJobs",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "totalEarned",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "registeredAt",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IComputeRegistry.Provider[]",
+        "name": "page",
+        "type": "tuple[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "next",
         "type": "uint256"
       }
     ],
@@ -436,6 +602,24 @@
         "type": "uint256"
       }
     ],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "providerId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "prevId",
+        "type": "uint256"
+      }
+    ],
+    "name": "retireProvider",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },

@@ -1,0 +1,140 @@
+/**
+ * `npm run test:mutants` (root) / `npm run mutants` (contracts/): applies each named mutant below to
+ * a scratch copy of contracts/ (src, test, config; node_modules linked), runs the Solidity suites
+ * there (all but the slow RegistrySpam set-up) and expects them to FAIL. Passes only if every mutant is killed; the real tree is never
+ * touched. Each mutant is a bug the suite is meant to catch (the first two are issue 14's).
+ * Compiled with the `mutants` build profile (no viaIR, no optimizer: seconds instead of a minute of
+ * solc-js per copy); the unmutated copy runs first and must pass.
+ * Options: `--only <name>` runs one mutant; `--jobs n` (default 2) runs n mutants at a time.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+type Mutant = { name: string; file: string; find: string; replace: string; why: string };
+
+const pushOrRevert = (to: string, amount: string) => `{ (bool sentM,) = ${to}.call{value: ${amount}}(""); require(sentM); }`;
+
+export const mutants: Mutant[] = [
+  {
+    name: "batch-reverts-when-recipient-refuses",
+    file: "src/StreamPay.sol",
+    find: "_push(streamId, recipient, toRecipient);",
+    replace: pushOrRevert("recipient", "toRecipient"),
+    why: "a recipient that refuses coin would block every keeper batch holding its stream",
+  },
+  {
+    name: "settle-reverts-when-sender-refuses-refund",
+    file: "src/StreamPay.sol",
+    find: "_push(streamId, sender, refund);",
+    replace: pushOrRevert("sender", "refund"),
+    why: "a sender that refuses coin would stop the provider from ever settling",
+  },
+  {
+    name: "keeper-fee-within-grace",
+    file: "src/StreamPay.sol",
+    find: "since >= duration + KEEPER_GRACE && ",
+    replace: "",
+    why: "a keeper would skim the recipient right at the end",
+  },
+  {
+    name: "keeper-fee-for-a-party",
+    file: "src/StreamPay.sol",
+    find: " && msg.sender != recipient && msg.sender != s.sender",
+    replace: "",
+    why: "the sender could take 0.1% of what it owes the recipient",
+  },
+  {
+    name: "settle-for-zero-counts-a-job",
+    file: "src/StreamPay.sol",
+    find: "providerId != 0 && amount != 0",
+    replace: "providerId != 0",
+    why: "completedJobs would count refunds",
+  },
+  {
+    name: "self-attribution-allowed",
+    file: "src/StreamPay.sol",
+    find: "if (providerId != 0 && recipient == msg.sender) revert Errors.SelfAttribution(providerId, recipient);",
+    replace: "",
+    why: "a provider could pay itself for reputation",
+  },
+  {
+    name: "registry-accepted-as-recipient",
+    file: "src/StreamPay.sol",
+    find: " || recipient == address(registry)",
+    replace: "",
+    why: "coin streamed to the registry could never be taken out",
+  },
+];
+
+const root = resolve(import.meta.dirname, "..");
+/** The StreamPay suites (every mutant is in StreamPay.sol; RegistrySpam's 20,000-entry set-up is skipped to stay fast). */
+const suite = ["test/StreamPay.t.sol", "test/StreamPayFuzz.t.sol", "test/StreamPayInvariant.t.sol", "test/Issue14.t.sol", "test/ComputeRegistry.t.sol"];
+const { values } = parseArgs({ options: { only: { type: "string" }, jobs: { type: "string" } } });
+const selected = values.only ? mutants.filter((m) => m.name === values.only) : mutants;
+if (selected.length === 0) {
+  console.error(`mutants: no mutant named ${values.only}; known: ${mutants.map((m) => m.name).join(", ")}`);
+  process.exit(2);
+}
+
+const baseline: Mutant = { name: "baseline (no mutation)", file: "src/StreamPay.sol", find: "", replace: "", why: "" };
+
+function scratchCopy(m: Mutant): string {
+  const dir = mkdtempSync(join(tmpdir(), `claw-mutant-${m === baseline ? "baseline" : m.name}-`));
+  for (const p of ["src", "test", "hardhat.config.ts", "package.json"]) cpSync(resolve(root, p), join(dir, p), { recursive: true });
+  symlinkSync(resolve(root, "node_modules"), join(dir, "node_modules"), "dir");
+  if (m === baseline) return dir;
+  const file = join(dir, m.file);
+  const text = readFileSync(file, "utf8");
+  const at = text.indexOf(m.find);
+  if (at < 0 || text.indexOf(m.find, at + 1) >= 0) throw new Error(`mutant ${m.name}: "${m.find}" must occur exactly once in ${m.file}`);
+  writeFileSync(file, text.replace(m.find, m.replace));
+  return dir;
+}
+
+/** Runs the suite on the mutant; resolves to [killed, the first failing line, seconds]. */
+function run(m: Mutant): Promise<[boolean, string, number]> {
+  const dir = scratchCopy(m);
+  const started = Date.now();
+  return new Promise((done) => {
+    const hardhat = resolve(root, "node_modules/.bin/hardhat");
+    // Build everything first: the invariant fuzzer needs the handler's artifact, which a test run
+    // limited to some files does not produce.
+    const cmd = `"${hardhat}" --no-typechain build --build-profile mutants && "${hardhat}" --no-typechain test solidity --build-profile mutants --test-profile mutants ${suite.join(" ")}`;
+    const child = spawn("sh", ["-c", cmd], {
+      cwd: dir,
+      env: { ...process.env, PATH: `${resolve(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, FORCE_COLOR: "0" },
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("close", (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      const failing = /^\s+\d+\) (.+)$/m.exec(out)?.[1] ?? (code === 0 ? "" : out.trim().split("\n").slice(-3).join(" "));
+      done([code !== 0 && !/Compilation failed|HHE\d+/.test(out), failing, Math.round((Date.now() - started) / 1000)]);
+    });
+  });
+}
+
+// The unmutated source must pass under the same profile, or "killed" would mean nothing.
+const [baselineFailed, baselineBy] = await run(baseline);
+if (baselineFailed) {
+  console.error(`mutants: the suite fails WITHOUT a mutation (${baselineBy}); fix that first`);
+  process.exit(1);
+}
+console.log("baseline passes");
+const jobs = Math.max(1, Number(values.jobs ?? 2));
+const results: Array<{ m: Mutant; killed: boolean; by: string; s: number }> = [];
+const queue = [...selected];
+await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+  for (let m = queue.shift(); m; m = queue.shift()) {
+    const [killed, by, s] = await run(m);
+    results.push({ m, killed, by, s });
+    console.log(`${killed ? "killed  " : "SURVIVED"} ${m.name} (${s} s)${killed ? `: ${by}` : ` — ${m.why}`}`);
+  }
+}));
+const survivors = results.filter((r) => !r.killed);
+console.log(`\n${results.length - survivors.length}/${results.length} mutants killed`);
+process.exit(survivors.length === 0 ? 0 : 1);
