@@ -1,7 +1,7 @@
 /**
  * The consumer SDK as a user gets it: `npm pack` of packages/clawcompute, installed from the tarball
  * into a plain Node project (offline from npm's cache when it can, else from the registry), imported
- * from JavaScript — and used for a real paid request against a local market — and type-checked from
+ * from JavaScript — and used for a real paid request against a local market, under Node and Deno — and type-checked from
  * TypeScript, where a wrong type must fail (the declarations are real, not `any`).
  */
 import { after, before, describe, test } from "node:test";
@@ -72,6 +72,18 @@ describe("the clawcompute package from its tarball", () => {
     assert.ok(BigInt(r.paid) > 0n, "the provider was paid");
     assert.equal(r.size, "710");
     assert.equal(r.isError, true);
+  });
+
+  test("the same installed package runs unchanged under Deno 2 (a real paid request)", async () => {
+    const project = join(dir, "app");
+    const deno = join(root, "node_modules/.bin/deno");
+    const { stdout: out } = await promisify(execFile)(deno, ["run", "-A", "buy.mjs", m.anvil.rpcUrl, m.keys[6]!, m.contracts.registry, m.contracts.streamPay], {
+      cwd: project, encoding: "utf8", timeout: 120_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
+    });
+    const r = JSON.parse(out.trim().split("\n").pop()!) as { error?: unknown; status: number; answer: string; paid: string };
+    assert.equal(r.status, 200, JSON.stringify(r.error));
+    assert.equal(r.answer, "from the tarball");
+    assert.ok(BigInt(r.paid) > 0n);
   });
 
   test("type-checks from TypeScript with the package's declarations; a wrong type fails", () => {
