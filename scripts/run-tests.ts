@@ -5,7 +5,9 @@
  *  3. node24    — suites that need Node >= 22.5 (node:sqlite store driver), run on contracts' Node 24 shim
  *  4. typecheck — `tsc -p tsconfig.json`: types are a gate (tsx strips types without checking them, so a
  *                 type error would otherwise pass every other step)
- * Flags: `--only contracts|node|node24|typecheck` to run one part; extra args after `--` go to node --test.
+ *  5. mutants   — `npm run test:mutants`: each named contract mutant (contracts/scripts/mutants.ts) must
+ *                 make the Solidity suite fail (~1-2 min: compiled without the optimizer)
+ * Flags: `--only contracts|node|node24|typecheck|mutants` to run one part; extra args after `--` go to node --test.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -60,6 +62,10 @@ if ((!only || only === "node24") && existsSync(node24Suite)) {
 if (!only || only === "typecheck") {
   const tsc = resolve(root, "node_modules/typescript/bin/tsc");
   results.push(["typecheck", run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"])]);
+}
+
+if (!only || only === "mutants") {
+  results.push(["mutants", run("mutants", "npm", ["run", "mutants"], resolve(root, "contracts"))]);
 }
 
 console.log("\n=== summary");

@@ -7,7 +7,7 @@
  * solc-js per copy); the unmutated copy runs first and must pass.
  * Options: `--only <name>` runs one mutant; `--jobs n` (default 2) runs n mutants at a time.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -72,6 +72,7 @@ export const mutants: Mutant[] = [
 const root = resolve(import.meta.dirname, "..");
 /** The StreamPay suites (every mutant is in StreamPay.sol; RegistrySpam's 20,000-entry set-up is skipped to stay fast). */
 const suite = ["test/StreamPay.t.sol", "test/StreamPayFuzz.t.sol", "test/StreamPayInvariant.t.sol", "test/Issue14.t.sol", "test/ComputeRegistry.t.sol"];
+const MAX_RSS_MB = Number(process.env.MUTANT_MAX_RSS_MB ?? 3000);
 const { values } = parseArgs({ options: { only: { type: "string" }, jobs: { type: "string" } } });
 const selected = values.only ? mutants.filter((m) => m.name === values.only) : mutants;
 if (selected.length === 0) {
@@ -104,16 +105,33 @@ function run(m: Mutant): Promise<[boolean, string, number]> {
     // limited to some files does not produce.
     const cmd = `"${hardhat}" --no-typechain build --build-profile mutants && "${hardhat}" --no-typechain test solidity --build-profile mutants --test-profile mutants ${suite.join(" ")}`;
     const child = spawn("sh", ["-c", cmd], {
+      detached: true, // its own process group, so the watchdog below can measure and stop all of it
       cwd: dir,
       env: { ...process.env, PATH: `${resolve(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, FORCE_COLOR: "0" },
     });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    // Watchdog: a failing test is re-run with full call traces, which can take gigabytes; on a
+    // shared machine we stop the run past MAX_RSS_MB (the mutant then counts as not killed).
+    let overMemory = false;
+    const watchdog = setInterval(() => {
+      try {
+        const rss = execFileSync("ps", ["-o", "rss=", "-g", String(child.pid)]).toString().split("\n").reduce((a, l) => a + (Number(l) || 0), 0);
+        if (rss / 1024 > MAX_RSS_MB) {
+          overMemory = true;
+          process.kill(-child.pid!, "SIGKILL");
+        }
+      } catch {
+        // the group has ended
+      }
+    }, 1000);
     child.on("close", (code) => {
+      clearInterval(watchdog);
+      if (overMemory) out += `\nstopped: over ${MAX_RSS_MB} MB of memory`;
       rmSync(dir, { recursive: true, force: true });
       const failing = /^\s+\d+\) (.+)$/m.exec(out)?.[1] ?? (code === 0 ? "" : out.trim().split("\n").slice(-3).join(" "));
-      done([code !== 0 && !/Compilation failed|HHE\d+/.test(out), failing, Math.round((Date.now() - started) / 1000)]);
+      done([code !== 0 && !overMemory && !/Compilation failed|HHE\d+/.test(out), overMemory ? `over ${MAX_RSS_MB} MB` : failing, Math.round((Date.now() - started) / 1000)]);
     });
   });
 }
