@@ -77,6 +77,27 @@ describe("createPayingFetch with the openai client", () => {
     assert.equal((await streamsOpenedBy(m.address(6))).length, 0);
   });
 
+  test("a deposit limit too small for one request refuses without opening anything", async () => {
+    const { openai } = client(6, { limits: { maxDepositPerStream: prices.cheap * 5n } });
+    await assert.rejects(
+      openai.chat.completions.create({ model: "echo-1", messages: [{ role: "user", content: "x" }] }),
+      (e: unknown) => e instanceof OpenAI.APIError && e.status === 402 && e.code === "PRICE_ABOVE_MAX" && /deposit/.test(e.message),
+    );
+    assert.equal((await streamsOpenedBy(m.address(6))).length, 0);
+  });
+
+  test("concurrent first requests share one opening: one stream, every answer right", async () => {
+    const { openai, pay } = client(8, { parallel: 3 });
+    const asks = ["one", "two", "three"].map((w) => openai.chat.completions.create({ model: "echo-1", messages: [{ role: "user", content: w }] }));
+    const answers = (await Promise.all(asks)).map((r) => r.choices[0]?.message.content);
+    assert.deepEqual(answers, ["one", "two", "three"]);
+    assert.equal((await streamsOpenedBy(m.address(8))).length, 1);
+    const [lane] = await pay.lanes();
+    assert.equal(lane!.stream.deposit / lane!.stream.durationSeconds, prices.cheap * 3n, "the stream pays for three jobs at once");
+    const [receipt] = await pay.close();
+    assert.equal(receipt!.paid, lane!.metered);
+  });
+
   test("the cheaper provider is down: answered by the other, one stream opened, charged once", async () => {
     await m.cheap.close();
     const { openai, pay } = client(7, { probe: false });
