@@ -35,6 +35,8 @@ export function register(program: Command): void {
         "Buy inference from another terminal:",
         `  npx claw infer -m ${market.provider.offerings[0]?.model ?? "echo-1"} "hello"`,
         consumer ? `  (uses ${consumer.address} from .claw/dev.json)` : "",
+        "Or point any OpenAI client / OpenClaw agent at the market:",
+        "  npx claw gateway          (prints its base URL and API key)",
         "",
         "Ctrl-C stops the market.",
       ];
