@@ -11,7 +11,7 @@ import * as ev from "../core/events.ts";
 import type { StoredEvent } from "../core/events.ts";
 import type { Lane } from "../client/lanes.ts";
 import type { PaidRequest, SpendLedger } from "../client/paying-fetch.ts";
-import type { SpendRecord } from "../client/spend-limits.ts";
+import { DAY_MS, type SpendRecord } from "../client/spend-limits.ts";
 import type { Receipt } from "../client/types.ts";
 import { openStore } from "../store/index.ts";
 import type { EventStore } from "../store/index.ts";
@@ -23,12 +23,14 @@ export type LoggedStream = {
 
 export type GatewayState = {
   streams: Map<bigint, LoggedStream>;
+  /** Spending of the last 24 hours (older records are dropped: the limits look back a day at most). */
   spend: SpendRecord[];
+  spentTotal: bigint;
   byModel: Map<string, { requests: number; spent: bigint }>;
   byProvider: Map<string, { requests: number; spent: bigint }>;
 };
 
-export const emptyState = (): GatewayState => ({ streams: new Map(), spend: [], byModel: new Map(), byProvider: new Map() });
+export const emptyState = (): GatewayState => ({ streams: new Map(), spend: [], spentTotal: 0n, byModel: new Map(), byProvider: new Map() });
 
 function bump(m: Map<string, { requests: number; spent: bigint }>, k: string, cost: bigint): void {
   const e = m.get(k) ?? { requests: 0, spent: 0n };
@@ -54,6 +56,9 @@ export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
     case "JobCompleted": {
       const st = s.streams.get(e.data.streamId);
       s.spend.push({ at: e.time, cost: e.data.cost });
+      s.spentTotal += e.data.cost;
+      // Appends come in time order, so the oldest records are at the front.
+      while (s.spend.length > 0 && s.spend[0]!.at < e.time - DAY_MS) s.spend.shift();
       if (st) {
         st.metered += e.data.cost;
         st.requests += 1;

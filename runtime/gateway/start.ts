@@ -53,7 +53,7 @@ export function statusOf(log: GatewayLog, meta: { url: string; wallet: string; c
   const str = (m: Map<string, { requests: number; spent: bigint }>) => Object.fromEntries([...m].map(([k, v]) => [k, { requests: v.requests, spent: v.spent.toString() }]));
   return {
     url: meta.url, wallet: meta.wallet, chainId: meta.chainId, log: meta.path,
-    spent: { lastHour: spentSince(s.spend, now - HOUR_MS).toString(), lastDay: spentSince(s.spend, now - DAY_MS).toString(), total: spentSince(s.spend, 0).toString() },
+    spent: { lastHour: spentSince(s.spend, now - HOUR_MS).toString(), lastDay: spentSince(s.spend, now - DAY_MS).toString(), total: s.spentTotal.toString() },
     refunded: streams.reduce((t, x) => t + x.refunded, 0n).toString(),
     limits: Object.fromEntries(Object.entries(meta.limits).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
     openStreams: streams.filter((x) => x.status === "open").map((x) => ({
