@@ -6,6 +6,8 @@
  * worst cases are measured in contracts/test/RegistrySpam.t.sol.
  */
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createPublicClient, createTestClient, createWalletClient, encodeAbiParameters, http, keccak256, pad, toHex, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -31,11 +33,18 @@ function shortString(s: string): `0x${string}` {
 
 describe("20,000 junk registrations", () => {
   let anvil: Anvil;
+  let health: Server;
+  let healthUrl: string;
   before(async () => {
     anvil = await startAnvil();
+    // The real provider answers GET /health (the SDK's probe); junk endpoints refuse connections.
+    health = createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((r) => health.listen(0, "127.0.0.1", r));
+    healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/v1`;
   });
   after(async () => {
     await anvil?.stop();
+    await new Promise((r) => health?.close(r));
   });
 
   test("the registration check and discovery still find the real provider, with bounded calls only", async () => {
@@ -46,7 +55,7 @@ describe("20,000 junk registrations", () => {
       walletClient: createWalletClient({ account: privateKeyToAccount(deployerKey!), chain, transport: http(anvil.rpcUrl) }), publicClient,
     });
     const clients = createChainClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: providerKey!, pollingIntervalMs: 100 });
-    const offering = { model: "echo-1", pricePerSecond: 10n, endpoint: "http://127.0.0.1:9/v1", serviceType: 0 };
+    const offering = { model: "echo-1", pricePerSecond: 10n, endpoint: healthUrl, serviceType: 0 };
     const first = await ensureRegistered(clients, registry, offering);
     assert.deepEqual([first.providerId, first.action], [1n, "registered"]);
 
@@ -81,5 +90,21 @@ describe("20,000 junk registrations", () => {
     const sdk = await connectChain({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, contracts: { registry, streamPay } });
     const found = await discover(sdk, "echo-1");
     assert.deepEqual(found.map((p) => [p.id, p.wallet as Address]), [[1n, clients.address]]);
+
+    // 40 of the junk turn active and cheaper, with dead endpoints: a probing client tries them
+    // cheapest first, 32 at a time, and still reaches the real provider in the second round.
+    const junkSlot = (id: bigint, i: bigint) => pad(toHex(BigInt(keccak256(encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [id, 1n]))) + i), { size: 32 });
+    const flips: Promise<void>[] = [];
+    for (let id = BigInt(JUNK + 1); id > BigInt(JUNK - 39); id--) {
+      flips.push(cheat.setStorageAt({ address: registry, index: junkSlot(id, 1n), value: pad(toHex(((id - 1n) << 64n) | (1n << 48n) | 1_750_000_000n), { size: 32 }) }));
+      flips.push(cheat.setStorageAt({ address: registry, index: junkSlot(id, 3n), value: shortString("http://127.0.0.1:1") }));
+    }
+    await Promise.all(flips);
+    await cheat.mine({ blocks: 1 });
+    const probed = await discover(sdk, "echo-1", { probe: true, probeTimeoutMs: 2_000 });
+    assert.deepEqual(probed.map((p) => [p.id, p.health?.ok]), [[1n, true]], "only the healthy real provider is left");
+    const unprobed = await discover(sdk, "echo-1");
+    assert.equal(unprobed.length, 41, "without a probe: 40 cheap junk entries, then the real one");
+    assert.equal(unprobed[40]!.id, 1n);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Discovery: the active providers of exactly one model, cheapest first (ties: lower latency when
- * probed, then the older id). The optional probe calls each endpoint's GET /health in parallel and
- * drops the ones that do not answer ok in time.
+ * probed, then the older id). The optional probe calls the endpoints' GET /health, cheapest first,
+ * 32 at a time until a round finds a healthy one (at most 256), and drops the ones that do not
+ * answer ok in time: bounded work however many entries a spammer lists.
  */
 import { ClawError } from "../core/errors.ts";
 import type { ClientChain } from "./chain.ts";
@@ -14,6 +15,10 @@ export type DiscoverOptions = {
   probe?: boolean;
   /** Per-endpoint probe timeout (default 2000 ms). */
   probeTimeoutMs?: number;
+  /** Probes run cheapest first, this many at a time (default 32), until a round finds a healthy one... */
+  probeBatch?: number;
+  /** ...or this many were probed (default 256): junk registrations must not make a client open thousands of sockets. */
+  maxProbes?: number;
 };
 
 /** GET {endpoint}/health: ok when it answers 2xx in time; latency is the round trip in ms. */
@@ -49,7 +54,12 @@ export async function discover(chain: ClientChain, model: string, o: DiscoverOpt
   const all = await providersOfModel(chain, model);
   let found = all.filter((p) => p.active && p.model === model);
   if (o.probe) {
-    const probed = await Promise.all(found.map(async (p) => ({ ...p, health: await probeHealth(p.endpoint, o.probeTimeoutMs) })));
+    const candidates = found.sort(byPrice).slice(0, Math.max(1, o.maxProbes ?? 256));
+    const batch = Math.max(1, o.probeBatch ?? 32);
+    const probed: Array<ProviderInfo & { health: NonNullable<ProviderInfo["health"]> }> = [];
+    for (let i = 0; i < candidates.length && !probed.some((p) => p.health.ok); i += batch) {
+      probed.push(...await Promise.all(candidates.slice(i, i + batch).map(async (p) => ({ ...p, health: await probeHealth(p.endpoint, o.probeTimeoutMs) }))));
+    }
     const healthy = probed.filter((p) => p.health.ok);
     if (healthy.length === 0 && probed.length > 0) {
       throw new ClawError("NO_PROVIDER", {
