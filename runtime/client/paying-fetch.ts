@@ -65,15 +65,14 @@ export type PayingFetch = ((input: RequestInfo | URL, init?: RequestInit) => Pro
   chain(): Promise<ClientChain>;
 };
 
+/** Why a provider cannot be used (down, quote not its own, quote or deposit above a limit): the next may. */
+const skippable = new Set<string>(["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"]);
+
+/** The last day's spending, in memory (createPayingFetch's default ledger). */
 function memoryLedger(): SpendLedger & { add(r: SpendRecord): void } {
-  const all: SpendRecord[] = [];
-  return {
-    add: (r) => {
-      all.push(r);
-      while (all.length > 0 && all[0]!.at < Date.now() - DAY_MS) all.shift();
-    },
-    records: (since) => all.filter((r) => r.at >= since),
-  };
+  let all: SpendRecord[] = [];
+  const add = (r: SpendRecord) => void (all = [...all.filter((x) => x.at >= Date.now() - DAY_MS), r]);
+  return { add, records: (since) => all.filter((r) => r.at >= since) };
 }
 
 /**
@@ -134,7 +133,7 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       try {
         lane = await lanes.acquire(provider, worstCase);
       } catch (err) {
-        if (isClawError(err, "PRICE_ABOVE_MAX") || !(isClawError(err, "PROVIDER_UNREACHABLE") || isClawError(err, "PROVIDER_FAILED") || isClawError(err, "QUOTE_MISMATCH"))) throw err;
+        if (!isClawError(err) || !skippable.has(err.code)) throw err;
         failures.push(err);
         o.hooks?.onFailover?.(provider, err);
         continue;
@@ -164,6 +163,8 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       });
       return result.response;
     }
+    // Every provider was refused by a limit: that is the answer (402), not a market failure.
+    if (failures.length > 0 && failures.every((f) => f.code === "PRICE_ABOVE_MAX")) throw failures[0]!;
     throw new ClawError("PROVIDERS_EXHAUSTED", {
       message: `No provider of "${r.model}" answered: ${failures.map((f) => f.message).join("; ").slice(0, 1000)}`,
       details: { model: r.model, failures: failures.map((f) => ({ code: f.code, providerCode: f.details?.providerCode ?? null })) },
