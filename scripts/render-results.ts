@@ -62,6 +62,7 @@ export function renderResults(dir: string): string {
     parts.push(`**${r.title ?? f.replace(/\.json$/, "")}** (${meta})`, "");
     const rows = Array.isArray(r.rows) ? r.rows : Array.isArray(r.runs) ? storeRows(r.runs) : [];
     if (rows.length) parts.push(...table(rows), "");
+    if (r.note) parts.push(r.note, "");
   }
   return parts.join("\n").trim();
 }
