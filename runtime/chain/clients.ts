@@ -2,7 +2,8 @@
  * viem clients for one chain: a public client with retries on transient RPC errors, and a wallet
  * client whose account carries viem's nonce manager (the runtime's one nonce manager).
  */
-import { createPublicClient, createWalletClient, defineChain, http, nonceManager, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from "viem";
+import { createNonceManager, createPublicClient, createWalletClient, defineChain, http, type Address, type Chain, type Hex, type NonceManager, type PublicClient, type WalletClient } from "viem";
+import { jsonRpc } from "viem/nonce";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 export type ChainClients = {
@@ -17,6 +18,23 @@ export type ChainClients = {
 };
 
 /**
+ * One nonce manager per RPC URL, shared by every client of that node in the process. viem's global
+ * `nonceManager` keys nonces by (address, chain id) and never lets them go down, so a second anvil
+ * with the same chain id in one process (tests, a restarted `claw dev`) got nonces the new chain had
+ * never seen and its transactions waited forever.
+ */
+const nonceManagers = new Map<string, NonceManager>();
+function nonceManagerFor(rpcUrl: string): NonceManager {
+  let m = nonceManagers.get(rpcUrl);
+  if (!m) {
+    if (nonceManagers.size >= 64) nonceManagers.delete(nonceManagers.keys().next().value!);
+    m = createNonceManager({ source: jsonRpc() });
+    nonceManagers.set(rpcUrl, m);
+  }
+  return m;
+}
+
+/**
  * @example
  * const clients = createChainClients({ rpcUrl: "http://127.0.0.1:8545", chainId: 31337, privateKey });
  */
@@ -28,7 +46,7 @@ export function createChainClients(o: { rpcUrl: string; chainId: number; private
     rpcUrls: { default: { http: [o.rpcUrl] } },
   });
   const transport = http(o.rpcUrl, { retryCount: 3, retryDelay: 200, timeout: 10_000 });
-  const account = privateKeyToAccount(o.privateKey, { nonceManager });
+  const account = privateKeyToAccount(o.privateKey, { nonceManager: nonceManagerFor(o.rpcUrl) });
   const pollingInterval = o.pollingIntervalMs ?? 1000;
   return {
     chain,
