@@ -63,7 +63,9 @@ export async function startChatMarket() {
   }
   let nextAccount = 3;
   /** An openai client paying on a fresh stream for `model`, and the stream's facts. */
-  async function client(model: string, account: PrivateKeyAccount = m.account(nextAccount++ % 10)) {
+  // Accounts 2..9 only: 0 deployed, 1 is the provider's wallet, which may not pay its own provider
+  // streams (StreamPay refuses a self-attributed stream, issue 14).
+  async function client(model: string, account: PrivateKeyAccount = m.account(2 + (nextAccount++ % 8))) {
     const served = m.provider.offerings.find((o) => o.model === model);
     if (!served) throw new Error(`no offering ${model}`);
     const { streamId } = await m.openStream(account, { deposit: price * 600n, duration: 600n, providerId: served.providerId });
