@@ -34,7 +34,7 @@ test("the chain node stops mid-run: unverifiable streams are refused with CHAIN_
   const r = await runChainOutage(f.m, { model: "echo-1", price, outageMs: 4_000 });
   assert.deepEqual(r.failures, []);
   assert.ok(r.unverifiable.sent >= 2 && r.unverifiable.refusedRight === r.unverifiable.sent);
-  assert.equal(r.rejectionsLogged, r.unverifiable.sent, "each refusal is in the log");
+  assert.equal(r.rejectionsLogged, 0, "an unverifiable stream's refusal is anonymous: counted, not logged");
   assert.equal(r.servedAfter, 2);
   assert.equal(r.caughtUp, true);
   await waitAllClosed(f.m);

@@ -1,7 +1,8 @@
 /**
  * Holds an adversarial run against the runtime's log and the chain:
  *  - every bad request got its expected status and code, and none was served (no 2xx, no JobAccepted);
- *  - the log holds exactly one JobRejected per refused request, code for code;
+ *  - the log holds exactly one JobRejected per refusal of a verified stream (proof checked as the
+ *    sender's: a replayed nonce, no budget, a busy stream), code for code, and none for anonymous ones;
  *  - every paid request was served, its receipt's cost is floor(meteredMs × price / 1000), the log's
  *    JobCompleted says the same, and once settled each stream was charged exactly the sum of its
  *    receipts on chain (withdrawn) and refunded the rest.
@@ -12,6 +13,9 @@ import type { AdversarialRun } from "./adversarial.ts";
 import type { Fixtures } from "./adversarial-fixtures.ts";
 import type { ReliabilityMarket } from "./market.ts";
 import { waitFor } from "./market.ts";
+
+/** The refusals that come after the proof was verified as the stream sender's: only these are logged (server/refusals.ts). */
+export const VERIFIED_REFUSALS = new Set(["NONCE_REPLAYED", "BUDGET_EXHAUSTED", "STREAM_BUSY"]);
 
 export type KindSummary = { kind: string; sent: number; wrong: number; expected: string; got: Record<string, number> };
 
@@ -67,11 +71,12 @@ export async function checkAdversarial(m: ReliabilityMarket, fx: Fixtures, run: 
 
   // The log since the run started. Rejections are appended by the runtime's group commit just after
   // their answers, so the last ones may land a moment after the run: wait for them (bounded).
-  const refusals = run.bad.length + run.paid.filter((p) => p.out.status !== 200).length;
+  const answered = [...run.bad.map((b) => b.code ?? "-"), ...run.paid.filter((p) => p.out.status !== 200).map((p) => p.out.code ?? "-")];
+  const refusals = answered.filter((c) => VERIFIED_REFUSALS.has(c)).length;
   await waitFor(() => (m.readLog(run.fromPosition + 1).filter((e) => e.type === "JobRejected").length >= refusals ? true : undefined), 5_000, "the rejections").catch(() => undefined);
   const events = m.readLog(run.fromPosition + 1);
   const rejected = events.filter((e): e is StoredEvent<"JobRejected"> => e.type === "JobRejected");
-  const expectedRejections = count([...run.bad.map((b) => b.code ?? "-"), ...run.paid.filter((p) => p.out.status !== 200).map((p) => p.out.code ?? "-")], (c) => c);
+  const expectedRejections = count(answered.filter((c) => VERIFIED_REFUSALS.has(c)), (c) => c);
   const loggedRejections = count(rejected, (e) => e.data.code);
   for (const code of new Set([...expectedRejections.keys(), ...loggedRejections.keys()])) {
     if ((expectedRejections.get(code) ?? 0) !== (loggedRejections.get(code) ?? 0)) {

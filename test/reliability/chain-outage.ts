@@ -81,12 +81,12 @@ export async function runChainOutage(m: ReliabilityMarket, o: { model: string; p
   report.unverifiable.latencyMs = { p50: Math.round(latencies[Math.floor(latencies.length / 2)] ?? 0), max: Math.round(latencies.at(-1) ?? 0) };
   // A rejection is appended by the runtime's group commit just after its answer: give the last ones a moment.
   const rejections = () => m.readLog(before + 1).filter((e) => e.type === "JobRejected" && e.data.code === "CHAIN_UNAVAILABLE").length;
-  await waitFor(() => (rejections() >= report.unverifiable.sent ? true : undefined), 5_000, "the outage's rejections in the log").catch(() => undefined);
   const during = m.readLog(before + 1);
   report.eventsAppendedDuringOutage = during.length;
   report.rejectionsLogged = rejections();
   if (report.unverifiable.other.length) failures.push(`streams it could not verify got ${[...new Set(report.unverifiable.other)].join(", ")} instead of 503 CHAIN_UNAVAILABLE`);
-  if (report.rejectionsLogged !== report.unverifiable.sent) failures.push(`${report.unverifiable.sent} refused during the outage, ${report.rejectionsLogged} CHAIN_UNAVAILABLE rejections logged`);
+  // A stream that cannot be verified is an anonymous request: counted, never an event (issue 13).
+  if (report.rejectionsLogged !== 0) failures.push(`${report.rejectionsLogged} CHAIN_UNAVAILABLE refusals of unverified streams were logged`);
   if (report.healthDuring.some((s) => s !== 503)) failures.push(`/health during the outage answered ${report.healthDuring.join(",")} (expected 503)`);
 
   const back = Date.now();

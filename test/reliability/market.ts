@@ -65,7 +65,10 @@ export async function startReliabilityMarket(o: MarketOptions) {
     return {
       config: {
         offerings: o.offerings,
-        server: { host: "127.0.0.1", ...(o.server ?? {}), port: runtimePort },
+        // Per-IP limits off (every request comes from 127.0.0.1): these runs measure the guard's and the
+        // runtime's answers, not the rate limiter (that is test/hostile-network.test.ts's).
+        server: { host: "127.0.0.1", limits: { refusalsPerMinute: 1e9, unpaidPerMinute: 1e9, maxConnectionsPerIp: 1e6 }, ...(o.server ?? {}), port: runtimePort },
+        metrics: { port: 0 },
         store: { path: storePath, durability: "normal" },
         settlement: { idleSeconds: 3600, minJobMs: 100, ...(o.settlement ?? {}) },
         chain: { preset: "local", confirmations: 1, pollIntervalMs: o.chainPollMs ?? 100 },
