@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as ev from "./events.ts";
 import { evolveProjections, initialProjections } from "./projections/index.ts";
-import { reconcile, type ChainProvider, type ChainStream } from "./reconcile.ts";
+import { emptyCreditLog, evolveCredits, reconcile, type ChainProvider, type ChainStream } from "./reconcile.ts";
 import { asStored } from "./testing/as-stored.ts";
 import { chainRef, PROVIDER_WALLET, sampleEvents, SENDER } from "./testing/sample-events.ts";
 
@@ -79,5 +79,28 @@ describe("reconcile", () => {
     assert.match(r.streams[0]!.differences[0]!, /no StreamOpened/);
     const refusedOnly = check([ev.jobRejected({ code: "STREAM_NOT_FOUND", status: 402, streamId: 999n, reason: "no such stream" })], undefined);
     assert.deepEqual([refusedOnly.streams.length, refusedOnly.skipped], [0, [999n]]);
+  });
+  test("a stream settled for 0 is a refund, not a job: the registry counting none is no difference", () => {
+    const opened = ev.streamOpened({ streamId: 9n, sender: SENDER, recipient: PROVIDER_WALLET, providerId: 1n, deposit: DEPOSIT, startTime: 0n,
+      duration: 600n, serviceType: 0, chain: chainRef(40) });
+    const refunded = ev.streamSettled({ streamId: 9n, earned: 0n, paidNow: 0n, refund: DEPOSIT, chain: chainRef(41) });
+    const r = check([opened, refunded], settledOnChain({ streamId: 9n, withdrawn: 0n }), registry({ completedJobs: 0n, totalEarned: 0n }));
+    assert.equal(r.differences, 0, JSON.stringify(r.providers[0]?.differences));
+    assert.equal(r.providers[0]!.settledStreams, 0);
+  });
+
+  test("rule 8: deferred - claimed in the log must equal claimable on chain; received is credited less that", () => {
+    const deferred = ev.paymentDeferred({ streamId: 7n, to: PROVIDER_WALLET, amount: 50n, chain: chainRef(50) });
+    const claimed = ev.paymentClaimed({ account: PROVIDER_WALLET, to: PROVIDER_WALLET, amount: 20n, chain: chainRef(51) });
+    const p = fold([...sampleEvents(7n), deferred, claimed]);
+    const credits = (claimable: bigint) => reconcile(p, { streams: new Map([[7n, settledOnChain()]]), providers: new Map([[1n, registry()]]) }, {
+      log: asStored([deferred, claimed]).reduce(evolveCredits, emptyCreditLog()), claimable: new Map([[PROVIDER_WALLET.toLowerCase(), claimable]]),
+    });
+    const good = credits(30n);
+    assert.equal(good.differences, 0);
+    assert.deepEqual([good.credits[0]!.credited, good.credits[0]!.deferred, good.credits[0]!.claimed, good.credits[0]!.received], [1750n, 50n, 20n, 1720n]);
+    const bad = credits(0n);
+    assert.equal(bad.differences, 1);
+    assert.match(bad.credits[0]!.differences[0]!, /deferred 50 − claimed 20 = 30, but StreamPay.claimable is 0/);
   });
 });

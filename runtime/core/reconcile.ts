@@ -11,7 +11,8 @@
  *  5. a settled stream was charged exactly what the runtime metered (sum of job costs);
  *  6. the registry recorded the settled amount for it (when the log has the CompletionRecorded).
  * Per provider (chain = ComputeRegistry.getProvider now):
- *  7. completedJobs == settled streams in the log attributed to it; totalEarned == their sum.
+ *  7. completedJobs == streams in the log attributed to it and settled for > 0 (StreamPay records no
+ *     job for a settle of 0: it is a refund); totalEarned == their sum.
  * Per recipient wallet (chain = StreamPay.claimable now):
  *  8. coin credited to it but not delivered: the log's PaymentDeferred − PaymentClaimed == claimable
  *     on chain. Coin actually received = credited (rule 3) − that outstanding credit.
@@ -186,7 +187,7 @@ function auditProvider(id: bigint, p: Projections, c: ChainProvider | null | und
   let settledStreams = 0;
   let earnedLog = 0n;
   for (const s of p.streams.values()) {
-    if (s.providerId === id && s.status === "settled" && s.settled !== null) {
+    if (s.providerId === id && s.status === "settled" && s.settled !== null && s.settled > 0n) {
       settledStreams++;
       earnedLog += s.settled;
     }
