@@ -29,6 +29,7 @@ import { runBaselineLoad, runLoad } from "../test/reliability/load.ts";
 import { startLoadMarket } from "../test/reliability/load-market.ts";
 import { startReliabilityMarket } from "../test/reliability/market.ts";
 import { moneyOfferings, moneySettlement, runMoneyScenarios, summarizeMoney } from "../test/reliability/money.ts";
+import { runHostile } from "../test/reliability/hostile.ts";
 
 const quick = process.argv.includes("--quick");
 /** `--only money` (or another part's name) runs that part and merges its rows into the committed results. */
@@ -221,6 +222,33 @@ if (want("money")) {
       { metric: "money: claw audit", value: `${audit.streams} streams, ${audit.differences} differences`, target: "0 differences", ok: audit.exitCode === 0 },
     );
     raw.money = json({ ...r, summary: s, audit });
+  } finally {
+    await m.close();
+  }
+}
+
+// --- 6. hostile network: a victim's bill while strangers flood the runtime (issue 13) ---
+if (want("hostile")) {
+  log("hostile: WebSocket, refusal, 5 MB multipart and slow-body floods from 127.0.0.2; a victim's jobs metered before and during");
+  // Real per-IP limits (the other parts turn them off); requestMs 10 s so a trickled body is cut within the run.
+  const m = await startReliabilityMarket({
+    offerings: [{ model: "echo-1", backend: "echo", options: { tokensPerSecond: 20 }, pricePerSecond: price }],
+    server: { limits: {}, timeouts: { requestMs: 10_000 } },
+  });
+  try {
+    const rt = await m.startRuntime();
+    const r = await runHostile(m, { price, model: "echo-1", providerId: rt.offerings[0]!.providerId, victimJobs: quick ? 5 : 10, progress: log });
+    problems.push(...r.failures.map((f) => `hostile: ${f}`));
+    const slow = r.slowBody.closedAfterMs;
+    const models = r.modelsDuringFloodMs.filter((x) => x >= 0);
+    rows.push(
+      { metric: "hostile: victim's metered time, 20-token echo job, median unloaded -> under the floods", value: `${r.victim.medianUnloadedMs} -> ${r.victim.medianLoadedMs} ms (${r.victim.inflationPct >= 0 ? "+" : ""}${r.victim.inflationPct}%)`, target: "<= +25%", ok: r.victim.inflationPct <= 25 },
+      { metric: "hostile: runtime RSS during the floods (8 non-reading sockets × 1,000 subscribe from:0, re-opened when dropped)", value: `${r.rssMb.before} -> max ${r.rssMb.max} MB (+${r.rssMb.growth} MB; ${r.ws.sockets} sockets, ${r.ws.subscribesSent} subscribes)`, target: "< +256 MB (before: +743 MB, then heap exhaustion)", ok: r.rssMb.growth < 256 },
+      { metric: "hostile: log growth per anonymous refusal (made-up streams, 5 MB multipart fields)", value: `${r.refusals.bytesPerRefusal} bytes (${r.refusals.sent} refusals ${JSON.stringify(r.refusals.byStatus)}; ${r.refusals.eventsAdded} JobRejected)`, target: "0 events", ok: r.refusals.eventsAdded === 0 },
+      { metric: "hostile: a body trickled 1 byte / 2 s is closed after (requestMs 10 s)", value: `${(Math.min(...slow) / 1000).toFixed(1)}-${(Math.max(...slow) / 1000).toFixed(1)} s (${slow.length} connections)`, target: "closed, within 2 × requestMs (Node checks deadlines every requestMs / 4)", ok: Math.max(...slow) <= 20_000 },
+      { metric: "hostile: GET /v1/models during the floods (every 500 ms)", value: `p50 ${percentiles(models).p50} ms, max ${percentiles(models).max} ms, ${r.modelsDuringFloodMs.length - models.length} failed` },
+    );
+    raw.hostile = json(r);
   } finally {
     await m.close();
   }

@@ -10,6 +10,7 @@
  * only after the previous one left the process; a reader that keeps more than `wsMaxBufferedBytes`
  * unread, or stalls a page for SLOW_READER_MS, is disconnected.
  */
+import { setImmediate } from "node:timers";
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { ClawError } from "../../core/errors.ts";
