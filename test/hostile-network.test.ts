@@ -235,6 +235,23 @@ describe("cheap refusals", () => {
     assert.match(json.error.message, /more than 16 parts/);
   });
 
+  test("a multipart body is checked against its proof over the raw bytes before it is parsed", async () => {
+    const { streamId } = await m.openStream(m.account(3), { deposit: price * 600n, duration: 600n, providerId });
+    const boundary = "b0undary";
+    const body = "this is not a multipart body at all";
+    const path = "/v1/audio/transcriptions";
+    const type = `multipart/form-data; boundary=${boundary}`;
+    // Signed by someone who is not the stream's sender: refused 401 before the unparseable body is looked at.
+    const forged = await m.directSigner(m.account(5), streamId).headers(body, { path });
+    const res = await fetch(`${m.provider.url}${path}`, { method: "POST", body, headers: { ...forged, "content-type": type } });
+    assert.equal(res.status, 401, await res.clone().text());
+    // The sender's own proof passes the check; only then is the body parsed (and found not multipart).
+    const own = await m.directSigner(m.account(3), streamId).headers(body, { path });
+    const parsed = await fetch(`${m.provider.url}${path}`, { method: "POST", body, headers: { ...own, "content-type": type } });
+    assert.equal(parsed.status, 400);
+    assert.equal(((await parsed.json()) as { error: { code: string } }).error.code, "BAD_REQUEST");
+  });
+
   test("an aborted half-sent request adds no event and is counted at most once", async () => {
     const position = m.provider.store.lastPosition();
     const counted = await metric("claw_refusals_total");

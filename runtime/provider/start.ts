@@ -27,6 +27,7 @@ import type { DevContext, ServedOffering, ServerContext } from "../server/contex
 import { settleNowRoutes } from "../server/routes/settle-now.ts";
 import { createAdmitter } from "../server/guard/admit.ts";
 import { createProofVerifier } from "../server/guard/verify-proof.ts";
+import { createSenderCheck } from "../server/guard/verify-sender.ts";
 import { createJobChunks } from "../server/job-chunks.ts";
 import { openStore } from "../store/index.ts";
 import { acquireInstanceLock, openLocked } from "./instance-lock.ts";
@@ -163,6 +164,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     ...(o.dev ? { dev: o.dev } : {}),
     health: () => healthCheck({ chainId: chain.chainId, clients, watcher, store, offerings: served }),
     jobChunks: createJobChunks(),
+    checkSender: createSenderCheck({ wallet, streams, verifier }),
   };
 
   const app = await buildApp(ctx, {

@@ -83,7 +83,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
   });
   log = app.log;
   limitConnections(app.server, limits);
-  registerBodyParsers(app, { jsonBytes: opts.bodyLimitBytes, uploadBytes: opts.uploadLimitBytes, multipartMaxParts: limits.multipartMaxParts });
+  registerBodyParsers(app, { jsonBytes: opts.bodyLimitBytes, uploadBytes: opts.uploadLimitBytes, multipartMaxParts: limits.multipartMaxParts, checkSender: ctx.checkSender });
   registerErrorHandler(app, async (request, error, thrown) => {
     const streamId = verifiedStreamOf(thrown);
     metrics.refusal(error.code, streamId !== undefined);

@@ -4,14 +4,16 @@
  * multipart stays raw for the route, which parses it with the web-standard `Response.formData()`.
  *
  * Multipart is costly to parse (a body of 300,000 empty parts blocked the event loop ~0.9 s), so
- * before a route may parse one it must carry a well-formed, unexpired payment proof, and its part
- * count is counted over the raw bytes (a byte search for the boundary) against `multipartMaxParts`.
- * Anonymous multipart is refused without being parsed.
+ * before a route may parse one it must carry a well-formed, unexpired payment proof, its part count
+ * is counted over the raw bytes (a byte search for the boundary) against `multipartMaxParts`, and
+ * (when the runtime provides `checkSender`) the proof is verified over those raw bytes as the
+ * stream sender's. Anonymous multipart is refused without being parsed.
  */
 import { Buffer } from "node:buffer";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ClawError } from "../core/errors.ts";
 import { bound } from "./bound.ts";
+import type { ServerContext } from "./context.ts";
 import { parsePaymentProof } from "./guard/parse-proof.ts";
 
 declare module "fastify" {
@@ -48,7 +50,10 @@ export function checkMultipart(request: FastifyRequest, raw: Uint8Array, maxPart
   if (parts > maxParts) throw new ClawError("VALIDATION_FAILED", { message: `The form has more than ${maxParts} parts.` });
 }
 
-export function registerBodyParsers(app: FastifyInstance, limits: { jsonBytes: number; uploadBytes: number; multipartMaxParts?: number }): void {
+export function registerBodyParsers(
+  app: FastifyInstance,
+  limits: { jsonBytes: number; uploadBytes: number; multipartMaxParts?: number; checkSender?: ServerContext["checkSender"] },
+): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ["application/json", "text/plain"],
@@ -71,7 +76,8 @@ export function registerBodyParsers(app: FastifyInstance, limits: { jsonBytes: n
     } catch (err) {
       return done(err as Error, undefined);
     }
-    done(null, body);
+    if (!limits.checkSender) return done(null, body);
+    limits.checkSender(request.headers, body, { method: request.method, path: request.url }).then(() => done(null, body), (err: Error) => done(err, undefined));
   });
 }
 

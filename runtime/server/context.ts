@@ -61,6 +61,8 @@ export type ServerContext = {
   publicClient?: PublicClient;
   /** Set only under `claw dev`: the local chain's RPC (proxied for the browser) and the funded consumer dev accounts (the dashboard's one-click buyer). */
   dev?: DevContext;
+  /** Checks a proof against raw bytes without an offering (stream exists, pays us, signed by its sender): multipart is checked with it before parsing. */
+  checkSender?: (headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array, target: { method: string; path: string }) => Promise<void>;
   /** Publishes each job's chunks to WebSocket watchers; watching needs the job's token (job-chunks.ts). */
   jobChunks: {
     publish(jobId: string, chunk: Chunk | { type: "end"; cost: string } | { type: "error"; code: string }): void;
