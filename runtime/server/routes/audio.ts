@@ -45,7 +45,12 @@ export function audioRoutes(ctx: ServerContext) {
           return job;
         },
         (c) => {
-          if (c.type === "transcript") transcript = { ...c, text: transcript.text + c.text };
+          // A backend may transcribe in windows, one chunk each: keep every window's text,
+          // segments and duration (a cut answer then holds exactly the windows delivered).
+          if (c.type !== "transcript") return;
+          const segments = c.segments || transcript.segments ? [...(transcript.segments ?? []), ...(c.segments ?? [])] : undefined;
+          const duration = c.duration === undefined ? transcript.duration : (transcript.duration ?? 0) + c.duration;
+          transcript = { ...c, text: transcript.text + c.text, ...(segments ? { segments } : {}), ...(duration === undefined ? {} : { duration }) };
         },
       );
       // Cut after some segments were delivered: that transcript, billed up to its last segment (core/billing.ts).

@@ -1,0 +1,4 @@
+/** Test plugin module: see per-call-media.ts. */
+import { chunkedWhisper } from "./per-call-media.ts";
+
+export default chunkedWhisper;
