@@ -159,7 +159,7 @@ contract ComputeRegistry is IComputeRegistry {
         view
         returns (uint256 providerId, uint256 pricePerSecond, uint256 next)
     {
-        uint256 id = cursor == 0 ? _modelHead[keccak256(bytes(model))] : cursor;
+        uint256 id = _start(model, cursor);
         if (limit > MAX_SCAN) limit = MAX_SCAN;
         for (uint256 n; n < limit && id != 0; ++n) {
             Record storage r = _providers[id];
@@ -179,7 +179,7 @@ contract ComputeRegistry is IComputeRegistry {
         view
         returns (Provider[] memory page, uint256 next)
     {
-        uint256 first = cursor == 0 ? _modelHead[keccak256(bytes(model))] : cursor;
+        uint256 first = _start(model, cursor);
         if (limit > MAX_PAGE) limit = MAX_PAGE;
         // Count first (the second walk reads warm slots) so no unused structs are allocated.
         uint256 id = first;
@@ -258,6 +258,14 @@ contract ComputeRegistry is IComputeRegistry {
         r = _providers[providerId];
         if (r.wallet != msg.sender) revert Errors.NotProviderWallet(providerId, r.wallet, msg.sender);
         if (r.retired) revert Errors.ProviderIsRetired(providerId);
+    }
+
+    /// @dev Where a walk along `model`'s list starts: its head, or `cursor` (a `next` from an earlier
+    ///      page). A cursor that names no provider reverts rather than return an empty entry.
+    function _start(string calldata model, uint256 cursor) private view returns (uint256) {
+        if (cursor == 0) return _modelHead[keccak256(bytes(model))];
+        if (cursor >= _nextId) revert Errors.UnknownProvider(cursor);
+        return cursor;
     }
 
     /// @dev Ids (from, to] to scan: at most MAX_SCAN of them, clipped to the count.

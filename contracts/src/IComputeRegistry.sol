@@ -110,7 +110,8 @@ interface IComputeRegistry {
 
     /// @notice The cheapest active provider of exactly `model` among at most `limit` (<= MAX_SCAN)
     ///         entries of its list, starting at `cursor` (0 = the head). Ties go to the lowest id.
-    /// @dev Walk the whole list by passing `next` back until it is 0, keeping the cheapest.
+    /// @dev Walk the whole list by passing `next` back until it is 0, keeping the cheapest. A cursor
+    ///      that is no provider id reverts with UnknownProvider.
     /// @return providerId 0 when none in this page.
     /// @return pricePerSecond 0 when none in this page.
     /// @return next Where the next page starts; 0 when the list ends here.
@@ -121,6 +122,8 @@ interface IComputeRegistry {
 
     /// @notice Providers of exactly `model` (active or not, retired ones are out of the list), newest
     ///         first, at most `limit` (<= MAX_PAGE) from `cursor` (0 = the head).
+    /// @dev `cursor` must be a `next` from an earlier page of the same model; one that is no
+    ///      provider id reverts with UnknownProvider.
     /// @return page The providers.
     /// @return next Where the next page starts (pass it as `cursor`); 0 when the list ends here.
     function getProvidersByModel(string calldata model, uint256 cursor, uint256 limit)

@@ -138,6 +138,10 @@ contract ComputeRegistryTest is Base {
         eq(byModel.length * 100 + byModel[0].id * 10 + cursor, 110, "model a page 2: 1, end");
         (byModel, cursor) = registry.getProvidersByModel("zzz", 0, 100);
         eq(byModel.length + cursor, 0, "unknown model");
+        vm.expectRevert(abi.encodeWithSelector(Errors.UnknownProvider.selector, 5));
+        registry.getProvidersByModel("a", 5, 100); // a cursor that is no provider
+        vm.expectRevert(abi.encodeWithSelector(Errors.UnknownProvider.selector, 99));
+        registry.getCheapestProvider("a", 99, 100);
         (IComputeRegistry.Provider[] memory page, uint256 total) = registry.getProviders(1, 2);
         eq(total, 4, "total");
         eq(page.length, 2, "page size");
