@@ -224,6 +224,15 @@ describe("dashboard in chromium against a local market", { timeout: 120_000 }, (
     const p = await context.newPage();
     p.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`wallet page: ${m.text()}`); });
     p.on("pageerror", (err) => consoleErrors.push(`wallet page uncaught: ${err.message}`));
+    // A wallet extension reaches its RPC from its own privileged context, not the page's origin, and
+    // anvil runs with --no-cors (issue 13): the fake wallet's requests take that path too.
+    const anvilOrigin = new URL(market.info.rpcUrl).origin;
+    await p.route((url) => url.origin === anvilOrigin, async (route) => {
+      const cors = { "access-control-allow-origin": "*", "access-control-allow-headers": "content-type", "access-control-allow-methods": "POST" };
+      if (route.request().method() === "OPTIONS") return route.fulfill({ status: 204, headers: cors });
+      const res = await route.fetch();
+      await route.fulfill({ response: res, headers: { ...res.headers(), ...cors } });
+    });
     await p.addInitScript(fakeWallet(market.info.rpcUrl, buyer));
     await p.goto(market.info.providerUrl);
     await p.getByTestId("use-wallet").click();

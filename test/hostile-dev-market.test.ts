@@ -112,9 +112,14 @@ describe("dev mode is local and same-origin", () => {
       // a DNS-rebinding page: its own host name in Host
       { body: { jsonrpc: "2.0", id: 1, method: "eth_blockNumber" }, headers: { "content-type": "application/json", host: "evil.example" } },
     ];
-    const statuses = [];
-    for (const a of attempts) statuses.push((await rpc(a.body, a.headers)).status);
-    assert.deepEqual(statuses, [403, 403, 400, 400, 403]);
+    const answers = [];
+    for (const a of attempts) answers.push(await rpc(a.body, a.headers));
+    assert.deepEqual(answers.map((a) => a.status), [403, 403, 200, 200, 403]);
+    // Same-origin calls off the allow-list get a JSON-RPC "method not allowed" and never reach anvil.
+    assert.equal((JSON.parse(answers[2]!.body) as { error: { code: number } }).error.code, -32601);
+    const batch = JSON.parse(answers[3]!.body) as Array<{ id: number; result?: string; error?: { code: number } }>;
+    assert.ok(batch.find((b) => b.id === 1)?.result, "the allowed call in the batch is answered");
+    assert.equal(batch.find((b) => b.id === 2)?.error?.code, -32601);
     assert.equal(await balance(from!.address), before, "the consumer's balance did not move");
     const ok = await rpc({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber" }, { "content-type": "application/json", origin: url });
     assert.equal(ok.status, 200, "the runtime's own page still reads the chain");

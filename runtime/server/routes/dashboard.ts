@@ -243,21 +243,33 @@ export function dashboardRoutes(
       if (!/^application\/json\s*(;|$)/i.test(request.headers["content-type"] ?? "")) {
         throw new ClawError("UNSUPPORTED_MEDIA_TYPE", { message: "The dev RPC proxy accepts only application/json." });
       }
-      const calls = Array.isArray(request.body) ? request.body : [request.body];
+      const single = !Array.isArray(request.body);
+      const calls = (single ? [request.body] : request.body) as Array<{ method?: unknown; id?: unknown } | null>;
       if (calls.length > DEV_RPC_MAX_BATCH) throw new ClawError("VALIDATION_FAILED", { message: `At most ${DEV_RPC_MAX_BATCH} calls per batch.` });
-      for (const c of calls as Array<{ method?: unknown }>) {
-        const method = typeof c?.method === "string" ? c.method : "";
-        if (!DEV_RPC_ALLOWED.has(method)) {
-          throw new ClawError("VALIDATION_FAILED", { message: `The dev RPC proxy does not forward "${bound(method, 64) || "(no method)"}": sign in the browser and use eth_sendRawTransaction.` });
-        }
-      }
+      const methodOf = (c: { method?: unknown } | null) => (typeof c?.method === "string" ? c.method : "");
+      // A method off the list gets a JSON-RPC error (as a node answers an unknown method; viem probes
+      // some, e.g. eth_fillTransaction, and falls back); it never reaches anvil.
+      const refused = calls.filter((c) => !DEV_RPC_ALLOWED.has(methodOf(c))).map((c) => ({
+        jsonrpc: "2.0", id: typeof c?.id === "number" || typeof c?.id === "string" ? c.id : null,
+        error: { code: -32601, message: `The dev RPC proxy does not forward "${bound(methodOf(c), 64) || "(no method)"}": sign in the browser and use eth_sendRawTransaction.` },
+      }));
+      const allowed = calls.filter((c) => DEV_RPC_ALLOWED.has(methodOf(c)));
+      if (allowed.length === 0) return reply.type("application/json").send(single ? refused[0] : refused);
       let res: Response;
       try {
-        res = await fetch(dev.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request.body), signal: AbortSignal.timeout(30_000) });
+        res = await fetch(dev.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(single ? allowed[0] : allowed), signal: AbortSignal.timeout(30_000) });
       } catch (cause) {
         throw new ClawError("CHAIN_UNAVAILABLE", { message: `The local chain at ${dev.rpcUrl} does not answer.`, cause });
       }
-      return reply.status(res.status).type("application/json").send(await res.text());
+      const text = await res.text();
+      if (single || refused.length === 0) return reply.status(res.status).type("application/json").send(text);
+      let answered: unknown;
+      try {
+        answered = JSON.parse(text);
+      } catch {
+        return reply.status(502).type("application/json").send(text);
+      }
+      return reply.status(res.status).type("application/json").send([...(Array.isArray(answered) ? answered : [answered]), ...refused]);
     });
   };
 }
