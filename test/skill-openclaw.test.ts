@@ -20,8 +20,10 @@ const openclaw = join(toolsBin, "openclaw");
 /** The `claw ...` lines of the skill's code blocks, in order. */
 function skillCommands(markdown: string): string[] {
   const out: string[] = [];
-  for (const block of markdown.matchAll(/```(?:bash|sh)?\n([\s\S]*?)```/g)) {
-    for (const line of block[1]!.split("\n")) if (line.trim().startsWith("claw ")) out.push(line.trim());
+  // Every fenced block is consumed (so fences stay paired); only shell blocks are run.
+  for (const block of markdown.matchAll(/```(\w*)\n([\s\S]*?)```/g)) {
+    if (!["", "bash", "sh"].includes(block[1]!)) continue;
+    for (const line of block[2]!.split("\n")) if (line.trim().startsWith("claw ")) out.push(line.trim());
   }
   return out;
 }
