@@ -18,6 +18,7 @@ import { streamPayAbi } from "../../contracts/generated/abi.ts";
 import { ClawError, isClawError } from "../core/errors.ts";
 import { streamStatus, type OnChainStream } from "../core/stream.ts";
 import type { ChainClients } from "./clients.ts";
+import { timedRead, type ChainReadObserver } from "./read-observer.ts";
 import { chainError } from "./send-tx.ts";
 
 export type RawStream = {
@@ -59,6 +60,8 @@ export type StreamCacheOptions = {
   /** A re-read found a stream no longer active that the cache held as active (abort its running jobs). */
   onStopped?: (stream: OnChainStream) => void;
   nowMs?: () => number;
+  /** Each read's duration and outcome: op `stream` (getStream), `stream_head` (the head poll). */
+  onRead?: ChainReadObserver;
 };
 
 type Entry = { stream: OnChainStream; head: bigint };
@@ -82,7 +85,7 @@ export function createStreamCache(
     if (headInflight || nowMs() - headAskedAt < headPollMs) return;
     headInflight = true;
     headAskedAt = nowMs();
-    clients.publicClient.getBlockNumber({ cacheTime: 0 })
+    timedRead("stream_head", o.onRead, () => clients.publicClient.getBlockNumber({ cacheTime: 0 }))
       .then((n) => void (n > head && (head = n)), () => undefined)
       .finally(() => (headInflight = false));
   }
@@ -91,7 +94,7 @@ export function createStreamCache(
     let p = inflight.get(streamId);
     if (!p) {
       const at = head;
-      p = readStream(clients, streamPay, streamId).then((stream) => ({ stream, head: at })).finally(() => inflight.delete(streamId));
+      p = timedRead("stream", o.onRead, () => readStream(clients, streamPay, streamId)).then((stream) => ({ stream, head: at })).finally(() => inflight.delete(streamId));
       inflight.set(streamId, p);
     }
     return p;

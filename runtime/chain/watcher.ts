@@ -9,6 +9,7 @@ import { computeRegistryAbi, streamPayAbi } from "../../contracts/generated/abi.
 import type { NewEvent } from "../core/events.ts";
 import type { ChainClients } from "./clients.ts";
 import { logToEvent, type DecodedLog } from "./log-to-event.ts";
+import { timedRead, type ChainReadObserver } from "./read-observer.ts";
 
 const CURSOR = "chain-watcher";
 const MAX_RANGE = 2_000n;
@@ -37,6 +38,8 @@ export type WatcherDeps = {
    */
   onUnconfirmedStop?: (event: NewEvent) => void;
   onError?: (err: unknown) => void;
+  /** Each read's duration and outcome: op `watcher_head` (eth_blockNumber), `watcher_logs` (eth_getLogs). */
+  onRead?: ChainReadObserver;
 };
 
 const STOP_EVENTS = new Set(["StreamCancelled", "StreamSettled"]);
@@ -78,13 +81,13 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
   }
 
   async function step(): Promise<number> {
-    const head = await d.clients.publicClient.getBlockNumber({ cacheTime: 0 }); // the newest head: stop events act on it
+    const head = await timedRead("watcher_head", d.onRead, () => d.clients.publicClient.getBlockNumber({ cacheTime: 0 })); // the newest head: stop events act on it
     const safe = head - BigInt(Math.max(0, d.confirmations - 1));
     let appended = 0;
     while (cursor < safe && !stopped) {
       const from = cursor + 1n;
       const to = from + MAX_RANGE - 1n < safe ? from + MAX_RANGE - 1n : safe;
-      const logs = await d.clients.publicClient.getLogs({ address: [d.contracts.streamPay, d.contracts.registry], fromBlock: from, toBlock: to });
+      const logs = await timedRead("watcher_logs", d.onRead, () => d.clients.publicClient.getLogs({ address: [d.contracts.streamPay, d.contracts.registry], fromBlock: from, toBlock: to }));
       const decoded = parseEventLogs({ abi, logs, strict: false }) as unknown as DecodedLog[];
       decoded.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
       const events = decoded.map((l) => logToEvent(l)).filter((e): e is NewEvent => e !== null && relevant(e));
@@ -95,7 +98,7 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
       cursor = to;
     }
     if (d.onUnconfirmedStop && safe < head && !stopped) {
-      const logs = await d.clients.publicClient.getLogs({ address: d.contracts.streamPay, fromBlock: safe + 1n, toBlock: head });
+      const logs = await timedRead("watcher_logs", d.onRead, () => d.clients.publicClient.getLogs({ address: d.contracts.streamPay, fromBlock: safe + 1n, toBlock: head }));
       const decoded = parseEventLogs({ abi, logs, strict: false }) as unknown as DecodedLog[];
       for (const e of decoded.map((l) => logToEvent(l))) if (e && STOP_EVENTS.has(e.type) && relevant(e)) d.onUnconfirmedStop(e);
     }

@@ -16,6 +16,7 @@ import { paymentDomain } from "../core/payment.ts";
 import { streamStatus } from "../core/stream.ts";
 import { createChainClients, type ChainClients } from "../chain/clients.ts";
 import { ensureRegistered } from "../chain/register-offering.ts";
+import type { ChainReadObserver } from "../chain/read-observer.ts";
 import { createStreamCache } from "../chain/stream-source.ts";
 import { createChainWatcher, type ChainWatcher } from "../chain/watcher.ts";
 import { createBudgetLedger } from "../scheduler/budget-ledger.ts";
@@ -80,11 +81,16 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const views = recover(store);
   const journal = createGroupCommitter(store);
   const ledger = createBudgetLedger({ endMarginMs: config.settlement.endMarginSeconds * 1000 });
+  // Chain read latency and errors (claw_chain_read_seconds): the metrics live in the app, built below;
+  // reads made before it exists are not counted.
+  let observeRead: ChainReadObserver | undefined;
+  const onRead: ChainReadObserver = (r) => observeRead?.(r);
   // Stop at cancel: streams are re-read at `latest` once per new block (head polled every ≤ 250 ms),
   // and a stream found stopped has its running jobs aborted (chain/stream-source.ts).
   const streams = createStreamCache({ publicClient: clients.fastReadClient }, chain.contracts.streamPay, {
     headPollMs: Math.min(250, config.chain.pollIntervalMs),
     onStopped: (s) => streamAborts.get(s.streamId)?.abort(),
+    onRead,
   });
   const shutdown = new AbortController();
   // Every running job listens to the shutdown signal: many listeners are expected, not a leak.
@@ -124,6 +130,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       streamAborts.get(e.data.streamId)?.abort();
     },
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
+    onRead,
   });
 
   const verifier = createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay));
@@ -174,6 +181,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       store: { hasNonce: (s, n) => store.hasNonce(s, n), append: (e) => journal.append(e) },
     }),
   });
+  observeRead = (r) => app.observeChainRead(r);
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.server.port;

@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import rateLimit from "@fastify/rate-limit";
 import websocket from "@fastify/websocket";
 import { limitsSchema, timeoutsSchema } from "../../config/schema.ts";
+import type { ChainRead } from "../chain/read-observer.ts";
 import { ClawError } from "../core/errors.ts";
 import { registerBodyParsers } from "./body-parsers.ts";
 import { clientErrorHandler } from "./client-errors.ts";
@@ -43,6 +44,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** The metrics listener's base URL once the app listens (undefined when off or its port was taken). */
     metricsUrl(): string | undefined;
+    /** Records a chain read timed outside the server (the stream cache's, the watcher's) in claw_chain_read_seconds. */
+    observeChainRead(read: ChainRead): void;
   }
 }
 
@@ -122,6 +125,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
 
   let metricsServer: MetricsServer | undefined;
   app.decorate("metricsUrl", () => metricsServer?.url);
+  app.decorate("observeChainRead", (read: ChainRead) => metrics.observeChainRead(read));
   app.addHook("onListen", async () => {
     if (!opts.metrics?.enabled || metricsServer) return;
     try {

@@ -4,6 +4,7 @@
  * request, refusal and WebSocket facts are reported by the server; queue depth is read when scraped.
  */
 import client from "prom-client";
+import type { ChainRead } from "../../chain/read-observer.ts";
 import type { StoredEvent } from "../../core/events.ts";
 import type { ServerContext } from "../context.ts";
 
@@ -46,7 +47,9 @@ export function createMetrics(ctx: Pick<ServerContext, "store" | "offerings">, o
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], ...reg,
   });
   const chainReads = new client.Histogram({
-    name: "claw_chain_read_seconds", help: "Chain reads made by the server (health, market), by outcome.", labelNames: ["outcome"],
+    name: "claw_chain_read_seconds",
+    help: "Chain reads by op (market: the listing; stream, stream_head: the guard's stream cache; watcher_head, watcher_logs: the chain watcher) and outcome (ok, error: the node could not be asked or did not answer).",
+    labelNames: ["op", "outcome"],
     buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 3, 10], ...reg,
   });
   const lag = new client.Histogram({
@@ -94,9 +97,9 @@ export function createMetrics(ctx: Pick<ServerContext, "store" | "offerings">, o
     request: (route: string, method: string, status: number) => requests.inc({ route, method, status: String(status) }),
     refusal: (code: string, logged: boolean) => refusals.inc({ code, logged: String(logged) }),
     wsConnections: (delta: number) => ws.inc(delta),
-    /** Times `read` as a chain read. */
-    async chainRead<T>(read: () => Promise<T>): Promise<T> {
-      const end = chainReads.startTimer();
+    /** Times `read` as a chain read of kind `op`. */
+    async chainRead<T>(read: () => Promise<T>, op = "market"): Promise<T> {
+      const end = chainReads.startTimer({ op });
       try {
         const v = await read();
         end({ outcome: "ok" });
@@ -106,6 +109,8 @@ export function createMetrics(ctx: Pick<ServerContext, "store" | "offerings">, o
         throw err;
       }
     },
+    /** A chain read timed elsewhere (runtime/chain's `onRead` hook: stream cache, watcher). */
+    observeChainRead: (r: ChainRead) => chainReads.observe({ op: r.op, outcome: r.ok ? "ok" : "error" }, r.seconds),
     close() {
       clearInterval(timer);
       unsubscribe();
