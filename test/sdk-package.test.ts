@@ -1,8 +1,9 @@
 /**
  * The consumer SDK as a user gets it: `npm pack` of packages/clawcompute, installed from the tarball
  * into a plain Node project (offline from npm's cache when it can, else from the registry), imported
- * from JavaScript — and used for a real paid request against a local market, under Node and Deno — and type-checked from
- * TypeScript, where a wrong type must fail (the declarations are real, not `any`).
+ * from JavaScript — and used for a real paid request against a local market, under Node 20, Node 24, Deno and
+ * (bundled for the browser, no shims) chromium — and type-checked from TypeScript, where a wrong type must
+ * fail (the declarations are real, not `any`). Node 22 is not installed on this machine, so it is not run.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +12,8 @@ import { promisify } from "node:util";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { build } from "esbuild";
+import { chromium } from "playwright-core";
 import { buildSdk, sdkDir } from "../scripts/build-sdk.ts";
 import { startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
 
@@ -84,6 +87,72 @@ describe("the clawcompute package from its tarball", () => {
     assert.equal(r.status, 200, JSON.stringify(r.error));
     assert.equal(r.answer, "from the tarball");
     assert.ok(BigInt(r.paid) > 0n);
+  });
+
+  test("the same installed package runs unchanged under Node 24 (a real paid request)", async () => {
+    // The repo's Node 24 comes from the `node@24` package under contracts/ (Hardhat 3 wants it).
+    // Node 22 is not installed here, so that version is not covered by this test.
+    const node24 = join(root, "contracts/node_modules/.bin/node");
+    const version = execFileSync(node24, ["--version"], { encoding: "utf8" }).trim();
+    assert.match(version, /^v24\./);
+    const { stdout: out } = await promisify(execFile)(node24, ["buy.mjs", m.anvil.rpcUrl, m.keys[7]!, m.contracts.registry, m.contracts.streamPay], { cwd: join(dir, "app"), encoding: "utf8", timeout: 120_000 });
+    const r = JSON.parse(out.trim().split("\n").pop()!) as { error?: unknown; status: number; answer: string; paid: string };
+    assert.equal(r.status, 200, JSON.stringify(r.error));
+    assert.equal(r.answer, "from the tarball");
+    assert.ok(BigInt(r.paid) > 0n);
+  });
+
+  test("bundles for the browser without shims and pays a request from a chromium page", { timeout: 180_000 }, async () => {
+    const project = join(dir, "app");
+    writeFileSync(join(project, "browser.mjs"), `
+      import { createPayingFetch } from "clawcompute";
+      window.buy = async ({ rpcUrl, privateKey, registry, streamPay, url }) => {
+        const pay = createPayingFetch({ rpcUrl, privateKey, contracts: { registry, streamPay }, pollingIntervalMs: 50 });
+        const res = await pay(url, { method: "POST", headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "echo-cheap", messages: [{ role: "user", content: "from a browser page" }] }) });
+        const body = await res.json();
+        const [receipt] = await pay.close();
+        return { status: res.status, error: body.error, answer: body.choices?.[0]?.message?.content, paid: String(receipt?.paid) };
+      };
+    `);
+    // platform "browser" with no polyfills, aliases or externals: any node: import in the SDK's graph
+    // fails the build here ("Could not resolve"), and a use of Node globals (Buffer, process) on the
+    // paid path would throw in the page, where nothing defines them.
+    const bundle = await build({ entryPoints: [join(project, "browser.mjs")], absWorkingDir: project, bundle: true, platform: "browser", format: "esm", target: "es2022", write: false, logLevel: "silent" });
+    const js = bundle.outputFiles[0]!.text;
+    assert.doesNotMatch(js, /from\s*["']node:|require\(["']node:/);
+
+    // The provider runtime answers no CORS preflight on its paid routes, so the page is served from the
+    // provider's own origin (Playwright fulfils just these two paths; every paid request reaches the real
+    // runtime same-origin). "echo-cheap" is sold only by that provider. Anvil runs --no-cors (issue 13);
+    // the route adds the CORS headers a hosted RPC endpoint sends to web pages.
+    const origin = new URL(m.other.url).origin;
+    const anvilOrigin = new URL(m.anvil.rpcUrl).origin;
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
+    const errors: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+      page.on("pageerror", (err) => errors.push(`uncaught: ${err.message}`));
+      await page.route(`${origin}/sdk-e2e.html`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html><title>sdk</title><script type="module" src="/sdk-e2e.js"></script>` }));
+      await page.route(`${origin}/sdk-e2e.js`, (route) => route.fulfill({ contentType: "text/javascript", body: js }));
+      await page.route((url) => url.origin === anvilOrigin, async (route) => {
+        const cors = { "access-control-allow-origin": origin, "access-control-allow-headers": "content-type", "access-control-allow-methods": "POST" };
+        if (route.request().method() === "OPTIONS") return route.fulfill({ status: 204, headers: cors });
+        const res = await route.fetch();
+        await route.fulfill({ response: res, headers: { ...res.headers(), ...cors } });
+      });
+      await page.goto(`${origin}/sdk-e2e.html`);
+      await page.waitForFunction("typeof window.buy === 'function'");
+      const args = { rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[8]!, registry: m.contracts.registry, streamPay: m.contracts.streamPay, url: `${origin}/v1/chat/completions` };
+      const r = await page.evaluate((a) => (window as unknown as { buy: (a: unknown) => Promise<{ status: number; error?: unknown; answer: string; paid: string }> }).buy(a), args);
+      assert.equal(r.status, 200, JSON.stringify(r.error));
+      assert.equal(r.answer, "from a browser page");
+      assert.ok(BigInt(r.paid) > 0n, "the provider was paid");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   test("type-checks from TypeScript with the package's declarations; a wrong type fails", () => {
