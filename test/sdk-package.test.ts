@@ -134,6 +134,8 @@ describe("the clawcompute package from its tarball", () => {
       const page = await browser.newPage();
       page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
       page.on("pageerror", (err) => errors.push(`uncaught: ${err.message}`));
+      // Test traffic stays on this machine: a request anywhere else is recorded and fails the test.
+      page.on("request", (req) => { if (new URL(req.url()).hostname !== "127.0.0.1") errors.push(`outside request: ${req.url()}`); });
       await page.route(`${origin}/sdk-e2e.html`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html><title>sdk</title><script type="module" src="/sdk-e2e.js"></script>` }));
       await page.route(`${origin}/sdk-e2e.js`, (route) => route.fulfill({ contentType: "text/javascript", body: js }));
       await page.route((url) => url.origin === anvilOrigin, async (route) => {
