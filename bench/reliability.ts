@@ -151,8 +151,8 @@ if (want("chain-hang")) {
     const h = await runChainHang(m, { model: "echo-1", price });
     problems.push(...h.failures.map((x) => `chain hang: ${x}`));
     rows.push(
-      { metric: "chain node hung: unverifiable stream refused", value: `${h.unverifiable.status} ${h.unverifiable.code} after ${(h.unverifiable.ms / 1000).toFixed(1)} s (viem: 10 s timeout × 4 attempts); /health ${h.health.status} after ${(h.health.ms / 1000).toFixed(1)} s`, target: "503 CHAIN_UNAVAILABLE", ok: h.unverifiable.status === 503 && h.unverifiable.code === "CHAIN_UNAVAILABLE" },
-      { metric: "chain node hung: verified stream served from cache; recovery", value: `${h.cached.status} in ${h.cached.ms} ms; healthy ${h.recoveredAfterMs} ms after the node answered, refused stream then served: ${h.servedAfter}`, target: "recovers", ok: h.failures.length === 0 },
+      { metric: "chain node hung: unverifiable stream refused", value: `${h.unverifiable.status} ${h.unverifiable.code} after ${(h.unverifiable.ms / 1000).toFixed(1)} s (guard reads: 3 s timeout, one retry); /health ${h.health.status} after ${(h.health.ms / 1000).toFixed(1)} s`, target: "503 CHAIN_UNAVAILABLE", ok: h.unverifiable.status === 503 && h.unverifiable.code === "CHAIN_UNAVAILABLE" },
+      { metric: "chain node hung: a stream verified before (its re-read at the newer head times out, then the last read is used; idle settlement at 3 s may close it meanwhile -> 402 STREAM_ENDED); recovery", value: `${h.cached.status} in ${h.cached.ms} ms; healthy ${h.recoveredAfterMs} ms after the node answered, refused stream then served: ${h.servedAfter}`, target: "recovers", ok: h.failures.length === 0 },
     );
     raw.chainHang = h;
   } finally {
