@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import type { Hash } from "viem";
 import { connectChain, type ChainOptions, type ClientChain } from "../client/chain.ts";
-import { createPayingFetch, type PayingFetch } from "../client/paying-fetch.ts";
+import { createPayingFetch, type PayingFetch, type PayingFetchOptions } from "../client/paying-fetch.ts";
 import { DAY_MS, HOUR_MS, spentSince, type SpendLimits } from "../client/spend-limits.ts";
 import type { Receipt } from "../client/types.ts";
 import { loadOrCreateKey } from "./access.ts";
@@ -18,7 +18,10 @@ import { serveNode } from "./serve-node.ts";
 
 export const DEFAULT_GATEWAY_PORT = 8790;
 
-export type GatewayOptions = {
+/** The session and limit settings the gateway hands to createPayingFetch unchanged (one meaning, one place). */
+type SessionOptions = Pick<PayingFetchOptions, "maxRequestSeconds" | "expectedSeconds" | "parallel" | "idleCloseMs" | "probe">;
+
+export type GatewayOptions = SessionOptions & {
   chain: ChainOptions;
   /** Holds the key file (`gateway.key`, 0600) and the log (`gateway.db`). */
   stateDir: string;
@@ -26,11 +29,6 @@ export type GatewayOptions = {
   port?: number;
   allowedOrigins?: string[];
   limits?: SpendLimits;
-  maxRequestSeconds?: number;
-  expectedSeconds?: number;
-  parallel?: number;
-  idleCloseMs?: number;
-  probe?: boolean;
   /** One line per notable thing (stream opened/closed, failover); the CLI prints them on stderr. */
   onNote?: (line: string) => void;
 };
@@ -96,11 +94,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
 
   const payingFetch = createPayingFetch({
     chain, limits,
-    ...(o.maxRequestSeconds !== undefined ? { maxRequestSeconds: o.maxRequestSeconds } : {}),
-    ...(o.expectedSeconds !== undefined ? { expectedSeconds: o.expectedSeconds } : {}),
-    ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
-    ...(o.idleCloseMs !== undefined ? { idleCloseMs: o.idleCloseMs } : {}),
-    ...(o.probe !== undefined ? { probe: o.probe } : {}),
+    maxRequestSeconds: o.maxRequestSeconds, expectedSeconds: o.expectedSeconds, parallel: o.parallel, idleCloseMs: o.idleCloseMs, probe: o.probe,
     ledger: log.ledger,
     hooks: {
       onOpened: (lane) => {
