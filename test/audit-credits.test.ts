@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createPublicClient, createTestClient, createWalletClient, http, parseEventLogs, type Address, type Hash, type Hex, type PublicClient } from "viem";
+import { createTestClient, createWalletClient, http, parseEventLogs, type Address, type Hash, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { streamPayAbi } from "../contracts/generated/abi.ts";
 import { startAnvil, type Anvil } from "../runtime/chain/anvil.ts";
-import { createChainClients } from "../runtime/chain/clients.ts";
+import { createChainClients, createReadClient } from "../runtime/chain/client.ts";
 import { deployContracts } from "../runtime/chain/deploy.ts";
 import { createChainReader } from "../runtime/chain/read-chain.ts";
 import { createChainWatcher } from "../runtime/chain/watcher.ts";
@@ -38,7 +38,7 @@ describe("deferred payments: watcher and audit", { timeout: 120_000 }, () => {
   test("a deferral is recorded, reconciled against claimable, and its claim closes the gap", async () => {
     const chain = { id: anvil.chainId, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } } as const;
     const transport = http(anvil.rpcUrl);
-    const publicClient = createPublicClient({ chain, transport }) as PublicClient;
+    const publicClient = createReadClient({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, profile: "background" });
     const [deployerKey, consumerKey, keeperKey] = anvil.accounts.map((a) => a.privateKey);
     const wallet = (key: Hex) => createWalletClient({ chain, transport, account: privateKeyToAccount(key) });
     const mined = async (hash: Hash) => {

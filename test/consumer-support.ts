@@ -16,7 +16,7 @@ import { parseConfig } from "../config/load.ts";
 import type { ClawConfigInput } from "../config/schema.ts";
 import { startAnvil } from "../runtime/chain/anvil.ts";
 import { deployContracts } from "../runtime/chain/deploy.ts";
-import { createChainClients } from "../runtime/chain/clients.ts";
+import { createChainClients } from "../runtime/chain/client.ts";
 import { startProvider, type RunningProvider } from "../runtime/provider/start.ts";
 import { startFakeDiffusion } from "../plugins/testing/fake-diffusion.ts";
 import { startFakeWhisper } from "../plugins/testing/fake-whisper.ts";

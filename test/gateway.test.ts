@@ -14,7 +14,6 @@ import { join } from "node:path";
 import OpenAI, { toFile } from "openai";
 import { tinyPngBase64 } from "../plugins/testing/fake-diffusion.ts";
 import { streamPayAbi } from "../contracts/generated/abi.ts";
-import { streamStatus } from "../runtime/core/stream.ts";
 import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
 import { cliBin, startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
 
@@ -87,7 +86,7 @@ describe("claw gateway (in process)", () => {
     const before = gw.status().openStreams;
     assert.equal(before.length, 3, "one stream per provider used: echo-1, sd-fake, whisper-fake");
     await gw.payingFetch.close();
-    for (const open of before) assert.notEqual((await getStream(BigInt(open.streamId))).status, streamStatus.active);
+    for (const open of before) assert.notEqual((await getStream(BigInt(open.streamId))).status, "active");
     const st = gw.status();
     assert.equal(st.openStreams.length, 0);
     assert.equal(st.closedStreams, 3);
@@ -135,7 +134,7 @@ describe("claw gateway killed with an open stream", () => {
     const { streamId, metered, deposit } = status.openStreams[0]!;
     first.child.kill("SIGKILL");
     await new Promise((ok) => first.child.once("exit", ok));
-    assert.equal((await getStream(BigInt(streamId))).status, streamStatus.active, "the kill left the stream open on chain");
+    assert.equal((await getStream(BigInt(streamId))).status, "active", "the kill left the stream open on chain");
 
     const second = await startChild(stateDir, port);
     assert.equal(second.key, first.key, "the key survives the restart");
@@ -149,7 +148,7 @@ describe("claw gateway killed with an open stream", () => {
       }
       assert.equal(open, 0, "every stream of the earlier run is closed");
       const s = await getStream(BigInt(streamId));
-      assert.notEqual(s.status, streamStatus.active);
+      assert.notEqual(s.status, "active");
       const [settled] = await m.publicClient.getContractEvents({ address: m.contracts.streamPay, abi: streamPayAbi, eventName: "StreamSettled", args: { streamId: BigInt(streamId) }, fromBlock: 0n });
       assert.ok(settled, "closed through the provider's settlement");
       assert.equal(settled.args.earned, BigInt(metered), "the provider was paid what it metered");

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseConfig } from "../config/load.ts";
-import { createChainClients } from "../runtime/chain/clients.ts";
+import { createChainClients } from "../runtime/chain/client.ts";
 import { ensureRegistered } from "../runtime/chain/register-offering.ts";
 import { startDevMarket, type DevMarket } from "../runtime/dev/market.ts";
 import { isPublicAddress } from "../runtime/net/public-probe.ts";

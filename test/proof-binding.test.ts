@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { streamStatus } from "../runtime/core/stream.ts";
-import { readStream } from "../runtime/chain/stream-source.ts";
+import { getStream } from "../runtime/chain/actions/get-stream.ts";
 import { startMarket, type Market } from "./support/market.ts";
 
 let m: Market;
@@ -57,9 +56,9 @@ test("a served request replayed to the settle route does not close the stream; t
   const again = await send(act.path, act.body, act.headers);
   assert.deepEqual([again.status, await code(again)], [409, "NONCE_REPLAYED"]);
   const deadline = Date.now() + 15_000;
-  while ((await readStream({ publicClient: m.publicClient }, m.contracts.streamPay, streamId)).status === streamStatus.active) {
+  while ((await getStream(m.publicClient, { streamPay: m.contracts.streamPay, streamId })).status === "active") {
     assert.ok(Date.now() < deadline, "the provider settled the stream");
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.equal((await readStream({ publicClient: m.publicClient }, m.contracts.streamPay, streamId)).status, streamStatus.settled);
+  assert.equal((await getStream(m.publicClient, { streamPay: m.contracts.streamPay, streamId })).status, "settled");
 });

@@ -13,7 +13,7 @@ import { createPublicClient, createTestClient, createWalletClient, encodeAbiPara
 import { privateKeyToAccount } from "viem/accounts";
 import { computeRegistryAbi } from "../contracts/generated/abi.ts";
 import { startAnvil, type Anvil } from "../runtime/chain/anvil.ts";
-import { createChainClients } from "../runtime/chain/clients.ts";
+import { createChainClients } from "../runtime/chain/client.ts";
 import { deployContracts } from "../runtime/chain/deploy.ts";
 import { ensureRegistered, walletProviderIds } from "../runtime/chain/register-offering.ts";
 import { connectChain } from "../runtime/client/chain.ts";

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { settleRequested } from "../runtime/core/events.ts";
-import { streamStatus } from "../runtime/core/stream.ts";
-import { readStream } from "../runtime/chain/stream-source.ts";
+import { getStream } from "../runtime/chain/actions/get-stream.ts";
 import { openStore } from "../runtime/store/index.ts";
 import { startMarket, type Market } from "./support/market.ts";
 
@@ -37,14 +36,14 @@ test("a stream whose settle act is in the log is settled right after a restart, 
   log.close();
 
   m.provider = await m.start();
-  const read = () => readStream({ publicClient: m.publicClient }, m.contracts.streamPay, streamId);
+  const read = () => getStream(m.publicClient, { streamPay: m.contracts.streamPay, streamId });
   const until = Date.now() + 20_000;
-  while ((await read()).status === streamStatus.active) {
+  while ((await read()).status === "active") {
     assert.ok(Date.now() < until, "settled after the restart without waiting for the idle timeout");
     await new Promise((r) => setTimeout(r, 100));
   }
   const final = await read();
-  assert.equal(final.status, streamStatus.settled);
+  assert.equal(final.status, "settled");
   assert.equal(final.withdrawn, metered, "paid exactly the metered total");
   const again = await m.post("/v1/inference", { model: "echo-1", prompt: "after" }, signer);
   assert.equal(again.status, 402);

@@ -10,9 +10,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createPublicClient, createTestClient, createWalletClient, http, parseEventLogs, type Address, type Hash, type PublicClient } from "viem";
+import { createTestClient, createWalletClient, http, parseEventLogs, type Address, type Hash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { computeRegistryAbi, streamPayAbi } from "../contracts/generated/abi.ts";
+import { createReadClient, type ReadClient } from "../runtime/chain/client.ts";
 import { startAnvil, type Anvil } from "../runtime/chain/anvil.ts";
 import { deployContracts } from "../runtime/chain/deploy.ts";
 import { logToEvent, type DecodedLog } from "../runtime/chain/log-to-event.ts";
@@ -29,7 +30,7 @@ describe("claw audit against a real chain", { timeout: 120_000 }, () => {
   let dir: string;
   let db: string;
   let contracts: { registry: Address; streamPay: Address };
-  let publicClient: PublicClient;
+  let publicClient: ReadClient;
   const streams: Record<"settled" | "cancelled" | "open", bigint> = { settled: 0n, cancelled: 0n, open: 0n };
 
   before(async () => {
@@ -39,7 +40,7 @@ describe("claw audit against a real chain", { timeout: 120_000 }, () => {
     const [deployerKey, providerKey, consumerKey] = anvil.accounts.map((a) => a.privateKey);
     const chain = { id: anvil.chainId, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } } as const;
     const transport = http(anvil.rpcUrl);
-    publicClient = createPublicClient({ chain, transport }) as PublicClient;
+    publicClient = createReadClient({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, profile: "background" });
     const wallet = (key: `0x${string}`) => createWalletClient({ chain, transport, account: privateKeyToAccount(key) });
     const deployed = await deployContracts({ walletClient: wallet(deployerKey!), publicClient });
     contracts = { registry: deployed.registry, streamPay: deployed.streamPay };

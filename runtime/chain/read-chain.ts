@@ -1,13 +1,14 @@
 /**
  * The audit's view of the chain, behind an interface so that reconciliation is unit-testable with
- * an in-memory reader and runs against a real node with the viem one.
+ * an in-memory reader and runs against a real node over the chain actions.
  */
-import type { Address, PublicClient } from "viem";
+import type { Address } from "viem";
 import type { ChainProvider, ChainStream } from "../core/reconcile.ts";
-import { readProvider } from "./read-provider.ts";
-import { streamPayAbi } from "../../contracts/generated/abi.ts";
-import { chainReadError } from "./read-errors.ts";
-import { readStream } from "./read-stream.ts";
+import { getClaimable } from "./actions/get-claimable.ts";
+import { getProvider } from "./actions/get-provider.ts";
+import { getStream } from "./actions/get-stream.ts";
+import { getStreamedAmount } from "./actions/get-streamed-amount.ts";
+import type { ReadClient } from "./client.ts";
 
 export interface AuditChainReader {
   /** Where the reader reads, for the report. */
@@ -23,17 +24,18 @@ export interface AuditChainReader {
  * const reader = createChainReader({ publicClient, contracts: { streamPay, registry } });
  * await reader.stream(7n);
  */
-export function createChainReader(o: { publicClient: PublicClient; contracts: { streamPay: Address; registry: Address }; label?: string }): AuditChainReader {
+export function createChainReader(o: { publicClient: ReadClient; contracts: { streamPay: Address; registry: Address }; label?: string }): AuditChainReader {
+  const { streamPay, registry } = o.contracts;
   return {
-    describe: () => o.label ?? `StreamPay ${o.contracts.streamPay}, ComputeRegistry ${o.contracts.registry}`,
-    stream: (id) => readStream(o.publicClient, o.contracts.streamPay, id),
-    provider: (id) => readProvider(o.publicClient, o.contracts.registry, id),
-    claimable: async (account) => {
-      try {
-        return await o.publicClient.readContract({ address: o.contracts.streamPay, abi: streamPayAbi, functionName: "claimable", args: [account as Address] });
-      } catch (err) {
-        throw chainReadError(err, `StreamPay ${o.contracts.streamPay}.claimable(${account})`);
-      }
+    describe: () => o.label ?? `StreamPay ${streamPay}, ComputeRegistry ${registry}`,
+    async stream(streamId) {
+      const s = await getStream(o.publicClient, { streamPay, streamId });
+      return s.status === "active" ? { ...s, streamedNow: await getStreamedAmount(o.publicClient, { streamPay, streamId }) } : s;
     },
+    async provider(providerId) {
+      const p = await getProvider(o.publicClient, { registry, providerId });
+      return p && { providerId, wallet: p.wallet, completedJobs: p.completedJobs, totalEarned: p.totalEarned };
+    },
+    claimable: (account) => getClaimable(o.publicClient, { streamPay, account: account as Address }),
   };
 }

@@ -7,7 +7,7 @@
  */
 import { parseEventLogs, type Address, type PublicClient } from "viem";
 import { computeRegistryAbi } from "../../contracts/generated/abi.ts";
-import type { ChainClients } from "./clients.ts";
+import type { ChainClients } from "./client.ts";
 import { sendTx } from "./send-tx.ts";
 
 export type OfferingRegistration = { model: string; pricePerSecond: bigint; endpoint: string; serviceType: number };

@@ -5,7 +5,7 @@
  */
 import { BaseError, ContractFunctionRevertedError, type Abi, type Address, type Hash, type TransactionReceipt } from "viem";
 import { ClawError } from "../core/errors.ts";
-import type { ChainClients } from "./clients.ts";
+import type { ChainClients } from "./client.ts";
 
 export type WriteRequest = { address: Address; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint };
 

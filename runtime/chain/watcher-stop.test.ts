@@ -15,7 +15,7 @@ import type { NewEvent } from "../core/events.ts";
 import { openStore } from "../store/index.ts";
 import type { EventStore } from "../store/types.ts";
 import { startAnvil, type Anvil } from "./anvil.ts";
-import { createChainClients } from "./clients.ts";
+import { createChainClients } from "./client.ts";
 import { deployContracts } from "./deploy.ts";
 import { createChainWatcher } from "./watcher.ts";
 

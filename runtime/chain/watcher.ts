@@ -7,7 +7,7 @@
 import { parseEventLogs, type Address } from "viem";
 import { computeRegistryAbi, streamPayAbi } from "../../contracts/generated/abi.ts";
 import type { NewEvent } from "../core/events.ts";
-import type { ChainClients } from "./clients.ts";
+import type { ChainClients } from "./client.ts";
 import { logToEvent, type DecodedLog } from "./log-to-event.ts";
 import { timedRead, type ChainReadObserver } from "./read-observer.ts";
 

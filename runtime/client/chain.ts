@@ -1,11 +1,12 @@
 /**
- * The consumer's view of the chain: a public client for reads (discovery, receipts, balances) and,
- * when a key is given, the wallet clients the runtime also uses (one nonce manager, retries).
+ * The consumer's view of the chain: a read client (background profile) for discovery, receipts and
+ * balances and, when a key is given, the wallet clients the runtime also uses (one nonce manager).
+ * All built by runtime/chain/client.ts; all chain calls go through runtime/chain/actions.
  */
-import { createPublicClient, defineChain, http, type Address, type Hex, type PublicClient } from "viem";
+import type { Address, Hex } from "viem";
 import { ClawError } from "../core/errors.ts";
-import { createChainClients, type ChainClients } from "../chain/clients.ts";
-import { chainError } from "../chain/send-tx.ts";
+import { createChainClients, createReadClient, type ChainClients, type ReadClient } from "../chain/client.ts";
+import { getChainId } from "../chain/actions/get-chain-id.ts";
 
 export type Contracts = { registry: Address; streamPay: Address };
 
@@ -26,7 +27,7 @@ export type ClientChain = {
   chainId: number;
   rpcUrl: string;
   contracts: Contracts;
-  publicClient: PublicClient;
+  publicClient: ReadClient;
   confirmations: number;
   pollingIntervalMs: number;
   /** Present when a private key was given. */
@@ -45,26 +46,11 @@ export function requireWallet(chain: ClientChain, what: string): ChainClients {
  */
 export async function connectChain(o: ChainOptions): Promise<ClientChain> {
   const pollingIntervalMs = o.pollingIntervalMs ?? 250;
-  let chainId = o.chainId;
-  if (chainId === undefined) {
-    const probe = createPublicClient({ transport: http(o.rpcUrl, { retryCount: 1, timeout: 10_000 }) });
-    try {
-      chainId = await probe.getChainId();
-    } catch (err) {
-      throw chainError(err, `eth_chainId at ${o.rpcUrl}`);
-    }
-  }
-  const chain = defineChain({
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Native", symbol: "NATIVE", decimals: 18 },
-    rpcUrls: { default: { http: [o.rpcUrl] } },
-  });
+  const chainId = o.chainId ?? (await getChainId(o.rpcUrl));
   const base = { chainId, rpcUrl: o.rpcUrl, contracts: o.contracts, confirmations: o.confirmations ?? 1, pollingIntervalMs };
   if (o.privateKey) {
     const wallet = createChainClients({ rpcUrl: o.rpcUrl, chainId, privateKey: o.privateKey, pollingIntervalMs });
     return { ...base, publicClient: wallet.publicClient, wallet };
   }
-  const publicClient = createPublicClient({ chain, transport: http(o.rpcUrl, { retryCount: 3, retryDelay: 200, timeout: 10_000 }), pollingInterval: pollingIntervalMs }) as PublicClient;
-  return { ...base, publicClient };
+  return { ...base, publicClient: createReadClient({ rpcUrl: o.rpcUrl, chainId, profile: "background", pollingIntervalMs }) };
 }

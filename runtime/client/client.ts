@@ -5,8 +5,7 @@
 import type { Address, Hash } from "viem";
 import { streamPayAbi } from "../../contracts/generated/abi.ts";
 import { ClawError, isClawError } from "../core/errors.ts";
-import { streamStatus } from "../core/stream.ts";
-import { readStream } from "../chain/stream-source.ts";
+import { getStream } from "../chain/actions/get-stream.ts";
 import { connectChain, requireWallet, type ChainOptions, type ClientChain } from "./chain.ts";
 import { discover, type DiscoverOptions } from "./discover.ts";
 import { readReceipt, type CloseOptions } from "./close-stream.ts";
@@ -104,12 +103,12 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
 
   async function resumeSession(streamId: bigint): Promise<Session> {
     const wallet = requireWallet(chain, "Resuming a stream");
-    const s = await readStream(chain, chain.contracts.streamPay, streamId);
-    if (s.status === streamStatus.none) throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} does not exist on chain ${chain.chainId}.` });
+    const s = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId });
+    if (s.status === "none") throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} does not exist on chain ${chain.chainId}.` });
     if (s.sender.toLowerCase() !== wallet.address.toLowerCase()) {
       throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} was opened by ${s.sender}, not by this wallet (${wallet.address}).` });
     }
-    if (s.status !== streamStatus.active) throw new ClawError("STREAM_ENDED", { message: `Stream ${streamId} is already closed.` });
+    if (s.status !== "active") throw new ClawError("STREAM_ENDED", { message: `Stream ${streamId} is already closed.` });
     const provider = await readProvider(chain, s.providerId);
     const quote = await fetchQuote(chain, provider);
     const stream = {
@@ -120,12 +119,12 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
   }
 
   async function closeById(streamId: bigint, co: CloseOptions = {}): Promise<{ receipt: Receipt; provider: ProviderInfo }> {
-    const s = await readStream(chain, chain.contracts.streamPay, streamId);
-    if (s.status === streamStatus.active) {
+    const s = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId });
+    if (s.status === "active") {
       const session = await resumeSession(streamId);
       return { receipt: await session.close(co), provider: session.provider };
     }
-    if (s.status === streamStatus.none) throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} does not exist on chain ${chain.chainId}.` });
+    if (s.status === "none") throw new ClawError("UNKNOWN_STREAM", { message: `Stream ${streamId} does not exist on chain ${chain.chainId}.` });
     const opened = await openedLog(streamId);
     const receipt = await readReceipt(chain, {
       streamId, providerId: s.providerId, recipient: s.recipient, deposit: s.deposit, endpoint: "", ...opened, metered: 0n,

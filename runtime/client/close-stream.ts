@@ -15,9 +15,8 @@
 import type { Address, Hash } from "viem";
 import { streamPayAbi } from "../../contracts/generated/abi.ts";
 import { isClawError } from "../core/errors.ts";
-import { streamStatus } from "../core/stream.ts";
 import { sendTx } from "../chain/send-tx.ts";
-import { readStream } from "../chain/stream-source.ts";
+import { getStream } from "../chain/actions/get-stream.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import { coverableAt } from "./stream-size.ts";
 import type { PaymentSigner } from "./payment-signer.ts";
@@ -60,8 +59,8 @@ export async function requestSettle(s: Pick<ClosableStream, "streamId" | "endpoi
 async function waitClosed(chain: ClientChain, streamId: bigint, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const s = await readStream(chain, chain.contracts.streamPay, streamId);
-    if (s.status !== streamStatus.active) return true;
+    const s = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId });
+    if (s.status !== "active") return true;
     if (Date.now() >= until) return false;
     await new Promise((r) => setTimeout(r, chain.pollingIntervalMs));
   }
@@ -69,7 +68,7 @@ async function waitClosed(chain: ClientChain, streamId: bigint, timeoutMs: numbe
 
 /** The receipt of a closed stream, from its final state and its closing event. */
 export async function readReceipt(chain: ClientChain, s: Omit<ClosableStream, "signer">, extraGas: bigint): Promise<Receipt> {
-  const final = await readStream(chain, chain.contracts.streamPay, s.streamId);
+  const final = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId });
   const common = { address: chain.contracts.streamPay, abi: streamPayAbi, args: { streamId: s.streamId }, fromBlock: s.openBlock } as const;
   const pc = chain.publicClient;
   const [settled, cancelled, batch] = await Promise.all([
@@ -117,7 +116,7 @@ export function settleWaitMs(s: Pick<ClosableStream, "metered" | "deposit" | "st
  */
 export async function closeStream(chain: ClientChain, s: ClosableStream, o: CloseOptions = {}): Promise<Receipt> {
   let extraGas = 0n;
-  const open = (await readStream(chain, chain.contracts.streamPay, s.streamId)).status === streamStatus.active;
+  const open = (await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId })).status === "active";
   if (open && o.cancel) extraGas = await cancel(chain, s.streamId, o.onProgress);
   else if (open) {
     o.onProgress?.({ phase: "settle", message: `asking provider #${s.providerId} to settle stream ${s.streamId}` });
@@ -131,7 +130,7 @@ export async function closeStream(chain: ClientChain, s: ClosableStream, o: Clos
         extraGas = await cancel(chain, s.streamId, o.onProgress);
       } catch (err) {
         // The provider's settlement may have landed between our last look and the cancel.
-        if ((await readStream(chain, chain.contracts.streamPay, s.streamId)).status === streamStatus.active) throw err;
+        if ((await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId })).status === "active") throw err;
       }
     }
   }

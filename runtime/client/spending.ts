@@ -5,12 +5,12 @@
  */
 import type { Address } from "viem";
 import { streamPayAbi } from "../../contracts/generated/abi.ts";
-import { streamStatus } from "../core/stream.ts";
 import { chainError } from "../chain/send-tx.ts";
-import { readStream } from "../chain/stream-source.ts";
+import { getStream } from "../chain/actions/get-stream.ts";
+import type { StreamStatus } from "../core/stream.ts";
 import type { ClientChain } from "./chain.ts";
 
-export type StreamSpend = { streamId: bigint; providerId: bigint; recipient: Address; deposit: bigint; status: "open" | "closed"; paid: bigint; refunded: bigint };
+export type StreamSpend = { streamId: bigint; providerId: bigint; recipient: Address; deposit: bigint; status: StreamStatus; paid: bigint; refunded: bigint };
 
 export type Spending = {
   address: Address;
@@ -44,19 +44,19 @@ export async function spending(chain: ClientChain, address: Address, o: { fromBl
   const streams = await Promise.all(
     logs.map(async (log): Promise<StreamSpend> => {
       const a = log.args as { streamId: bigint; recipient: Address; providerId: bigint; deposit: bigint };
-      const s = await readStream(chain, chain.contracts.streamPay, a.streamId);
-      const open = s.status === streamStatus.active;
+      const s = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: a.streamId });
+      const open = s.status === "active";
       // Once closed, `withdrawn` is everything the recipient received.
       const paid = s.withdrawn;
       const refunded = open ? 0n : a.deposit - paid - (keeperFees.get(a.streamId) ?? 0n);
-      return { streamId: a.streamId, providerId: a.providerId, recipient: a.recipient, deposit: a.deposit, status: open ? "open" : "closed", paid, refunded };
+      return { streamId: a.streamId, providerId: a.providerId, recipient: a.recipient, deposit: a.deposit, status: s.status, paid, refunded };
     }),
   );
-  const closed = streams.filter((s) => s.status === "closed");
+  const closed = streams.filter((s) => s.status !== "active");
   return {
     address, streams,
     paid: closed.reduce((t, s) => t + s.paid, 0n),
     refunded: closed.reduce((t, s) => t + s.refunded, 0n),
-    locked: streams.filter((s) => s.status === "open").reduce((t, s) => t + s.deposit, 0n),
+    locked: streams.filter((s) => s.status === "active").reduce((t, s) => t + s.deposit, 0n),
   };
 }

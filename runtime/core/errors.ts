@@ -85,6 +85,7 @@ export const errorCatalogue = {
   GATEWAY_KEY_INVALID: { status: 401, message: "The gateway needs its local API key as `Authorization: Bearer <key>`." },
   // --- chain ---
   CHAIN_TX_FAILED: { status: 502, message: "A chain transaction failed." },
+  CHAIN_REVERTED: { status: 502, message: "The contract refused the call (details.errorName names the reason)." },
   CHAIN_ERROR: { status: 502, message: "The chain returned an error." },
   INTERNAL: { status: 500, message: "Internal error." },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -9,7 +9,7 @@ import { chainRef, PROVIDER_WALLET, sampleEvents, SENDER } from "./testing/sampl
 const DEPOSIT = 10n ** 18n;
 const fold = (events: ev.NewEvent[]) => asStored(events).reduce(evolveProjections, initialProjections());
 const settledOnChain = (over: Partial<ChainStream> = {}): ChainStream => ({
-  streamId: 7n, sender: SENDER, recipient: PROVIDER_WALLET.toUpperCase().replace("0X", "0x"), deposit: DEPOSIT, withdrawn: 1750n,
+  streamId: 7n, sender: SENDER, recipient: `0x${PROVIDER_WALLET.slice(2).toUpperCase()}`, deposit: DEPOSIT, withdrawn: 1750n,
   providerId: 1n, status: "settled", ...over,
 });
 const registry = (over: Partial<ChainProvider> = {}): ChainProvider => ({ providerId: 1n, wallet: PROVIDER_WALLET, completedJobs: 1n, totalEarned: 1750n, ...over });

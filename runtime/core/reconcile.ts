@@ -17,20 +17,17 @@
  *  8. coin credited to it but not delivered: the log's PaymentDeferred − PaymentClaimed == claimable
  *     on chain. Coin actually received = credited (rule 3) − that outstanding credit.
  */
-import type { Projections, StreamStatus, StreamView } from "./projections/index.ts";
+import type { Projections, StreamView } from "./projections/index.ts";
+import type { OnChainStream, StreamStatus } from "./stream.ts";
 import { auditCredits, emptyCreditLog, type CreditAudit, type CreditLog } from "./reconcile-credits.ts";
 
 export { auditCredits, creditWallets, emptyCreditLog, evolveCredits, type CreditAudit, type CreditLog } from "./reconcile-credits.ts";
 
-export type ChainStreamStatus = "none" | "active" | "settled" | "cancelled" | "depleted";
-
-/** StreamPay.getStream as the audit needs it. */
-export interface ChainStream {
-  streamId: bigint; sender: string; recipient: string; deposit: bigint; withdrawn: bigint; providerId: bigint;
-  status: ChainStreamStatus;
+/** StreamPay.getStream as the audit needs it (the getStream action's shape, less the time window). */
+export type ChainStream = Pick<OnChainStream, "streamId" | "sender" | "recipient" | "deposit" | "withdrawn" | "providerId" | "status"> & {
   /** streamedAmountOf(id) now, for active streams (optional). */
   streamedNow?: bigint;
-}
+};
 
 /** ComputeRegistry.getProvider as the audit needs it; null when the id does not exist. */
 export interface ChainProvider { providerId: bigint; wallet: string; completedJobs: bigint; totalEarned: bigint }
@@ -38,7 +35,7 @@ export interface ChainProvider { providerId: bigint; wallet: string; completedJo
 export interface ChainSnapshot { streams: Map<bigint, ChainStream>; providers: Map<bigint, ChainProvider | null> }
 
 export interface StreamAudit {
-  streamId: bigint; logStatus: StreamStatus; chainStatus: ChainStreamStatus | "unread";
+  streamId: bigint; logStatus: StreamStatus; chainStatus: StreamStatus | "unread";
   deposit: bigint; jobs: number; meteredMs: bigint; metered: bigint; settled: bigint | null;
   paidLog: bigint; paidChain: bigint | null; refundedLog: bigint; keeperFees: bigint;
   differences: string[]; notes: string[];
@@ -59,9 +56,6 @@ export interface Reconciliation {
   totals: { metered: bigint; settled: bigint; paidLog: bigint };
 }
 
-const statusOnChain: Record<StreamStatus, ChainStreamStatus | undefined> = {
-  open: "active", settled: "settled", cancelled: "cancelled", depleted: "depleted", unknown: undefined,
-};
 const same = (a: string | null, b: string) => a !== null && a.toLowerCase() === b.toLowerCase();
 
 /** The streams worth checking (anything beyond refused requests) and the provider ids involved. */
@@ -70,7 +64,7 @@ export function auditTargets(p: Projections): { streamIds: bigint[]; providerIds
   const skipped: bigint[] = [];
   const providerIds = new Set<bigint>();
   for (const s of p.streams.values()) {
-    const relevant = s.status !== "unknown" || s.jobs > 0 || s.meteredMs > 0n || s.settlementSubmitted !== null || s.paidToRecipient > 0n;
+    const relevant = s.status !== "none" || s.jobs > 0 || s.meteredMs > 0n || s.settlementSubmitted !== null || s.paidToRecipient > 0n;
     (relevant ? streamIds : skipped).push(s.streamId);
     if (relevant && s.providerId !== null && s.providerId !== 0n) providerIds.add(s.providerId);
   }
@@ -91,13 +85,13 @@ function auditStream(s: StreamView, c: ChainStream | undefined): StreamAudit {
     diff.push("the stream does not exist on chain");
     return row;
   }
-  if (s.status === "unknown") diff.push("the log has jobs for this stream but no StreamOpened (the watcher missed StreamCreated?)");
+  if (s.status === "none") diff.push("the log has jobs for this stream but no StreamOpened (the watcher missed StreamCreated?)");
   else {
     if (!same(s.sender, c.sender)) diff.push(`sender: log ${s.sender}, chain ${c.sender}`);
     if (!same(s.recipient, c.recipient)) diff.push(`recipient: log ${s.recipient}, chain ${c.recipient}`);
     if (s.deposit !== c.deposit) diff.push(`deposit: log ${s.deposit}, chain ${c.deposit}`);
     if (s.providerId !== c.providerId) diff.push(`provider id: log ${s.providerId}, chain ${c.providerId}`);
-    if (statusOnChain[s.status] !== c.status) diff.push(`status: log ${s.status}, chain ${c.status}`);
+    if (s.status !== c.status) diff.push(`status: log ${s.status}, chain ${c.status}`);
   }
   if (s.paidToRecipient !== c.withdrawn) {
     diff.push(`paid to the recipient: log ${s.paidToRecipient}, chain ${c.withdrawn} (${c.withdrawn - s.paidToRecipient} not in the log)`);
@@ -117,7 +111,7 @@ function auditStream(s: StreamView, c: ChainStream | undefined): StreamAudit {
   if (s.status === "cancelled" || s.status === "depleted") {
     notes.push(`${s.status}: paid by time (${s.paidToRecipient}) instead of metered (${s.metered})`);
   }
-  if (s.status === "open") {
+  if (s.status === "active") {
     if (s.metered > 0n) notes.push(`${s.metered} wei metered, not settled yet`);
     if (c.streamedNow !== undefined && s.metered > c.streamedNow) {
       notes.push(`metered ${s.metered} exceeds what has streamed so far (${c.streamedNow}); a settle now would be refused`);

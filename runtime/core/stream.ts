@@ -1,11 +1,26 @@
 /**
  * A payment stream as StreamPay reports it, and the pure checks the payment guard applies to it.
- * Status numbers match the contract: 0 None, 1 Active, 2 Settled, 3 Cancelled, 4 Depleted.
+ * Its status uses the contract's own names (IStreamPay.Status, generated into contracts/generated/abi.ts):
+ * the one vocabulary for stream status in chain reads, the event log's views, the audit and the SDK.
  */
 import type { Address } from "viem";
+import { streamStatuses } from "../../contracts/generated/abi.ts";
 import { ClawError } from "./errors.ts";
 
-export const streamStatus = { none: 0, active: 1, settled: 2, cancelled: 3, depleted: 4 } as const;
+/** IStreamPay.Status by name: "none" | "active" | "settled" | "cancelled" | "depleted". */
+export type StreamStatus = (typeof streamStatuses)[number];
+
+/**
+ * The name of the uint8 status `getStream` returns. A value the contract does not define (a newer
+ * contract than this runtime) is an error, never silently "none".
+ * @example
+ * streamStatusOf(1); // "active"
+ */
+export function streamStatusOf(value: number | bigint): StreamStatus {
+  const name = streamStatuses[Number(value)];
+  if (name === undefined) throw new RangeError(`Unknown IStreamPay.Status value ${value} (known: ${streamStatuses.join(", ")}).`);
+  return name;
+}
 
 export type OnChainStream = {
   streamId: bigint;
@@ -17,7 +32,7 @@ export type OnChainStream = {
   duration: bigint;
   providerId: bigint;
   serviceType: number;
-  status: number;
+  status: StreamStatus;
 };
 
 /** What a stream must satisfy to pay for an offering. */
@@ -31,7 +46,7 @@ export type OfferingTerms = { wallet: Address; providerId: bigint; pricePerSecon
  * assertStreamPays(stream, { wallet, providerId: 3n, pricePerSecond: 100n }, 1_700_000_000n);
  */
 export function assertStreamPays(stream: OnChainStream | null, offering: OfferingTerms, nowSeconds: bigint): OnChainStream {
-  if (!stream || stream.status === streamStatus.none) {
+  if (!stream || stream.status === "none") {
     throw new ClawError("STREAM_NOT_FOUND", { message: "The payment stream does not exist on chain." });
   }
   const id = stream.streamId;
@@ -48,9 +63,8 @@ export function assertStreamPays(stream: OnChainStream | null, offering: Offerin
       message: `Stream ${id} streams ${stream.deposit / stream.duration} wei/s; this offering costs ${offering.pricePerSecond} wei/s.`,
     });
   }
-  if (stream.status !== streamStatus.active) {
-    const name = Object.entries(streamStatus).find(([, v]) => v === stream.status)?.[0] ?? `status ${stream.status}`;
-    throw new ClawError("STREAM_ENDED", { message: `Stream ${id} is ${name}.` });
+  if (stream.status !== "active") {
+    throw new ClawError("STREAM_ENDED", { message: `Stream ${id} is ${stream.status}.` });
   }
   if (nowSeconds >= stream.startTime + stream.duration) {
     throw new ClawError("STREAM_ENDED", { message: `Stream ${id} ended at ${stream.startTime + stream.duration} (unix seconds).` });

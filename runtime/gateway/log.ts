@@ -9,6 +9,7 @@
 import type { Address } from "viem";
 import * as ev from "../core/events.ts";
 import type { StoredEvent } from "../core/events.ts";
+import type { StreamStatus } from "../core/stream.ts";
 import type { Lane } from "../client/lanes.ts";
 import type { PaidRequest, SpendLedger } from "../client/paying-fetch.ts";
 import { DAY_MS, type SpendRecord } from "../client/spend-limits.ts";
@@ -18,7 +19,7 @@ import type { EventStore } from "../store/index.ts";
 
 export type LoggedStream = {
   streamId: bigint; providerId: bigint; recipient: string; deposit: bigint; openTx: string; openBlock: bigint; openedAt: number;
-  status: "open" | "settled" | "cancelled" | "closed"; model?: string; metered: bigint; paid: bigint; refunded: bigint; requests: number;
+  status: Exclude<StreamStatus, "none">; model?: string; metered: bigint; paid: bigint; refunded: bigint; requests: number;
 };
 
 export type GatewayState = {
@@ -44,7 +45,7 @@ export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
       const d = e.data;
       s.streams.set(d.streamId, {
         streamId: d.streamId, providerId: d.providerId, recipient: d.recipient, deposit: d.deposit, openTx: d.chain.txHash, openBlock: d.chain.blockNumber,
-        openedAt: e.time, status: "open", metered: 0n, paid: 0n, refunded: 0n, requests: 0,
+        openedAt: e.time, status: "active", metered: 0n, paid: 0n, refunded: 0n, requests: 0,
       });
       break;
     }
@@ -72,7 +73,7 @@ export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
     case "StreamBatchUpdated": {
       const st = s.streams.get(e.data.streamId);
       if (!st) break;
-      st.status = e.type === "StreamSettled" ? "settled" : e.type === "StreamCancelled" ? "cancelled" : "closed";
+      st.status = e.type === "StreamSettled" ? "settled" : e.type === "StreamCancelled" ? "cancelled" : "depleted";
       st.paid = e.type === "StreamSettled" ? e.data.earned : e.data.recipientAmount;
       st.refunded = e.type === "StreamSettled" ? e.data.refund : e.data.senderRefund;
       break;

@@ -6,8 +6,7 @@
  */
 import type { Hash } from "viem";
 import { paymentDomain } from "../core/payment.ts";
-import { streamStatus } from "../core/stream.ts";
-import { readStream } from "../chain/stream-source.ts";
+import { getStream } from "../chain/actions/get-stream.ts";
 import { requireWallet, type ClientChain } from "../client/chain.ts";
 import { closeStream, readReceipt } from "../client/close-stream.ts";
 import { createSessionSigner } from "../client/payment-signer.ts";
@@ -26,9 +25,9 @@ async function recoverOne(chain: ClientChain, log: GatewayLog, s: LoggedStream):
     streamId: s.streamId, providerId: s.providerId, recipient: s.recipient as `0x${string}`, deposit: s.deposit,
     openTx: s.openTx as Hash, openBlock: s.openBlock, gasPaid: 0n, metered: s.metered,
   };
-  const onChain = await readStream(chain, chain.contracts.streamPay, s.streamId);
+  const onChain = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId });
   let receipt: Receipt;
-  if (onChain.status !== streamStatus.active) receipt = await readReceipt(chain, { ...base, endpoint: "" }, 0n);
+  if (onChain.status !== "active") receipt = await readReceipt(chain, { ...base, endpoint: "" }, 0n);
   else {
     const wallet = requireWallet(chain, "Closing the gateway's streams");
     const provider = await readProvider(chain, s.providerId);
@@ -44,7 +43,7 @@ async function recoverOne(chain: ClientChain, log: GatewayLog, s: LoggedStream):
  * const { receipts, failed } = await recoverStreams(chain, log);
  */
 export async function recoverStreams(chain: ClientChain, log: GatewayLog): Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }> }> {
-  const open = [...log.state().streams.values()].filter((s) => s.status === "open");
+  const open = [...log.state().streams.values()].filter((s) => s.status === "active");
   const results = await Promise.allSettled(open.map((s) => recoverOne(chain, log, s)));
   const receipts: Receipt[] = [];
   const failed: Array<{ streamId: bigint; error: string }> = [];

@@ -54,10 +54,10 @@ export function statusOf(log: GatewayLog, meta: { url: string; wallet: string; c
     spent: { lastHour: spentSince(s.spend, now - HOUR_MS).toString(), lastDay: spentSince(s.spend, now - DAY_MS).toString(), total: s.spentTotal.toString() },
     refunded: streams.reduce((t, x) => t + x.refunded, 0n).toString(),
     limits: Object.fromEntries(Object.entries(meta.limits).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
-    openStreams: streams.filter((x) => x.status === "open").map((x) => ({
+    openStreams: streams.filter((x) => x.status === "active").map((x) => ({
       streamId: x.streamId.toString(), providerId: x.providerId.toString(), model: x.model ?? null, deposit: x.deposit.toString(), metered: x.metered.toString(), requests: x.requests,
     })),
-    closedStreams: streams.filter((x) => x.status !== "open").length,
+    closedStreams: streams.filter((x) => x.status !== "active").length,
     byModel: str(s.byModel), byProvider: str(s.byProvider),
   };
 }

@@ -1,5 +1,5 @@
 /** GET /health: the chain (node answers, watcher current), the store, and each backend's own check. */
-import type { ChainClients } from "../chain/clients.ts";
+import type { ChainClients } from "../chain/client.ts";
 import type { ChainWatcher } from "../chain/watcher.ts";
 import type { HealthReport, ServedOffering } from "../server/context.ts";
 import type { EventStore } from "../store/types.ts";

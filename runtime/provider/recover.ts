@@ -66,5 +66,5 @@ export function recover(store: EventStore, o: { keepEndedJobs?: number } = {}): 
 
 /** Streams this runtime served that have not ended on chain. */
 export function openServedStreams(views: Projections): bigint[] {
-  return [...views.streams.values()].filter((s) => s.jobs > 0 && (s.status === "open" || s.status === "unknown")).map((s) => s.streamId);
+  return [...views.streams.values()].filter((s) => s.jobs > 0 && (s.status === "active" || s.status === "none")).map((s) => s.streamId);
 }

@@ -13,11 +13,10 @@ import type { Address, Hex } from "viem";
 import type { ClawConfig } from "../../config/schema.ts";
 import { jobRejected, type NewEvent } from "../core/events.ts";
 import { paymentDomain } from "../core/payment.ts";
-import { streamStatus } from "../core/stream.ts";
-import { createChainClients, type ChainClients } from "../chain/clients.ts";
+import { createChainClients, type ChainClients } from "../chain/client.ts";
 import { ensureRegistered } from "../chain/register-offering.ts";
 import type { ChainReadObserver } from "../chain/read-observer.ts";
-import { createStreamCache } from "../chain/stream-source.ts";
+import { createStreamCache } from "../chain/stream-cache.ts";
 import { createChainWatcher, type ChainWatcher } from "../chain/watcher.ts";
 import { createBudgetLedger } from "../scheduler/budget-ledger.ts";
 import { linkSignals } from "../scheduler/link-signals.ts";
@@ -87,7 +86,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const onRead: ChainReadObserver = (r) => observeRead?.(r);
   // Stop at cancel: streams are re-read at `latest` once per new block (head polled every ≤ 250 ms),
   // and a stream found stopped has its running jobs aborted (chain/stream-source.ts).
-  const streams = createStreamCache({ publicClient: clients.fastReadClient }, chain.contracts.streamPay, {
+  const streams = createStreamCache(clients.fastReadClient, chain.contracts.streamPay, {
     headPollMs: Math.min(250, config.chain.pollIntervalMs),
     onStopped: (s) => streamAborts.get(s.streamId)?.abort(),
     onRead,
@@ -101,7 +100,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const wallet: Address = clients.address;
 
   const streamsSeen = new Map<bigint, bigint>();
-  const knownStreams = new Set([...views.streams.values()].filter((s) => s.jobs > 0 || s.status !== "unknown").map((s) => s.streamId));
+  const knownStreams = new Set([...views.streams.values()].filter((s) => s.jobs > 0 || s.status !== "none").map((s) => s.streamId));
   const settler = createSettler({
     clients, streamPay: chain.contracts.streamPay, ledger, store, idleSeconds: config.settlement.idleSeconds, minJobMs: config.settlement.minJobMs,
     minPrice: (id) => byProviderId.get(streamsSeen.get(id) ?? 0n)?.pricePerSecond ?? 1n,
@@ -113,7 +112,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   function onChainEvent(e: NewEvent): void {
     if (e.type === "StreamSettled" || e.type === "StreamCancelled" || e.type === "StreamBatchUpdated") {
       const id = e.data.streamId;
-      streams.setStatus(id, e.type === "StreamSettled" ? streamStatus.settled : e.type === "StreamCancelled" ? streamStatus.cancelled : streamStatus.depleted);
+      streams.setStatus(id, e.type === "StreamSettled" ? "settled" : e.type === "StreamCancelled" ? "cancelled" : "depleted");
       settler.markEnded(id);
       streamAborts.get(id)?.abort();
     }
@@ -126,7 +125,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     onUnconfirmedStop: (e) => {
       if (e.type !== "StreamSettled" && e.type !== "StreamCancelled") return;
       // Refuse new jobs and stop running ones now; settlement bookkeeping waits for confirmations.
-      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? streamStatus.settled : streamStatus.cancelled);
+      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? "settled" : "cancelled");
       streamAborts.get(e.data.streamId)?.abort();
     },
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),

@@ -3,7 +3,8 @@
  * server can be built around real parts (tests, `claw dev`, `claw start`) without knowing how they
  * were made.
  */
-import type { Address, Hex, PublicClient } from "viem";
+import type { Address, Hex } from "viem";
+import type { ReadClient } from "../chain/client.ts";
 import type { Backend, Chunk, InferenceJob, PluginKind, Task } from "../../plugins/types.ts";
 import type { ClawError } from "../core/errors.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
@@ -58,7 +59,7 @@ export type ServerContext = {
   reject(error: ClawError, streamId?: bigint): Promise<void>;
   health(): Promise<HealthReport>;
   /** A chain reader (the runtime's own public client). The dashboard lists the registry's providers with it; without it, only the providers in this runtime's log. */
-  publicClient?: PublicClient;
+  publicClient?: ReadClient;
   /** Set only under `claw dev`: the local chain's RPC (proxied for the browser) and the funded consumer dev accounts (the dashboard's one-click buyer). */
   dev?: DevContext;
   /** Checks a proof against raw bytes without an offering (stream exists, pays us, signed by its sender): multipart is checked with it before parsing. */

@@ -16,10 +16,9 @@ import { ClawError, isClawError } from "../core/errors.ts";
 import { settlementFailed, settlementSubmitted, type NewEvent } from "../core/events.ts";
 import { meteredCost } from "../core/money.ts";
 import { decideSettlement, settleableAtSeconds } from "../core/settlement.ts";
-import { streamStatus } from "../core/stream.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
-import type { ChainClients } from "../chain/clients.ts";
-import { readStream } from "../chain/stream-source.ts";
+import type { ChainClients } from "../chain/client.ts";
+import { getStream } from "../chain/actions/get-stream.ts";
 import { sendTx } from "../chain/send-tx.ts";
 
 export type SettlerDeps = {
@@ -61,8 +60,8 @@ export function createSettler(d: SettlerDeps) {
     const s = d.ledger.get(streamId);
     if (!s) return;
     const amount = s.metered;
-    const onChain = await readStream(d.clients, d.streamPay, streamId);
-    if (onChain.status !== streamStatus.active) {
+    const onChain = await getStream(d.clients.publicClient, { streamPay: d.streamPay, streamId });
+    if (onChain.status !== "active") {
       settled.add(streamId);
       return;
     }

@@ -5,7 +5,7 @@
  * code (runtime/client): quote checks, stream sizing, createStream, session-key proofs, settlement.
  */
 import { publicActions, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
-import type { ChainClients } from "../../../runtime/chain/clients.ts";
+import type { ChainClients } from "../../../runtime/chain/client.ts";
 import { connectChain, type ClientChain } from "../../../runtime/client/chain.ts";
 
 export type Payer = { kind: "dev" | "wallet"; address: Address; chain: ClientChain };

@@ -4,8 +4,7 @@
  * and, once the stream is closed on chain, the SDK's receipt (paid, refunded, transaction hashes).
  */
 import type { Address } from "viem";
-import { streamStatus } from "../../../runtime/core/stream.ts";
-import { readStream } from "../../../runtime/chain/stream-source.ts";
+import { getStream } from "../../../runtime/chain/actions/get-stream.ts";
 import type { ClientChain } from "../../../runtime/client/chain.ts";
 import { createStream } from "../../../runtime/client/open-stream.ts";
 import { fetchQuote } from "../../../runtime/client/quote.ts";
@@ -61,8 +60,8 @@ export async function openSession(payer: Payer, provider: ProviderInfo, quote: Q
 export async function whenClosed(payer: Payer, session: Session, signal: AbortSignal, everyMs = 1000): Promise<Receipt> {
   for (;;) {
     if (signal.aborted) return new Promise<Receipt>(() => undefined);
-    const s = await readStream(payer.chain, payer.chain.contracts.streamPay, session.stream.streamId).catch(() => undefined);
-    if (s && s.status !== streamStatus.active && s.status !== streamStatus.none) return session.close();
+    const s = await getStream(payer.chain.publicClient, { streamPay: payer.chain.contracts.streamPay, streamId: session.stream.streamId }).catch(() => undefined);
+    if (s && s.status !== "active" && s.status !== "none") return session.close();
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -44,7 +44,7 @@ export type JobView = {
 
 /** GET /v1/streams/:id — the stream as this provider's log knows it, with its jobs. */
 export type StreamRecord = {
-  streamId: string; status: "unknown" | "open" | "settled" | "cancelled" | "depleted";
+  streamId: string; status: "none" | "active" | "settled" | "cancelled" | "depleted";
   sender: string | null; recipient: string | null; providerId: string | null; deposit: string; startTime: string; duration: string;
   ratePerSecond: string; jobsCompleted: number; jobsFailed: number; meteredMs: string; metered: string;
   settlementSubmitted: string | null; settled: string | null; paidToRecipient: string; withdrawn: string; refunded: string; keeperFees: string;

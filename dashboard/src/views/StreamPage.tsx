@@ -17,7 +17,7 @@ export function StreamPage({ id, chainId }: { id: string; chainId: number }) {
   const q = useQuery({
     queryKey: ["stream", id],
     queryFn: () => getJson<StreamRecord>(`/v1/streams/${encodeURIComponent(id)}`),
-    refetchInterval: (query) => (query.state.data?.status === "open" || query.state.data?.status === "unknown" ? 2_000 : false),
+    refetchInterval: (query) => (query.state.data?.status === "active" || query.state.data?.status === "none" ? 2_000 : false),
     retry: (n, err) => !(err instanceof ApiError && err.status === 404) && n < 3,
   });
   useOnEvent((e) => {
@@ -33,7 +33,7 @@ export function StreamPage({ id, chainId }: { id: string; chainId: number }) {
       <header className="card-head">
         <div>
           <h2 id="stream-title" style={{ display: "inline" }}>Stream #{id}</h2>
-          {s && <span className={`pill ${s.status === "open" ? "ok" : s.status === "settled" ? "accent" : "warn"}`} data-testid="stream-status">{s.status}</span>}
+          {s && <span className={`pill ${s.status === "active" ? "ok" : s.status === "settled" ? "accent" : "warn"}`} data-testid="stream-status">{s.status}</span>}
         </div>
         <a href="#/" className="btn ghost">← Back</a>
       </header>

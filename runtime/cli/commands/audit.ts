@@ -5,7 +5,8 @@
  * difference or a broken chain (5 when the chain cannot be read, 3 when no chain is configured).
  */
 import type { Command } from "commander";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createReadClient } from "../../chain/client.ts";
+import { getChainId } from "../../chain/actions/get-chain-id.ts";
 import { toJsonSafe } from "../../core/event-codec.ts";
 import { createChainReader } from "../../chain/read-chain.ts";
 import { runAudit, type AuditReport } from "../../store/audit.ts";
@@ -66,7 +67,7 @@ export function register(program: Command): void {
         const flags = { ...(opts.rpc ? { rpc: opts.rpc } : {}), ...(opts.registry ? { registry: opts.registry } : {}),
           ...(opts.streamPay ? { streamPay: opts.streamPay } : {}) };
         const { options } = await resolveChain(flags, "provider", { needWallet: false });
-        const publicClient = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 2, timeout: 10_000 }) }) as PublicClient;
+        const publicClient = createReadClient({ rpcUrl: options.rpcUrl, chainId: options.chainId ?? (await getChainId(options.rpcUrl)), profile: "background" });
         const reader = createChainReader({
           publicClient, contracts: options.contracts,
           label: `${options.chainId} at ${options.rpcUrl}: StreamPay ${options.contracts.streamPay}, ComputeRegistry ${options.contracts.registry}`,

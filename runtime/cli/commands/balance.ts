@@ -34,7 +34,7 @@ export function register(program: Command): void {
         ]).catch((err) => {
           throw chainError(err, "reading balances");
         });
-        const open = spent.streams.filter((s) => s.status === "open");
+        const open = spent.streams.filter((s) => s.status === "active");
         const report = {
           address, chainId: chain.chainId, balance, claimable,
           spent: spent.paid, refunded: spent.refunded, locked: spent.locked,

@@ -48,7 +48,7 @@ export function register(program: Command): void {
           `  jobs        ${report.jobs} (${report.failedJobs} failed), ${report.meteredMs} ms metered`,
           `  earned      ${formatWei(report.earned)} metered`,
           `  settled     ${formatWei(report.settled)} on chain; received ${formatWei(report.received)}`,
-          `  pending     ${formatWei(report.pending)} metered on ${report.streams.open} open stream(s)`,
+          `  pending     ${formatWei(report.pending)} metered on ${report.streams.active} open stream(s)`,
           ...Object.entries(report.byOffering).map(([m, b]) => `  ${m.padEnd(12)}${b.jobs} jobs, ${formatWei(b.earned)}`),
           ...(Object.keys(report.rejections).length ? [`  refused     ${Object.entries(report.rejections).map(([c, n]) => `${c} ×${n}`).join(", ")}`] : []),
         ];

@@ -17,7 +17,7 @@ const positionArg = (v: string): number => {
 /** The human-readable report of a set of projections. */
 export function formatProjections(p: Projections, path: string): string {
   const out: string[] = [`log ${path}: ${p.events} events replayed, up to position ${p.position}`, ""];
-  const streams = [...p.streams.values()].filter((s) => s.status !== "unknown" || s.jobs > 0);
+  const streams = [...p.streams.values()].filter((s) => s.status !== "none" || s.jobs > 0);
   out.push(`streams (${streams.length})`, textTable(
     ["stream", "status", "deposit", "rate/s", "jobs", "failed", "metered ms", "metered", "settled", "paid", "refunded"],
     streams.map((s) => [String(s.streamId), s.status, String(s.deposit), String(s.ratePerSecond), String(s.jobs), String(s.jobsFailed),

@@ -33,7 +33,7 @@ describe("earningsReport", () => {
     assert.equal(r.received, 1750n);
     assert.equal(r.pending, 400n);
     assert.equal(r.refundedToConsumers, 10n ** 18n - 1750n);
-    assert.deepEqual(r.streams, { open: 1, settled: 1, cancelled: 0, depleted: 0, unknown: 0 });
+    assert.deepEqual(r.streams, { none: 0, active: 1, settled: 1, cancelled: 0, depleted: 0 });
     assert.deepEqual(Object.keys(r.byOffering).sort(), ["echo-1", "echo-fast"]);
     assert.equal(r.byOffering["echo-fast"]?.earned, 400n);
     assert.equal(r.rejections.NONCE_REPLAYED, 1);

@@ -6,6 +6,7 @@
  * - pending: metered on streams still open (the next settlements).
  */
 import type { Projections } from "../../core/projections/index.ts";
+import type { StreamStatus } from "../../core/stream.ts";
 
 export type EarningsReport = {
   store: string;
@@ -18,7 +19,8 @@ export type EarningsReport = {
   received: bigint;
   pending: bigint;
   refundedToConsumers: bigint;
-  streams: { open: number; settled: number; cancelled: number; depleted: number; unknown: number };
+  /** Streams by status (the contract's names; "none": jobs seen but not the stream's opening). */
+  streams: Record<StreamStatus, number>;
   byOffering: Record<string, { jobs: number; failed: number; meteredMs: bigint; earned: bigint }>;
   byDay: Record<string, { jobs: number; earned: bigint; settled: bigint }>;
   rejections: Record<string, number>;
@@ -29,7 +31,7 @@ export type EarningsReport = {
  * earningsReport(store.replay(evolveProjections, initialProjections()), ".claw/events.db").earned
  */
 export function earningsReport(p: Projections, store: string): EarningsReport {
-  const streams = { open: 0, settled: 0, cancelled: 0, depleted: 0, unknown: 0 };
+  const streams: Record<StreamStatus, number> = { none: 0, active: 0, settled: 0, cancelled: 0, depleted: 0 };
   let received = 0n;
   let pending = 0n;
   let refunded = 0n;
@@ -37,7 +39,7 @@ export function earningsReport(p: Projections, store: string): EarningsReport {
     streams[s.status] += 1;
     received += s.paidToRecipient;
     refunded += s.refunded;
-    if (s.status === "open" || (s.status === "unknown" && s.jobs > 0)) pending += s.metered - s.paidToRecipient > 0n ? s.metered - s.paidToRecipient : 0n;
+    if (s.status === "active" || (s.status === "none" && s.jobs > 0)) pending += s.metered - s.paidToRecipient > 0n ? s.metered - s.paidToRecipient : 0n;
   }
   return {
     store, events: p.events,

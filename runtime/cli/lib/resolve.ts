@@ -13,7 +13,8 @@
 import { readDeployment } from "../../chain/deploy.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createPublicClient, http, isAddress, type Address, type Hex } from "viem";
+import { isAddress, type Address, type Hex } from "viem";
+import { getChainId } from "../../chain/actions/get-chain-id.ts";
 import { ClawError } from "../../core/errors.ts";
 import type { ChainOptions } from "../../client/chain.ts";
 
@@ -58,7 +59,7 @@ function address(value: string | undefined, what: string): Address | undefined {
 
 async function reachable(rpcUrl: string): Promise<number | undefined> {
   try {
-    return await createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 3000 }) }).getChainId();
+    return await getChainId(rpcUrl);
   } catch {
     return undefined;
   }

@@ -42,7 +42,7 @@ export function evolveProjections(p: Projections, e: StoredEvent): Projections {
   return p;
 }
 
-export type { StreamView, StreamStatus } from "./streams.ts";
+export type { StreamView } from "./streams.ts";
 export type { JobView, JobStatus } from "./jobs.ts";
 export type { Earnings, EarningsBucket, DayBucket } from "./earnings.ts";
 export type { ProviderView } from "./providers.ts";

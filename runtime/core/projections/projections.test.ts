@@ -41,16 +41,16 @@ describe("stream projection", () => {
       ev.streamBatchUpdated({ streamId: 8n, keeper: KEEPER, recipientAmount: 60n, senderRefund: 39n, keeperFee: 1n, chain: chainRef(2) })]));
     assert.equal(drained.streams.get(8n)!.status, "depleted");
     const partly = fold(asStored([open, ev.streamWithdrawn({ streamId: 8n, amount: 40n, chain: chainRef(3) })]));
-    assert.equal(partly.streams.get(8n)!.status, "open");
+    assert.equal(partly.streams.get(8n)!.status, "active");
   });
 
-  test("jobs before the stream's opening are kept; the stream is unknown until opened", () => {
+  test("jobs before the stream's opening are kept; the stream is none until opened", () => {
     const [, , opened, ...rest] = sampleEvents(7n);
     const p = fold(asStored([...rest.slice(0, 3)]));
-    assert.equal(p.streams.get(7n)!.status, "unknown");
+    assert.equal(p.streams.get(7n)!.status, "none");
     assert.equal(p.streams.get(7n)!.metered, 1500n);
     const later = evolveProjections(p, asStored([opened!])[0]!);
-    assert.equal(later.streams.get(7n)!.status, "open");
+    assert.equal(later.streams.get(7n)!.status, "active");
     assert.equal(later.streams.get(7n)!.metered, 1500n);
   });
 

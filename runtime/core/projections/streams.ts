@@ -4,12 +4,12 @@
  * `evolveStreams` applies it to a map it owns.
  */
 import type { ChainRef, StoredEvent } from "../events.ts";
-
-export type StreamStatus = "unknown" | "open" | "settled" | "cancelled" | "depleted";
+import type { StreamStatus } from "../stream.ts";
 
 export interface StreamView {
   streamId: bigint;
-  /** "unknown" until the StreamOpened event is seen (e.g. jobs read before the watcher caught up). */
+  /** The contract's status as the log knows it: "none" until the StreamOpened event is seen (e.g. jobs read
+   *  before the watcher caught up), "active" from then until a closing event. */
   status: StreamStatus;
   sender: string | null; recipient: string | null; providerId: bigint | null; serviceType: number | null;
   deposit: bigint; startTime: bigint; duration: bigint;
@@ -40,7 +40,7 @@ export interface StreamView {
 /** An empty view for a stream first seen through `event`. */
 export function emptyStream(streamId: bigint): StreamView {
   return {
-    streamId, status: "unknown", sender: null, recipient: null, providerId: null, serviceType: null,
+    streamId, status: "none", sender: null, recipient: null, providerId: null, serviceType: null,
     deposit: 0n, startTime: 0n, duration: 0n, ratePerSecond: 0n,
     jobs: 0, jobsCompleted: 0, jobsFailed: 0, meteredMs: 0n, metered: 0n,
     settlementSubmitted: null, settled: null, paidToRecipient: 0n, withdrawn: 0n, refunded: 0n, keeperFees: 0n,
@@ -54,10 +54,10 @@ export function streamIdOf(e: StoredEvent): bigint | undefined {
   return typeof d.streamId === "bigint" ? d.streamId : undefined;
 }
 
-/** Once everything deposited has gone out, a stream still "open" has run dry. */
+/** Once everything deposited has gone out, a stream still "active" has run dry. */
 function closeIfEmpty(s: StreamView, chain: ChainRef): StreamView {
   const out = s.paidToRecipient + s.refunded + s.keeperFees;
-  return s.status === "open" && s.deposit > 0n && out >= s.deposit ? { ...s, status: "depleted", closed: chain } : s;
+  return s.status === "active" && s.deposit > 0n && out >= s.deposit ? { ...s, status: "depleted", closed: chain } : s;
 }
 
 /**
@@ -72,7 +72,7 @@ export function evolveStream(s: StreamView, e: StoredEvent): StreamView {
     case "StreamOpened": {
       const d = e.data;
       return {
-        ...base, status: s.status === "unknown" ? "open" : s.status, sender: d.sender, recipient: d.recipient,
+        ...base, status: s.status === "none" ? "active" : s.status, sender: d.sender, recipient: d.recipient,
         providerId: d.providerId, serviceType: d.serviceType, deposit: d.deposit, startTime: d.startTime, duration: d.duration,
         ratePerSecond: d.duration > 0n ? d.deposit / d.duration : 0n, opened: d.chain,
       };

@@ -6,7 +6,7 @@
 import * as ev from "../events.ts";
 import type { ChainRef, NewEvent } from "../events.ts";
 
-const addr = (n: number): string => `0x${n.toString(16).padStart(40, "0")}`;
+const addr = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
 const tx = (n: number): string => `0x${n.toString(16).padStart(64, "0")}`;
 
 /** A chain reference whose (txHash, logIndex) is unique per `n`. */

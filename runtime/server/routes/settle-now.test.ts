@@ -11,7 +11,7 @@ import { openStore } from "../../store/index.ts";
 import { createGroupCommitter } from "../../store/group-commit.ts";
 import { tempDir } from "../../store/testing/drivers.ts";
 import type { EventStore } from "../../store/types.ts";
-import { streamStatus, type OnChainStream } from "../../core/stream.ts";
+import type { OnChainStream } from "../../core/stream.ts";
 import { createDirectSigner, createSessionSigner, type PaymentSigner } from "../../client/payment-signer.ts";
 import { createBudgetLedger } from "../../scheduler/budget-ledger.ts";
 import { registerBodyParsers } from "../body-parsers.ts";
@@ -27,7 +27,7 @@ const domain = paymentDomain(31337, "0x00000000000000000000000000000000000000aa"
 function stream(id: bigint, o: Partial<OnChainStream> = {}): OnChainStream {
   return {
     streamId: id, sender: sender.address, recipient: provider.address, deposit: 1_000n, withdrawn: 0n, startTime: 1n, duration: 100n,
-    providerId: 1n, serviceType: 0, status: streamStatus.active, ...o,
+    providerId: 1n, serviceType: 0, status: "active", ...o,
   };
 }
 
@@ -36,7 +36,7 @@ describe("POST /v1/streams/:id/settle", () => {
     [1n, stream(1n)],
     [2n, stream(2n)],
     [3n, stream(3n, { recipient: stranger.address as Address })],
-    [4n, stream(4n, { status: streamStatus.settled })],
+    [4n, stream(4n, { status: "settled" })],
   ]);
   const ledger = createBudgetLedger();
   const settleCalls: bigint[] = [];

@@ -21,7 +21,7 @@ import type { Address } from "viem";
 import { ClawError } from "../../core/errors.ts";
 import { settleRequested } from "../../core/events.ts";
 import { settleBody } from "../../core/payment.ts";
-import { streamStatus, type OnChainStream } from "../../core/stream.ts";
+import type { OnChainStream } from "../../core/stream.ts";
 import type { BudgetLedger } from "../../scheduler/budget-ledger.ts";
 import { parsePaymentProof } from "../guard/parse-proof.ts";
 import type { ProofVerifier } from "../guard/verify-proof.ts";
@@ -73,7 +73,7 @@ export function settleNowRoutes(d: SettleNowDeps) {
           throw new ClawError("STREAM_WRONG_RECIPIENT", { message: `Stream ${id} pays ${stream.recipient}, not this provider (${d.wallet}).` });
         }
         await d.verifier.verifySettle(proof, stream.sender, nowSeconds);
-        if (stream.status !== streamStatus.active) return reply.status(200).send({ streamId: id.toString(), status: "ended" });
+        if (stream.status !== "active") return reply.status(200).send({ streamId: id.toString(), status: "ended" });
         const replayed = () => new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${id}.` });
         if (d.store.hasNonce(id, proof.nonce)) throw replayed();
         // Durable before it acts: a replay of this act, even after a restart, is a duplicate.

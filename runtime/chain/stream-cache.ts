@@ -1,6 +1,6 @@
 /**
- * Where the guard gets a stream: a cache filled by earlier reads and kept current by the watcher's
- * events, else one `getStream` eth_call. A node that cannot be reached is CHAIN_UNAVAILABLE (503):
+ * Where the guard gets a stream: a cache over the getStream action (runtime/chain/actions), filled by
+ * earlier reads and kept current by the watcher's events, else one `getStream` eth_call. A node that cannot be reached is CHAIN_UNAVAILABLE (503):
  * the runtime never serves a stream it could not verify.
  *
  * Stop at cancel: each cached stream remembers the chain head it was read at. The cache learns the
@@ -14,43 +14,17 @@
  * documented in test/reliability/README.md): the bound holds only while the node answers.
  */
 import type { Address } from "viem";
-import { streamPayAbi } from "../../contracts/generated/abi.ts";
-import { ClawError, isClawError } from "../core/errors.ts";
-import { streamStatus, type OnChainStream } from "../core/stream.ts";
-import type { ChainClients } from "./clients.ts";
+import { isClawError } from "../core/errors.ts";
+import type { OnChainStream, StreamStatus } from "../core/stream.ts";
+import { getStream } from "./actions/get-stream.ts";
+import type { ReadClient } from "./client.ts";
 import { timedRead, type ChainReadObserver } from "./read-observer.ts";
-import { chainError } from "./send-tx.ts";
-
-export type RawStream = {
-  sender: Address; recipient: Address; deposit: bigint; withdrawn: bigint; startTime: bigint | number;
-  duration: bigint | number; providerId: bigint | number; serviceType: number; status: number;
-};
-
-export function toOnChainStream(streamId: bigint, s: RawStream): OnChainStream {
-  return {
-    streamId, sender: s.sender, recipient: s.recipient, deposit: BigInt(s.deposit), withdrawn: BigInt(s.withdrawn),
-    startTime: BigInt(s.startTime), duration: BigInt(s.duration), providerId: BigInt(s.providerId),
-    serviceType: Number(s.serviceType), status: Number(s.status),
-  };
-}
-
-/** One eth_call: the stream as StreamPay holds it now (status 0 when it does not exist). */
-export async function readStream(clients: Pick<ChainClients, "publicClient">, streamPay: Address, streamId: bigint): Promise<OnChainStream> {
-  try {
-    const raw = (await clients.publicClient.readContract({ address: streamPay, abi: streamPayAbi, functionName: "getStream", args: [streamId] })) as RawStream;
-    return toOnChainStream(streamId, raw);
-  } catch (err) {
-    const e = chainError(err, `getStream(${streamId})`);
-    if (e.code === "CHAIN_TX_FAILED") return toOnChainStream(streamId, { sender: "0x0000000000000000000000000000000000000000", recipient: "0x0000000000000000000000000000000000000000", deposit: 0n, withdrawn: 0n, startTime: 0n, duration: 1n, providerId: 0n, serviceType: 0, status: 0 });
-    throw new ClawError("CHAIN_UNAVAILABLE", { message: `Cannot verify stream ${streamId}: the chain node cannot be reached.`, cause: err });
-  }
-}
 
 export type StreamCache = {
   /** The stream as of the newest chain head this cache knows (re-read at `latest` when older). */
   get(streamId: bigint): Promise<OnChainStream | null>;
   /** Marks a stream ended (watcher saw it cancelled, settled or depleted). */
-  setStatus(streamId: bigint, status: number): void;
+  setStatus(streamId: bigint, status: StreamStatus): void;
   put(stream: OnChainStream): void;
 };
 
@@ -68,11 +42,9 @@ type Entry = { stream: OnChainStream; head: bigint };
 
 /**
  * @example
- * const streams = createStreamCache({ publicClient }, streamPay, { headPollMs: 250, onStopped: (s) => abortJobs(s.streamId) });
+ * const streams = createStreamCache(clients.fastReadClient, streamPay, { headPollMs: 250, onStopped: (s) => abortJobs(s.streamId) });
  */
-export function createStreamCache(
-  clients: Pick<ChainClients, "publicClient">, streamPay: Address, o: StreamCacheOptions = {},
-): StreamCache {
+export function createStreamCache(client: ReadClient, streamPay: Address, o: StreamCacheOptions = {}): StreamCache {
   const headPollMs = o.headPollMs ?? 250;
   const nowMs = o.nowMs ?? Date.now;
   const cache = new Map<bigint, Entry>();
@@ -85,7 +57,7 @@ export function createStreamCache(
     if (headInflight || nowMs() - headAskedAt < headPollMs) return;
     headInflight = true;
     headAskedAt = nowMs();
-    timedRead("stream_head", o.onRead, () => clients.publicClient.getBlockNumber({ cacheTime: 0 }))
+    timedRead("stream_head", o.onRead, () => client.getBlockNumber({ cacheTime: 0 }))
       .then((n) => void (n > head && (head = n)), () => undefined)
       .finally(() => (headInflight = false));
   }
@@ -94,7 +66,7 @@ export function createStreamCache(
     let p = inflight.get(streamId);
     if (!p) {
       const at = head;
-      p = timedRead("stream", o.onRead, () => readStream(clients, streamPay, streamId)).then((stream) => ({ stream, head: at })).finally(() => inflight.delete(streamId));
+      p = timedRead("stream", o.onRead, () => getStream(client, { streamPay, streamId })).then((stream) => ({ stream, head: at })).finally(() => inflight.delete(streamId));
       inflight.set(streamId, p);
     }
     return p;
@@ -105,7 +77,7 @@ export function createStreamCache(
       pollHead();
       const hit = cache.get(streamId);
       // Ended is final: no re-read needed to refuse.
-      if (hit && (hit.head >= head || hit.stream.status !== streamStatus.active)) return hit.stream;
+      if (hit && (hit.head >= head || hit.stream.status !== "active")) return hit.stream;
       let fresh: Entry;
       try {
         fresh = await read(streamId);
@@ -115,14 +87,14 @@ export function createStreamCache(
         if (hit && isClawError(err, "CHAIN_UNAVAILABLE")) return hit.stream;
         throw err;
       }
-      if (fresh.stream.status === streamStatus.none) return null;
+      if (fresh.stream.status === "none") return null;
       const current = cache.get(streamId);
       // A newer status from the watcher (setStatus) is not overwritten by an older read.
-      if (current && current.stream.status !== streamStatus.active && fresh.stream.status === streamStatus.active && current.head >= fresh.head) {
+      if (current && current.stream.status !== "active" && fresh.stream.status === "active" && current.head >= fresh.head) {
         return current.stream;
       }
       cache.set(streamId, fresh);
-      if (hit?.stream.status === streamStatus.active && fresh.stream.status !== streamStatus.active) o.onStopped?.(fresh.stream);
+      if (hit?.stream.status === "active" && fresh.stream.status !== "active") o.onStopped?.(fresh.stream);
       return fresh.stream;
     },
     setStatus(streamId, status) {

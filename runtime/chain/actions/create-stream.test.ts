@@ -1,0 +1,34 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { isClawError } from "../../core/errors.ts";
+import { createStream } from "./create-stream.ts";
+import { registerProvider } from "./register-provider.ts";
+import { startTestChain, type TestChain } from "./testing.ts";
+
+let t: TestChain;
+before(async () => (t = await startTestChain()));
+after(() => t?.stop());
+
+test("the new stream comes from the receipt's StreamCreated event, and the deposit leaves the sender", async () => {
+  const sender = t.wallet(1);
+  const before = await t.read.getBalance({ address: sender.address });
+  const { stream, receipt } = await createStream(sender, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n });
+  const [again] = [await createStream(sender, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n })];
+  assert.equal(again!.stream.streamId, stream.streamId + 1n, "ids are sequential");
+  assert.equal(stream.deposit, 600n);
+  assert.equal(stream.durationSeconds, 60n);
+  assert.equal(stream.sender, sender.address);
+  const gas = receipt.gasUsed * receipt.effectiveGasPrice + again!.receipt.gasUsed * again!.receipt.effectiveGasPrice;
+  assert.equal(await t.read.getBalance({ address: sender.address }), before - 1_200n - gas);
+});
+
+test("a provider opening a stream to itself is refused before any gas: CHAIN_REVERTED SelfAttribution", async () => {
+  const provider = t.wallet(3);
+  const { providerId } = await registerProvider(provider, { registry: t.contracts.registry, model: "self-1", pricePerSecond: 1n, endpoint: "http://127.0.0.1:1", serviceType: 0 });
+  const nonceBefore = await t.read.getTransactionCount({ address: provider.address });
+  await assert.rejects(
+    createStream(provider, { streamPay: t.contracts.streamPay, recipient: provider.address, durationSeconds: 10n, serviceType: 0, providerId, deposit: 10n }),
+    (e) => isClawError(e, "CHAIN_REVERTED") && e.details?.errorName === "SelfAttribution",
+  );
+  assert.equal(await t.read.getTransactionCount({ address: provider.address }), nonceBefore, "nothing was sent");
+});
