@@ -3,7 +3,7 @@
  *  1. contracts/ — Hardhat 3 Solidity tests (unit, fuzz, invariant; CI profile) + stale-bindings check
  *  2. node      — every `*.test.ts` beside the code and in test/, on node's own test runner
  *  3. node24    — suites that need Node >= 22.5 (node:sqlite store driver), run on contracts' Node 24 shim
- *  4. typecheck — `tsc -p tsconfig.json`: types are a gate (tsx strips types without checking them, so a
+ *  4. typecheck — `tsc -p tsconfig.json` and the dashboard's tsconfig: types are a gate (tsx strips types without checking them, so a
  *                 type error would otherwise pass every other step)
  *  5. mutants   — `npm run test:mutants`: each named contract mutant (contracts/scripts/mutants.ts) must
  *                 make the Solidity suite fail (~1-2 min: compiled without the optimizer)
@@ -61,7 +61,10 @@ if ((!only || only === "node24") && existsSync(node24Suite)) {
 
 if (!only || only === "typecheck") {
   const tsc = resolve(root, "node_modules/typescript/bin/tsc");
-  results.push(["typecheck", run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"])]);
+  // The dashboard has its own tsconfig (DOM, JSX) and imports the SDK and chain layer: checked too.
+  const runtimeTypes = run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"]);
+  const dashboardTypes = run("typecheck dashboard", process.execPath, [tsc, "-p", "dashboard/tsconfig.json", "--noEmit"]);
+  results.push(["typecheck", runtimeTypes && dashboardTypes]);
 }
 
 if (!only || only === "mutants") {

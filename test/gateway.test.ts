@@ -14,6 +14,7 @@ import { join } from "node:path";
 import OpenAI, { toFile } from "openai";
 import { tinyPngBase64 } from "../plugins/testing/fake-diffusion.ts";
 import { streamPayAbi } from "../contracts/generated/abi.ts";
+import { getStream as readStream } from "../runtime/chain/actions/get-stream.ts";
 import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
 import { cliBin, startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
 
@@ -33,7 +34,7 @@ after(async () => {
 });
 
 async function getStream(id: bigint) {
-  return m.publicClient.readContract({ address: m.contracts.streamPay, abi: streamPayAbi, functionName: "getStream", args: [id] });
+  return readStream(m.publicClient, { streamPay: m.contracts.streamPay, streamId: id });
 }
 
 describe("claw gateway (in process)", () => {

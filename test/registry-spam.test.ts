@@ -9,13 +9,14 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { createPublicClient, createTestClient, createWalletClient, encodeAbiParameters, http, keccak256, pad, toHex, type Address, type PublicClient } from "viem";
+import { createTestClient, createWalletClient, encodeAbiParameters, http, keccak256, pad, toHex, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { computeRegistryAbi } from "../contracts/generated/abi.ts";
 import { startAnvil, type Anvil } from "../runtime/chain/anvil.ts";
-import { createChainClients } from "../runtime/chain/client.ts";
+import { createChainClients, createReadClient } from "../runtime/chain/client.ts";
 import { deployContracts } from "../runtime/chain/deploy.ts";
-import { ensureRegistered, walletProviderIds } from "../runtime/chain/register-offering.ts";
+import { ensureRegistered } from "../runtime/chain/register-offering.ts";
+import { listProviderIdsByWallet } from "../runtime/chain/actions/list-provider-ids-by-wallet.ts";
 import { connectChain } from "../runtime/client/chain.ts";
 import { discover } from "../runtime/client/discover.ts";
 
@@ -49,7 +50,7 @@ describe("20,000 junk registrations", () => {
 
   test("the registration check and discovery still find the real provider, with bounded calls only", async () => {
     const chain = { id: anvil.chainId, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } } as const;
-    const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl) }) as PublicClient;
+    const publicClient = createReadClient({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, profile: "background" });
     const [deployerKey, providerKey] = anvil.accounts.map((a) => a.privateKey);
     const { registry, streamPay } = await deployContracts({
       walletClient: createWalletClient({ account: privateKeyToAccount(deployerKey!), chain, transport: http(anvil.rpcUrl) }), publicClient,
@@ -82,7 +83,7 @@ describe("20,000 junk registrations", () => {
     assert.equal(count, BigInt(JUNK + 1));
 
     // The provider restarts: its check pages through 20,001 ids (11 windows) and finds its entry.
-    assert.deepEqual(await walletProviderIds(publicClient, registry, clients.address), [1n]);
+    assert.deepEqual(await listProviderIdsByWallet(publicClient, { registry, wallet: clients.address }), [1n]);
     const again = await ensureRegistered(clients, registry, offering);
     assert.deepEqual([again.providerId, again.action], [1n, "unchanged"]);
 

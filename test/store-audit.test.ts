@@ -16,7 +16,7 @@ import { computeRegistryAbi, streamPayAbi } from "../contracts/generated/abi.ts"
 import { createReadClient, type ReadClient } from "../runtime/chain/client.ts";
 import { startAnvil, type Anvil } from "../runtime/chain/anvil.ts";
 import { deployContracts } from "../runtime/chain/deploy.ts";
-import { logToEvent, type DecodedLog } from "../runtime/chain/log-to-event.ts";
+import { decodeLogs, logToEvent } from "../runtime/chain/log-to-event.ts";
 import { createChainReader } from "../runtime/chain/read-chain.ts";
 import * as ev from "../runtime/core/events.ts";
 import { runAudit } from "../runtime/store/audit.ts";
@@ -67,12 +67,9 @@ describe("claw audit against a real chain", { timeout: 120_000 }, () => {
     await mined(await consumer.writeContract({ address: contracts.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [streams.cancelled] }));
 
     // The log, as the runtime writes it: the chain's events (through the watcher's mapping) and metered jobs.
-    const logs = [
-      ...(await publicClient.getContractEvents({ address: contracts.streamPay, abi: streamPayAbi, fromBlock: 0n })),
-      ...(await publicClient.getContractEvents({ address: contracts.registry, abi: computeRegistryAbi, fromBlock: 0n })),
-    ].sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : Number(a.blockNumber - b.blockNumber)));
+    const logs = decodeLogs(await publicClient.getLogs({ address: [contracts.streamPay, contracts.registry], fromBlock: 0n })).sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : Number(a.blockNumber - b.blockNumber)));
     const store = openStore({ path: db });
-    store.append(logs.map((l) => logToEvent(l as unknown as DecodedLog)).filter((e): e is ev.NewEvent => e !== null));
+    store.append(logs.map((l) => logToEvent(l)).filter((e): e is ev.NewEvent => e !== null));
     const job = (streamId: bigint, jobId: string, nonce: bigint, cost: bigint) => [
       ev.jobAccepted({ jobId, streamId, offering: "echo-1", providerId: 1n, nonce, bodyHash: "0x", signer: consumer.account.address,
         pricePerSecond: PRICE, task: "chat" }),

@@ -8,8 +8,8 @@
  * Wallet clients carry one nonce manager per RPC URL (see nonceManagerFor).
  */
 import {
-  createNonceManager, createPublicClient, createWalletClient, defineChain, http,
-  type Account, type Address, type Chain, type LocalAccount, type Hex, type NonceManager, type PublicClient, type Transport, type WalletClient,
+  createNonceManager, createPublicClient, createWalletClient, custom, defineChain, http,
+  type Account, type Address, type Chain, type EIP1193RequestFn, type LocalAccount, type Hex, type NonceManager, type PublicClient, type SignTypedDataParameters, type Transport, type WalletClient,
 } from "viem";
 import { jsonRpc } from "viem/nonce";
 import { privateKeyToAccount } from "viem/accounts";
@@ -25,7 +25,11 @@ export type ClientProfile = keyof typeof clientProfiles;
 /** What every read action takes: a public client bound to a chain (any transport: HTTP, an injected wallet). */
 export type ReadClient = PublicClient<Transport, Chain>;
 
-/** What every write action takes: a read client and a wallet client for one account on the same chain. */
+/** What signs EIP-712 payment proofs and session-key authorizations: a local key, or a browser wallet. */
+export type SigningAccount = Pick<LocalAccount, "address" | "signTypedData">;
+
+/** What every write action takes: a read client and a wallet client for one account on the same chain
+ *  (writes are signed by the wallet client's own account). */
 export type ChainClients = {
   chain: Chain;
   /** Background profile: receipts, the watcher, settlement. */
@@ -33,8 +37,8 @@ export type ChainClients = {
   /** Request profile: reads on a paid request's path. */
   fastReadClient: ReadClient;
   walletClient: WalletClient<Transport, Chain, Account>;
-  /** A local account: it signs payment proofs and session keys itself. */
-  account: LocalAccount;
+  /** Signs payment proofs and session-key authorizations (a local key, or a browser wallet). */
+  account: SigningAccount;
   address: Address;
 };
 
@@ -59,6 +63,15 @@ function transportFor(rpcUrl: string, profile: ClientProfile) {
  */
 export function createReadClient(o: { rpcUrl: string; chainId: number; profile: ClientProfile; name?: string; pollingIntervalMs?: number }): ReadClient {
   return createPublicClient({ chain: clawChain(o.chainId, o.rpcUrl, o.name), transport: transportFor(o.rpcUrl, o.profile), pollingInterval: o.pollingIntervalMs ?? 1000 });
+}
+
+/**
+ * A client for a node whose chain is not known yet (the probe profile): only for learning it.
+ * @example
+ * const id = await createProbeClient("http://127.0.0.1:8545").getChainId();
+ */
+export function createProbeClient(rpcUrl: string): PublicClient {
+  return createPublicClient({ transport: transportFor(rpcUrl, "probe") });
 }
 
 /**
@@ -96,4 +109,24 @@ export function createChainClients(o: { rpcUrl: string; chainId: number; private
     account,
     address: account.address,
   };
+}
+
+/**
+ * The clients of a browser wallet (an EIP-1193 provider, e.g. an injected wallet through wagmi):
+ * reads and transactions go through the wallet's own RPC, and the wallet signs typed data.
+ * @example
+ * const clients = createWalletProviderClients({ chain, provider: window.ethereum, address });
+ */
+export function createWalletProviderClients(o: { chain: Chain; provider: { request: EIP1193RequestFn }; address: Address; pollingIntervalMs?: number }): ChainClients {
+  const transport = custom(o.provider);
+  const pollingInterval = o.pollingIntervalMs ?? 1000;
+  const walletClient = createWalletClient({ chain: o.chain, transport, account: o.address, pollingInterval });
+  const publicClient = createPublicClient({ chain: o.chain, transport, pollingInterval });
+  const account: SigningAccount = {
+    address: o.address,
+    // The one cast of the chain layer: LocalAccount.signTypedData's generic primaryType (keyof typedData)
+    // is wider than WalletClient.signTypedData's (string); the definition passes through unchanged.
+    signTypedData: (parameters) => walletClient.signTypedData({ ...parameters, account: o.address } as SignTypedDataParameters),
+  };
+  return { chain: o.chain, publicClient, fastReadClient: publicClient, walletClient, account, address: o.address };
 }

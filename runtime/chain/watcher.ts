@@ -4,11 +4,10 @@
  * registry entries) and appends them to the log. Appends are idempotent by (tx hash, log index), so a
  * crash between appending and moving the cursor only re-reads logs that are then skipped.
  */
-import { parseEventLogs, type Address } from "viem";
-import { computeRegistryAbi, streamPayAbi } from "../../contracts/generated/abi.ts";
+import type { Address } from "viem";
 import type { NewEvent } from "../core/events.ts";
 import type { ChainClients } from "./client.ts";
-import { logToEvent, type DecodedLog } from "./log-to-event.ts";
+import { decodeLogs, logToEvent } from "./log-to-event.ts";
 import { timedRead, type ChainReadObserver } from "./read-observer.ts";
 
 const CURSOR = "chain-watcher";
@@ -47,7 +46,6 @@ const STOP_EVENTS = new Set(["StreamCancelled", "StreamSettled"]);
 export type ChainWatcher = { catchUp(): Promise<number>; start(): void; stop(): Promise<void>; readonly lastBlock: bigint; readonly healthy: boolean };
 
 export function createChainWatcher(d: WatcherDeps): ChainWatcher {
-  const abi = [...streamPayAbi, ...computeRegistryAbi];
   const me = d.wallet.toLowerCase();
   let cursor = BigInt(d.store.getCursor(CURSOR) ?? (d.fromBlock - 1n).toString());
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -56,27 +54,28 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
   let stopped = false;
 
   function relevant(e: NewEvent): boolean {
-    const data = e.data as unknown as Record<string, unknown>;
     switch (e.type) {
       case "StreamOpened":
-        if (String(data.recipient).toLowerCase() !== me) return false;
-        d.knownStreams.add(data.streamId as bigint);
+        if (e.data.recipient.toLowerCase() !== me) return false;
+        d.knownStreams.add(e.data.streamId);
         return true;
       case "ProviderRegistered":
       case "ProviderUpdated":
-        if (String(data.wallet).toLowerCase() !== me) return false;
-        d.knownProviders.add(data.providerId as bigint);
+        if (e.data.wallet.toLowerCase() !== me) return false;
+        d.knownProviders.add(e.data.providerId);
         return true;
       case "CompletionRecorded":
-        return d.knownProviders.has(data.providerId as bigint);
+        return d.knownProviders.has(e.data.providerId);
       // Coin owed to this wallet that a push could not deliver, and its payout: the audit
       // reconciles coin received with coin credited through them.
       case "PaymentDeferred":
-        return String(data.to).toLowerCase() === me && d.knownStreams.has(data.streamId as bigint);
+        return e.data.to.toLowerCase() === me && d.knownStreams.has(e.data.streamId);
       case "PaymentClaimed":
-        return String(data.account).toLowerCase() === me;
-      default:
-        return d.knownStreams.has(data.streamId as bigint);
+        return e.data.account.toLowerCase() === me;
+      default: {
+        const data: { streamId?: unknown } = e.data;
+        return typeof data.streamId === "bigint" && d.knownStreams.has(data.streamId);
+      }
     }
   }
 
@@ -88,7 +87,7 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
       const from = cursor + 1n;
       const to = from + MAX_RANGE - 1n < safe ? from + MAX_RANGE - 1n : safe;
       const logs = await timedRead("watcher_logs", d.onRead, () => d.clients.publicClient.getLogs({ address: [d.contracts.streamPay, d.contracts.registry], fromBlock: from, toBlock: to }));
-      const decoded = parseEventLogs({ abi, logs, strict: false }) as unknown as DecodedLog[];
+      const decoded = decodeLogs(logs);
       decoded.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
       const events = decoded.map((l) => logToEvent(l)).filter((e): e is NewEvent => e !== null && relevant(e));
       // The events and the cursor move in one transaction.
@@ -99,7 +98,7 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
     }
     if (d.onUnconfirmedStop && safe < head && !stopped) {
       const logs = await timedRead("watcher_logs", d.onRead, () => d.clients.publicClient.getLogs({ address: d.contracts.streamPay, fromBlock: safe + 1n, toBlock: head }));
-      const decoded = parseEventLogs({ abi, logs, strict: false }) as unknown as DecodedLog[];
+      const decoded = decodeLogs(logs);
       for (const e of decoded.map((l) => logToEvent(l))) if (e && STOP_EVENTS.has(e.type) && relevant(e)) d.onUnconfirmedStop(e);
     }
     return appended;

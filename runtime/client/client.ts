@@ -3,9 +3,9 @@
  * one-shot inference, balances. Everything else in runtime/client is reachable from here.
  */
 import type { Address, Hash } from "viem";
-import { streamPayAbi } from "../../contracts/generated/abi.ts";
-import { ClawError, isClawError } from "../core/errors.ts";
+import { ClawError, isClawError, type ErrorCode } from "../core/errors.ts";
 import { getStream } from "../chain/actions/get-stream.ts";
+import { getStreamHistory } from "../chain/actions/get-stream-history.ts";
 import { connectChain, requireWallet, type ChainOptions, type ClientChain } from "./chain.ts";
 import { discover, type DiscoverOptions } from "./discover.ts";
 import { readReceipt, type CloseOptions } from "./close-stream.ts";
@@ -85,9 +85,9 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
         return await startSession({ chain, stream, provider, quote, ...(opts.signing ? { signing: opts.signing } : {}) });
       } catch (err) {
         // Try the next cheapest only when this provider is the problem; chain and wallet errors stop here.
-        const skippable = ["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"].some((c) => isClawError(err, c as never));
-        if (!skippable) throw err;
-        failures.push(err as ClawError);
+        const skippable: ErrorCode[] = ["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"];
+        if (!skippable.some((c) => isClawError(err, c)) || !isClawError(err)) throw err;
+        failures.push(err);
       }
     }
     throw failures[0]!;
@@ -95,10 +95,8 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
 
   /** Where a stream was opened (its StreamCreated log). */
   async function openedLog(streamId: bigint): Promise<{ openTx: Hash; openBlock: bigint; gasPaid: bigint }> {
-    const [log] = await chain.publicClient.getContractEvents({ address: chain.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { streamId }, fromBlock: 0n });
-    if (!log) return { openTx: "0x" as Hash, openBlock: 0n, gasPaid: 0n };
-    const r = await chain.publicClient.getTransactionReceipt({ hash: log.transactionHash });
-    return { openTx: log.transactionHash, openBlock: log.blockNumber, gasPaid: r.gasUsed * r.effectiveGasPrice };
+    const { opened } = await getStreamHistory(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId });
+    return opened ? { openTx: opened.txHash, openBlock: opened.blockNumber, gasPaid: opened.gasPaid } : { openTx: "0x", openBlock: 0n, gasPaid: 0n };
   }
 
   async function resumeSession(streamId: bigint): Promise<Session> {

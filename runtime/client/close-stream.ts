@@ -13,9 +13,9 @@
  * provider's settle(metered) cannot land yet and a cancel would pay it less than it metered.
  */
 import type { Address, Hash } from "viem";
-import { streamPayAbi } from "../../contracts/generated/abi.ts";
 import { isClawError } from "../core/errors.ts";
-import { sendTx } from "../chain/send-tx.ts";
+import { cancelStream } from "../chain/actions/cancel-stream.ts";
+import { getStreamHistory } from "../chain/actions/get-stream-history.ts";
 import { getStream } from "../chain/actions/get-stream.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import { coverableAt } from "./stream-size.ts";
@@ -69,21 +69,13 @@ async function waitClosed(chain: ClientChain, streamId: bigint, timeoutMs: numbe
 /** The receipt of a closed stream, from its final state and its closing event. */
 export async function readReceipt(chain: ClientChain, s: Omit<ClosableStream, "signer">, extraGas: bigint): Promise<Receipt> {
   const final = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId });
-  const common = { address: chain.contracts.streamPay, abi: streamPayAbi, args: { streamId: s.streamId }, fromBlock: s.openBlock } as const;
-  const pc = chain.publicClient;
-  const [settled, cancelled, batch] = await Promise.all([
-    pc.getContractEvents({ ...common, eventName: "StreamSettled" }),
-    pc.getContractEvents({ ...common, eventName: "StreamCancelled" }),
-    pc.getContractEvents({ ...common, eventName: "StreamBatchUpdated" }),
-  ]);
+  const { closed } = await getStreamHistory(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId, fromBlock: s.openBlock });
   let closedBy: Receipt["closedBy"] = "depleted";
-  let close: Hash | undefined;
   let keeperFee = 0n;
-  if (settled[0]) [closedBy, close] = ["provider-settle", settled[0].transactionHash];
-  else if (cancelled[0]) {
-    const by = cancelled[0].args.by?.toLowerCase();
-    [closedBy, close] = [by === s.recipient.toLowerCase() ? "provider-cancel" : "consumer-cancel", cancelled[0].transactionHash];
-  } else if (batch[0]) [closedBy, close, keeperFee] = ["keeper", batch[0].transactionHash, batch[0].args.keeperFee ?? 0n];
+  if (closed?.kind === "settled") closedBy = "provider-settle";
+  else if (closed?.kind === "cancelled") closedBy = closed.by.toLowerCase() === s.recipient.toLowerCase() ? "provider-cancel" : "consumer-cancel";
+  else if (closed?.kind === "batch") [closedBy, keeperFee] = ["keeper", closed.keeperFee];
+  const close = closed?.txHash;
   const paid = final.withdrawn;
   return {
     streamId: s.streamId, providerId: s.providerId, recipient: s.recipient, deposit: s.deposit, metered: s.metered,
@@ -96,8 +88,8 @@ export async function readReceipt(chain: ClientChain, s: Omit<ClosableStream, "s
 async function cancel(chain: ClientChain, streamId: bigint, onProgress?: OnProgress): Promise<bigint> {
   const wallet = requireWallet(chain, "Cancelling a stream");
   onProgress?.({ phase: "cancel", message: `cancelling stream ${streamId}` });
-  const { receipt } = await sendTx(
-    wallet, { address: chain.contracts.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [streamId] },
+  const { receipt } = await cancelStream(
+    wallet, { streamPay: chain.contracts.streamPay, streamId },
     { confirmations: chain.confirmations, onSent: (h) => onProgress?.({ phase: "confirm", message: `waiting for cancel transaction ${h}`, txHash: h }) },
   );
   return receipt.gasUsed * receipt.effectiveGasPrice;

@@ -1,12 +1,9 @@
 /**
- * Opens a payment stream to a provider: StreamPay.createStream(recipient, duration, serviceType,
- * providerId) with the deposit as value, then reads the new stream id and start time from the
- * receipt's StreamCreated log (never from a "next id" guess, which races other senders).
+ * Opens a payment stream to a provider with the createStream action (the new stream id and start
+ * time come from the receipt's StreamCreated log), reporting progress as it goes.
  */
-import { parseEventLogs, type Address, type Hash } from "viem";
-import { streamPayAbi } from "../../contracts/generated/abi.ts";
-import { ClawError } from "../core/errors.ts";
-import { sendTx } from "../chain/send-tx.ts";
+import type { Address, Hash } from "viem";
+import { createStream as sendCreate } from "../chain/actions/create-stream.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import type { OnProgress } from "./types.ts";
 
@@ -34,19 +31,10 @@ export type OpenStreamInput = { recipient: Address; providerId: bigint; serviceT
 export async function createStream(chain: ClientChain, i: OpenStreamInput, onProgress?: OnProgress): Promise<OpenedStream> {
   const wallet = requireWallet(chain, "Opening a stream");
   onProgress?.({ phase: "open", message: `opening a stream of ${i.deposit} wei over ${i.durationSeconds} s to provider #${i.providerId}` });
-  const { hash, receipt } = await sendTx(
+  const { hash, receipt, stream } = await sendCreate(
     wallet,
-    { address: chain.contracts.streamPay, abi: streamPayAbi, functionName: "createStream", args: [i.recipient, i.durationSeconds, i.serviceType, i.providerId], value: i.deposit },
+    { streamPay: chain.contracts.streamPay, recipient: i.recipient, durationSeconds: i.durationSeconds, serviceType: i.serviceType, providerId: i.providerId, deposit: i.deposit },
     { confirmations: chain.confirmations, onSent: (h) => onProgress?.({ phase: "confirm", message: `waiting for stream transaction ${h}`, txHash: h }) },
   );
-  const created = parseEventLogs({ abi: streamPayAbi, logs: receipt.logs, eventName: "StreamCreated" }).find(
-    (l) => l.address.toLowerCase() === chain.contracts.streamPay.toLowerCase(),
-  );
-  if (!created) throw new ClawError("CHAIN_ERROR", { message: `Transaction ${hash} mined without a StreamCreated event.` });
-  const a = created.args;
-  return {
-    streamId: a.streamId, sender: a.sender, recipient: a.recipient, providerId: a.providerId, deposit: a.deposit,
-    durationSeconds: a.duration, startTime: a.startTime, serviceType: Number(a.serviceType),
-    openTx: hash, openBlock: receipt.blockNumber, gasPaid: receipt.gasUsed * receipt.effectiveGasPrice,
-  };
+  return { ...stream, openTx: hash, openBlock: receipt.blockNumber, gasPaid: receipt.gasUsed * receipt.effectiveGasPrice };
 }

@@ -5,7 +5,8 @@
  * request with the wallet (EIP-712 `Payment`). Every proof names the route it is for (method and
  * path); `settle()` makes the distinct signed act that asks the provider to settle the stream now.
  */
-import type { Hex, LocalAccount } from "viem";
+import type { Hex } from "viem";
+import type { SigningAccount } from "../chain/client.ts";
 import {
   bodyHashOf, isBindableTarget, paymentHeaders as H, paymentTypes, sessionMessage, sessionSettleMessage, settleBody, toBase64Url,
   type PaymentDomain,
@@ -23,7 +24,7 @@ export type PaymentSigner = {
   settle(o?: Fresh): Promise<{ path: string; body: string; headers: Record<string, string> }>;
 };
 
-type SignerOptions = { account: LocalAccount; domain: PaymentDomain; streamId: bigint; ttlSeconds?: number };
+type SignerOptions = { account: SigningAccount; domain: PaymentDomain; streamId: bigint; ttlSeconds?: number };
 
 /** A random 128-bit nonce: never reused in practice without any shared counter. */
 export function randomNonce(): bigint {

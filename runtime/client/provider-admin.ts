@@ -5,10 +5,9 @@
  * for is kept).
  */
 import type { Address, Hash } from "viem";
-import { computeRegistryAbi } from "../../contracts/generated/abi.ts";
 import { ClawError } from "../core/errors.ts";
 import { ensureRegistered, type RegistrationOutcome } from "../chain/register-offering.ts";
-import { sendTx } from "../chain/send-tx.ts";
+import { updateProvider as sendUpdate } from "../chain/actions/update-provider.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import { probeHealth } from "./discover.ts";
 import { providerJson } from "./provider-http.ts";
@@ -45,10 +44,7 @@ export async function updateProvider(chain: ClientChain, id: bigint, change: Pro
   const endpoint = change.endpoint ?? before.endpoint;
   const active = change.active ?? before.active;
   if (price === before.pricePerSecond && endpoint === before.endpoint && active === before.active) return { before, after: before, txHash: null };
-  const { hash } = await sendTx(
-    wallet, { address: chain.contracts.registry, abi: computeRegistryAbi, functionName: "updateProvider", args: [id, price, endpoint, active] },
-    { confirmations: chain.confirmations },
-  );
+  const { hash } = await sendUpdate(wallet, { registry: chain.contracts.registry, providerId: id, pricePerSecond: price, endpoint, active }, { confirmations: chain.confirmations });
   return { before, after: await readProvider(chain, id), txHash: hash };
 }
 

@@ -8,7 +8,7 @@ import type { ProviderInfo } from "./types.ts";
 const wallet = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const streamPay = "0xa16E02E87b7454126E5E10d957A927A7F5B5d2be";
 const provider = (id: bigint, price: bigint, latencyMs?: number): ProviderInfo => ({
-  id, wallet, model: "echo-1", endpoint: "http://p", pricePerSecond: price, serviceType: 0, active: true, completedJobs: 0n, totalEarned: 0n, registeredAt: 0n,
+  id, wallet, model: "echo-1", endpoint: "http://p", pricePerSecond: price, serviceType: 0, active: true, retired: false, completedJobs: 0n, totalEarned: 0n, registeredAt: 0n,
   ...(latencyMs === undefined ? {} : { health: { ok: true, latencyMs } }),
 });
 const wire: WireQuote = {

@@ -4,8 +4,7 @@
  * open streams. Read from the chain only, so it is true whatever client opened the streams.
  */
 import type { Address } from "viem";
-import { streamPayAbi } from "../../contracts/generated/abi.ts";
-import { chainError } from "../chain/send-tx.ts";
+import { listStreamsBySender } from "../chain/actions/list-streams-by-sender.ts";
 import { getStream } from "../chain/actions/get-stream.ts";
 import type { StreamStatus } from "../core/stream.ts";
 import type { ClientChain } from "./chain.ts";
@@ -28,27 +27,14 @@ export type Spending = {
  * const s = await spending(chain, "0x…"); // s.paid, s.locked, s.streams
  */
 export async function spending(chain: ClientChain, address: Address, o: { fromBlock?: bigint } = {}): Promise<Spending> {
-  const fromBlock = o.fromBlock ?? 0n;
-  const base = { address: chain.contracts.streamPay, abi: streamPayAbi, fromBlock } as const;
-  let logs, batches;
-  try {
-    [logs, batches] = await Promise.all([
-      chain.publicClient.getContractEvents({ ...base, eventName: "StreamCreated", args: { sender: address } }),
-      chain.publicClient.getContractEvents({ ...base, eventName: "StreamBatchUpdated" }),
-    ]);
-  } catch (err) {
-    throw chainError(err, "StreamPay logs");
-  }
-  // Keeper fees (expired streams closed by a third party) are the only outflow besides paid and refunded.
-  const keeperFees = new Map(batches.map((b) => [b.args.streamId as bigint, (b.args.keeperFee as bigint | undefined) ?? 0n]));
+  const sent = await listStreamsBySender(chain.publicClient, { streamPay: chain.contracts.streamPay, sender: address, fromBlock: o.fromBlock ?? 0n });
   const streams = await Promise.all(
-    logs.map(async (log): Promise<StreamSpend> => {
-      const a = log.args as { streamId: bigint; recipient: Address; providerId: bigint; deposit: bigint };
+    sent.map(async (a): Promise<StreamSpend> => {
       const s = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: a.streamId });
-      const open = s.status === "active";
-      // Once closed, `withdrawn` is everything the recipient received.
+      // Once closed, `withdrawn` is everything the recipient received; keeper fees (expired streams
+      // closed by a third party) are the only outflow besides paid and refunded.
       const paid = s.withdrawn;
-      const refunded = open ? 0n : a.deposit - paid - (keeperFees.get(a.streamId) ?? 0n);
+      const refunded = s.status === "active" ? 0n : a.deposit - paid - a.keeperFee;
       return { streamId: a.streamId, providerId: a.providerId, recipient: a.recipient, deposit: a.deposit, status: s.status, paid, refunded };
     }),
   );

@@ -3,19 +3,10 @@
  * `--json`) turns them into decimal strings.
  */
 import type { Address, Hash } from "viem";
+import type { RegistryProvider } from "../chain/actions/get-provider.ts";
 
-/** A registry offering as the chain holds it, plus the optional health probe of its endpoint. */
-export type ProviderInfo = {
-  id: bigint;
-  wallet: Address;
-  model: string;
-  endpoint: string;
-  pricePerSecond: bigint;
-  serviceType: number;
-  active: boolean;
-  completedJobs: bigint;
-  totalEarned: bigint;
-  registeredAt: bigint;
+/** A registry offering as the chain holds it (the getProvider action's shape), plus the optional health probe of its endpoint. */
+export type ProviderInfo = RegistryProvider & {
   /** Present when discover() probed the endpoint: GET /health, its status and round-trip time. */
   health?: { ok: boolean; latencyMs: number; detail?: string };
 };

@@ -75,6 +75,7 @@ export const errorCatalogue = {
   STORE_IO: { status: 500, message: "The event log file could not be read or written." },
   // --- consumer SDK / CLI (runtime/client) ---
   NO_PROVIDER: { status: 404, message: "No active provider serves this model." },
+  UNKNOWN_PROVIDER: { status: 404, message: "No provider with this id is registered." },
   PRICE_ABOVE_MAX: { status: 402, message: "The provider's price is above the maximum price set." },
   PROVIDER_REFUSED: { status: 402, message: "The provider refused the payment (see its code)." },
   PROVIDER_FAILED: { status: 502, message: "The provider answered with an error (see its code)." },

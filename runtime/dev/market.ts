@@ -6,10 +6,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
-import { createPublicClient, createWalletClient, http, type Hex } from "viem";
+import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { ClawConfig } from "../../config/schema.ts";
 import { startAnvil } from "../chain/anvil.ts";
+import { createChainClients } from "../chain/client.ts";
 import { deployContracts } from "../chain/deploy.ts";
 import { startProvider, type RunningProvider } from "../provider/start.ts";
 
@@ -29,13 +30,8 @@ export async function startDevMarket(o: { config: ClawConfig; root: string; anvi
   try {
     const [deployerKey, providerKey, ...consumerKeys] = anvil.accounts.map((a) => a.privateKey as Hex);
     if (!deployerKey || !providerKey) throw new Error("anvil returned fewer than two accounts");
-    const deployer = privateKeyToAccount(deployerKey);
-    const transport = http(anvil.rpcUrl);
-    const chain = { id: anvil.chainId, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } } as const;
-    const deployed = await deployContracts({
-      walletClient: createWalletClient({ account: deployer, chain, transport }),
-      publicClient: createPublicClient({ chain, transport }),
-    });
+    const deployer = createChainClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: deployerKey, name: "anvil" });
+    const deployed = await deployContracts({ walletClient: deployer.walletClient, publicClient: deployer.publicClient });
     const contracts = { registry: deployed.registry, streamPay: deployed.streamPay };
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     const storePath = o.storePath ?? resolve(o.root, ".claw", "dev", `events-${stamp}.db`);

@@ -20,7 +20,7 @@ const sender = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as Address;
 const price = 1_000n;
 const nowS = BigInt(Math.floor(Date.now() / 1000));
 const stream: OnChainStream = {
-  streamId: 7n, sender, recipient: wallet, deposit: price * 600n, withdrawn: 0n, startTime: nowS - 10n, duration: 600n, providerId: 1n, serviceType: 0, status: 1,
+  streamId: 7n, sender, recipient: wallet, deposit: price * 600n, withdrawn: 0n, startTime: nowS - 10n, duration: 600n, providerId: 1n, serviceType: 0, status: "active",
 };
 const offering = { model: "echo-1", providerId: 1n, pricePerSecond: price, maxJobMs: 60_000 };
 const anyVerifier = { verify: async () => undefined, verifySettle: async () => undefined } as unknown as ProofVerifier;

@@ -11,7 +11,6 @@
  * granularity), and when it is not there yet the settlement waits for `settleableAtSeconds`.
  */
 import type { Address } from "viem";
-import { streamPayAbi } from "../../contracts/generated/abi.ts";
 import { ClawError, isClawError } from "../core/errors.ts";
 import { settlementFailed, settlementSubmitted, type NewEvent } from "../core/events.ts";
 import { meteredCost } from "../core/money.ts";
@@ -19,7 +18,7 @@ import { decideSettlement, settleableAtSeconds } from "../core/settlement.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
 import type { ChainClients } from "../chain/client.ts";
 import { getStream } from "../chain/actions/get-stream.ts";
-import { sendTx } from "../chain/send-tx.ts";
+import { settleStream } from "../chain/actions/settle-stream.ts";
 
 export type SettlerDeps = {
   clients: ChainClients;
@@ -75,9 +74,9 @@ export function createSettler(d: SettlerDeps) {
       return;
     }
     try {
-      const { hash } = await sendTx(
+      const { hash } = await settleStream(
         d.clients,
-        { address: d.streamPay, abi: streamPayAbi, functionName: "settle", args: [streamId, amount] },
+        { streamPay: d.streamPay, streamId, amount },
         { confirmations: d.confirmations, onSent: (h) => void d.store.append(settlementSubmitted({ streamId, amount, txHash: h })) },
       );
       settled.add(streamId);

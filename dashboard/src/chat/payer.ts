@@ -4,8 +4,8 @@
  * wagmi. Either way the result is the consumer SDK's ClientChain, so the purchase itself is the SDK's
  * code (runtime/client): quote checks, stream sizing, createStream, session-key proofs, settlement.
  */
-import { publicActions, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
-import type { ChainClients } from "../../../runtime/chain/client.ts";
+import type { Account, Address, Chain, Hex, Transport, WalletClient } from "viem";
+import { createWalletProviderClients } from "../../../runtime/chain/client.ts";
 import { connectChain, type ClientChain } from "../../../runtime/client/chain.ts";
 
 export type Payer = { kind: "dev" | "wallet"; address: Address; chain: ClientChain };
@@ -23,21 +23,13 @@ export async function devPayer(o: { chainId: number; contracts: Contracts; priva
 }
 
 /**
- * A wagmi connector client (an injected wallet) as the SDK's ChainClients: the wallet sends the
- * transactions (eth_sendTransaction) and signs the one EIP-712 session-key authorization per stream;
- * reads go through the wallet's own RPC.
+ * A wagmi connector client (an injected wallet) as the SDK's ChainClients (runtime/chain/client.ts):
+ * the wallet sends the transactions (eth_sendTransaction) and signs the one EIP-712 session-key
+ * authorization per stream; reads go through the wallet's own RPC.
  */
-export function walletPayer(o: { chainId: number; contracts: Contracts; client: WalletClient }): Payer {
-  const address = o.client.account!.address;
-  const publicClient = o.client.extend(publicActions) as unknown as PublicClient;
-  // A JSON-RPC account (viem sends its transactions with eth_sendTransaction) that can also sign typed
-  // data, which is all the SDK's payment signer asks of an account.
-  const account = {
-    address,
-    type: "json-rpc",
-    signTypedData: (args: Parameters<WalletClient["signTypedData"]>[0]) => o.client.signTypedData({ ...args, account: address } as never),
-  } as unknown as ChainClients["account"];
-  const wallet: ChainClients = { chain: o.client.chain!, publicClient, fastReadClient: publicClient, walletClient: o.client, account, address };
-  const chain: ClientChain = { chainId: o.chainId, rpcUrl: "", contracts: o.contracts, publicClient, confirmations: 1, pollingIntervalMs: 1000, wallet };
+export function walletPayer(o: { chainId: number; contracts: Contracts; client: WalletClient<Transport, Chain, Account> }): Payer {
+  const address = o.client.account.address;
+  const wallet = createWalletProviderClients({ chain: o.client.chain, provider: o.client, address });
+  const chain: ClientChain = { chainId: o.chainId, rpcUrl: "", contracts: o.contracts, publicClient: wallet.publicClient, confirmations: 1, pollingIntervalMs: 1000, wallet };
   return { kind: "wallet", address, chain };
 }

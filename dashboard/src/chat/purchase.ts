@@ -21,7 +21,7 @@ import type { Payer } from "./payer.ts";
 export function toProviderInfo(p: MarketProvider): ProviderInfo {
   return {
     id: BigInt(p.id), wallet: p.wallet as Address, model: p.model, endpoint: p.self ? location.origin : p.endpoint,
-    pricePerSecond: BigInt(p.pricePerSecond), serviceType: p.serviceType, active: p.active,
+    pricePerSecond: BigInt(p.pricePerSecond), serviceType: p.serviceType, active: p.active, retired: false,
     completedJobs: BigInt(p.completedJobs), totalEarned: BigInt(p.totalEarned), registeredAt: BigInt(p.registeredAt),
   };
 }

@@ -11,7 +11,7 @@ import { submitWrite, type WriteOptions, type Written } from "./send.ts";
 export async function cancelStream(clients: ChainClients, p: { streamPay: Address; streamId: bigint }, o: WriteOptions = {}): Promise<Written> {
   return submitWrite(clients, `StreamPay.cancelStream(${p.streamId})`, async () => {
     const { request } = await clients.publicClient.simulateContract({
-      address: p.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [p.streamId], account: clients.account, blockTag: "pending",
+      address: p.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [p.streamId], account: clients.walletClient.account, blockTag: "pending",
     });
     return clients.walletClient.writeContract(request);
   }, o);

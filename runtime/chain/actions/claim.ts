@@ -17,7 +17,7 @@ export type ClaimParameters = { streamPay: Address } & ({ to?: Address; for?: un
  * await claim(clients, { streamPay, for: provider });  // someone's credit, to them
  */
 export async function claim(clients: ChainClients, p: ClaimParameters, o: WriteOptions = {}): Promise<Written> {
-  const base = { address: p.streamPay, abi: streamPayAbi, account: clients.account, blockTag: "pending" } as const;
+  const base = { address: p.streamPay, abi: streamPayAbi, account: clients.walletClient.account, blockTag: "pending" } as const;
   if (p.for !== undefined) {
     const account = p.for;
     return submitWrite(clients, `StreamPay.claimFor(${account})`, async () => {

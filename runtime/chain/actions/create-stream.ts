@@ -25,7 +25,7 @@ export async function createStream(clients: ChainClients, p: CreateStreamParamet
   const written = await submitWrite(clients, "StreamPay.createStream", async () => {
     const { request } = await clients.publicClient.simulateContract({
       address: p.streamPay, abi: streamPayAbi, functionName: "createStream", args: [p.recipient, p.durationSeconds, p.serviceType, p.providerId],
-      value: p.deposit, account: clients.account, blockTag: "pending",
+      value: p.deposit, account: clients.walletClient.account, blockTag: "pending",
     });
     return clients.walletClient.writeContract(request);
   }, o);

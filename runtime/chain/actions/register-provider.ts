@@ -25,7 +25,7 @@ export async function registerProvider(clients: ChainClients, p: RegisterProvide
   const written = await submitWrite(clients, "ComputeRegistry.registerProvider", async () => {
     const { request } = await clients.publicClient.simulateContract({
       address: p.registry, abi: computeRegistryAbi, functionName: "registerProvider", args: [p.model, p.pricePerSecond, p.endpoint, p.serviceType],
-      value: bond, account: clients.account, blockTag: "pending",
+      value: bond, account: clients.walletClient.account, blockTag: "pending",
     });
     return clients.walletClient.writeContract(request);
   }, o);

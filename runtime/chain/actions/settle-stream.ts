@@ -14,7 +14,7 @@ import { submitWrite, type WriteOptions, type Written } from "./send.ts";
 export async function settleStream(clients: ChainClients, p: { streamPay: Address; streamId: bigint; amount: bigint }, o: WriteOptions = {}): Promise<Written> {
   return submitWrite(clients, `StreamPay.settle(${p.streamId}, ${p.amount})`, async () => {
     const { request } = await clients.publicClient.simulateContract({
-      address: p.streamPay, abi: streamPayAbi, functionName: "settle", args: [p.streamId, p.amount], account: clients.account, blockTag: "pending",
+      address: p.streamPay, abi: streamPayAbi, functionName: "settle", args: [p.streamId, p.amount], account: clients.walletClient.account, blockTag: "pending",
     });
     return clients.walletClient.writeContract(request);
   }, o);

@@ -14,7 +14,7 @@ export async function updateProvider(clients: ChainClients, p: UpdateProviderPar
   return submitWrite(clients, `ComputeRegistry.updateProvider(${p.providerId})`, async () => {
     const { request } = await clients.publicClient.simulateContract({
       address: p.registry, abi: computeRegistryAbi, functionName: "updateProvider", args: [p.providerId, p.pricePerSecond, p.endpoint, p.active],
-      account: clients.account, blockTag: "pending",
+      account: clients.walletClient.account, blockTag: "pending",
     });
     return clients.walletClient.writeContract(request);
   }, o);

@@ -5,10 +5,10 @@
  */
 import type { Command } from "commander";
 import type { Address } from "viem";
-import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import { connectChain } from "../../client/chain.ts";
 import { spending } from "../../client/spending.ts";
-import { chainError } from "../../chain/send-tx.ts";
+import { getClaimable } from "../../chain/actions/get-claimable.ts";
+import { chainError } from "../../chain/errors.ts";
 import { formatWei } from "../lib/amounts.ts";
 import { jsonAware, printJson } from "../lib/json.ts";
 import { idArg, withCommonOptions, type CommonOptions } from "../lib/options.ts";
@@ -29,7 +29,7 @@ export function register(program: Command): void {
         const address = (o.address ?? chain.wallet!.address) as Address;
         const [balance, claimable, spent] = await Promise.all([
           chain.publicClient.getBalance({ address }),
-          chain.publicClient.readContract({ address: chain.contracts.streamPay, abi: streamPayAbi, functionName: "claimable", args: [address] }),
+          getClaimable(chain.publicClient, { streamPay: chain.contracts.streamPay, account: address }),
           spending(chain, address, o.fromBlock !== undefined ? { fromBlock: o.fromBlock } : {}),
         ]).catch((err) => {
           throw chainError(err, "reading balances");

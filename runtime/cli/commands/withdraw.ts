@@ -12,7 +12,8 @@ import type { Command } from "commander";
 import { isAddress, parseEventLogs, type Address } from "viem";
 import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import { connectChain, requireWallet } from "../../client/chain.ts";
-import { sendTx } from "../../chain/send-tx.ts";
+import { claim } from "../../chain/actions/claim.ts";
+import { getClaimable } from "../../chain/actions/get-claimable.ts";
 import { formatWei } from "../lib/amounts.ts";
 import { jsonAware, printJson, usageError } from "../lib/json.ts";
 import { withCommonOptions, type CommonOptions } from "../lib/options.ts";
@@ -28,22 +29,22 @@ export function register(program: Command): void {
         if (o.to !== undefined && !isAddress(o.to)) usageError(cmd, `--to "${o.to}" is not an address.`);
         const chain = await connectChain((await resolveChain(o, o.consumer ? "consumer" : "provider")).options);
         const wallet = requireWallet(chain, "Withdrawing");
-        const claimable = await chain.publicClient.readContract({ address: chain.contracts.streamPay, abi: streamPayAbi, functionName: "claimable", args: [wallet.address] });
+        const claimable = await getClaimable(chain.publicClient, { streamPay: chain.contracts.streamPay, account: wallet.address });
         const to = (o.to ?? wallet.address) as Address;
         let claimed = 0n;
         let txHash: string | null = null;
         if (claimable > 0n) {
           const progress = createProgress({ quiet: o.quiet === true });
           progress.update(`claiming ${formatWei(claimable)}`);
-          const r = await sendTx(
+          const r = await claim(
             wallet,
-            o.to ? { address: chain.contracts.streamPay, abi: streamPayAbi, functionName: "claimTo", args: [to] } : { address: chain.contracts.streamPay, abi: streamPayAbi, functionName: "claim", args: [] },
+            o.to ? { streamPay: chain.contracts.streamPay, to } : { streamPay: chain.contracts.streamPay },
             { confirmations: chain.confirmations, onSent: (h) => progress.update(`waiting for claim transaction ${h}`) },
           );
           progress.stop();
           txHash = r.hash;
           const [log] = parseEventLogs({ abi: streamPayAbi, logs: r.receipt.logs, eventName: "Claimed" });
-          claimed = log ? (log.args.amount as bigint) : claimable;
+          claimed = log ? log.args.amount : claimable;
         }
         if (o.json) printJson({ address: wallet.address, to, claimable, claimed, txHash });
         else process.stdout.write(claimed > 0n ? `claimed ${formatWei(claimed)} to ${to} (tx ${txHash})\n` : `nothing to claim for ${wallet.address}: settlements pay providers directly\n`);

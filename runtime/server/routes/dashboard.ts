@@ -90,7 +90,7 @@ function createMarketReader(ctx: ServerContext, chainRead: <T>(read: () => Promi
       .filter((p) => p.active && p.model !== null && p.wallet !== null && p.endpoint !== null)
       .map((p) => ({
         id: p.providerId, wallet: p.wallet as Address, model: p.model!, endpoint: p.endpoint!, pricePerSecond: p.pricePerSecond ?? 0n,
-        serviceType: ctx.offerings.get(p.model!)?.serviceType ?? 0, active: true, completedJobs: p.completedJobs ?? 0n, totalEarned: p.totalEarned ?? 0n, registeredAt: 0n,
+        serviceType: ctx.offerings.get(p.model!)?.serviceType ?? 0, active: true, retired: false, completedJobs: p.completedJobs ?? 0n, totalEarned: p.totalEarned ?? 0n, registeredAt: 0n,
       }));
   }
 

@@ -1,0 +1,94 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import type { OnChainStream } from "../core/stream.ts";
+import { cancelStream } from "./actions/cancel-stream.ts";
+import { createStream } from "./actions/create-stream.ts";
+import { startTestChain, type TestChain } from "./actions/testing.ts";
+import type { ChainRead } from "./read-observer.ts";
+import { createStreamCache } from "./stream-cache.ts";
+
+let t: TestChain;
+before(async () => (t = await startTestChain()));
+after(() => t?.stop());
+
+/** A cache with its reads counted, and a way to wait until it has polled the chain head. */
+function counted() {
+  const reads: ChainRead[] = [];
+  const stopped: OnChainStream[] = [];
+  let headPolled: (() => void) | undefined;
+  const cache = createStreamCache(t.read, t.contracts.streamPay, {
+    headPollMs: 0,
+    onStopped: (s) => stopped.push(s),
+    onRead: (r) => {
+      reads.push(r);
+      if (r.op === "stream_head") headPolled?.();
+    },
+  });
+  // Resolved a turn after the poll reports, once the cache has taken the new head in.
+  const nextHead = () => new Promise<void>((r) => (headPolled = () => setImmediate(r)));
+  const streamReads = () => reads.filter((r) => r.op === "stream").length;
+  return { cache, stopped, nextHead, streamReads };
+}
+
+const open = async () =>
+  (await createStream(t.wallet(1), { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 600n, serviceType: 0, providerId: 0n, deposit: 6_000n })).stream.streamId;
+
+test("a stream never created is null; an active one is read once per chain head", async () => {
+  const c = counted();
+  assert.equal(await c.cache.get(10_000n), null);
+  const id = await open();
+  const polled = c.nextHead();
+  assert.equal((await c.cache.get(id))?.status, "active");
+  await polled;
+  const before = c.streamReads();
+  await c.cache.get(id); // read before the head was known: read again at it
+  const settled = c.streamReads();
+  assert.equal(settled, before + 1);
+  await c.cache.get(id);
+  await c.cache.get(id);
+  assert.equal(c.streamReads(), settled, "same head: served from the cache");
+});
+
+test("a cancel in a new block is seen by the next get after the head moves; onStopped fires once", async () => {
+  const c = counted();
+  const id = await open();
+  const first = c.nextHead();
+  await c.cache.get(id);
+  await first;
+  await c.cache.get(id);
+  await cancelStream(t.wallet(1), { streamPay: t.contracts.streamPay, streamId: id });
+  // A head poll already in flight may predate the cancel's block: a few polls at most.
+  let seen = (await c.cache.get(id))?.status;
+  for (let i = 0; i < 5 && seen === "active"; i++) {
+    const moved = c.nextHead();
+    await c.cache.get(id);
+    await moved;
+    seen = (await c.cache.get(id))?.status;
+  }
+  assert.equal(seen, "cancelled");
+  assert.equal((await c.cache.get(id))?.status, "cancelled", "ended is final: no re-read");
+  assert.deepEqual(c.stopped.map((s) => [s.streamId, s.status]), [[id, "cancelled"]]);
+});
+
+test("the watcher's newer status is not overwritten by an older read", async () => {
+  const c = counted();
+  const id = await open();
+  const polled = c.nextHead();
+  await c.cache.get(id);
+  await polled;
+  await c.cache.get(id);
+  c.cache.setStatus(id, "settled"); // the watcher saw StreamSettled (not yet on this node's head)
+  assert.equal((await c.cache.get(id))?.status, "settled");
+});
+
+test("while the node cannot be reached a known stream is served as last read; an unknown one is CHAIN_UNAVAILABLE", async () => {
+  const c = counted();
+  const id = await open();
+  const polled = c.nextHead();
+  await c.cache.get(id);
+  await polled;
+  await c.cache.get(id);
+  await t.stop();
+  assert.equal((await c.cache.get(id))?.status, "active");
+  await assert.rejects(c.cache.get(id + 1n), (e: Error & { code?: string }) => e.code === "CHAIN_UNAVAILABLE");
+});
