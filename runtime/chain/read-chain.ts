@@ -2,7 +2,7 @@
  * The audit's view of the chain, behind an interface so that reconciliation is unit-testable with
  * an in-memory reader and runs against a real node over the chain actions.
  */
-import type { Address } from "viem";
+import { getAddress, type Address } from "viem";
 import type { ChainProvider, ChainStream } from "../core/reconcile.ts";
 import { getClaimable } from "./actions/get-claimable.ts";
 import { getProvider } from "./actions/get-provider.ts";
@@ -36,6 +36,6 @@ export function createChainReader(o: { publicClient: ReadClient; contracts: { st
       const p = await getProvider(o.publicClient, { registry, providerId });
       return p && { providerId, wallet: p.wallet, completedJobs: p.completedJobs, totalEarned: p.totalEarned };
     },
-    claimable: (account) => getClaimable(o.publicClient, { streamPay, account: account as Address }),
+    claimable: (account) => getClaimable(o.publicClient, { streamPay, account: getAddress(account) }),
   };
 }

@@ -4,7 +4,7 @@
  * consumer's cancel as the fallback; a stream that closed meanwhile just gets its receipt logged.
  * No deposit is left behind. (Closing rather than resuming keeps one rule: a stream lives in one process.)
  */
-import type { Hash } from "viem";
+import { getAddress, isHash, type Hash } from "viem";
 import { paymentDomain } from "../core/payment.ts";
 import { getStream } from "../chain/actions/get-stream.ts";
 import { requireWallet, type ClientChain } from "../client/chain.ts";
@@ -22,8 +22,8 @@ export async function blockOf(chain: ClientChain, hash: Hash | undefined): Promi
 
 async function recoverOne(chain: ClientChain, log: GatewayLog, s: LoggedStream): Promise<Receipt> {
   const base = {
-    streamId: s.streamId, providerId: s.providerId, recipient: s.recipient as `0x${string}`, deposit: s.deposit,
-    openTx: s.openTx as Hash, openBlock: s.openBlock, gasPaid: 0n, metered: s.metered,
+    streamId: s.streamId, providerId: s.providerId, recipient: getAddress(s.recipient), deposit: s.deposit,
+    openTx: isHash(s.openTx) ? s.openTx : "0x", openBlock: s.openBlock, gasPaid: 0n, metered: s.metered,
   };
   const onChain = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId });
   let receipt: Receipt;

@@ -5,7 +5,6 @@
  * restart closes every stream it left open.
  */
 import { join } from "node:path";
-import type { Hash } from "viem";
 import { connectChain, type ChainOptions, type ClientChain } from "../client/chain.ts";
 import { createPayingFetch, type PayingFetch, type PayingFetchOptions } from "../client/paying-fetch.ts";
 import { DAY_MS, HOUR_MS, spentSince, type SpendLimits } from "../client/spend-limits.ts";
@@ -103,7 +102,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       },
       onPaid: (p) => log.paid(p),
       onClosed: async (lane, receipt) => {
-        log.closed(lane.stream.streamId, receipt, await blockOf(chain, receipt.txHashes.close as Hash | undefined));
+        log.closed(lane.stream.streamId, receipt, await blockOf(chain, receipt.txHashes.close));
         note(`closed stream ${receipt.streamId} (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
       },
       onCloseFailed: (lane, err) => note(`closing stream ${lane.stream.streamId} failed: ${err instanceof Error ? err.message : String(err)}`),

@@ -5,20 +5,20 @@
  */
 import type { Command } from "commander";
 import type { Address } from "viem";
-import { connectChain } from "../../client/chain.ts";
+import { connectChain, requireWallet } from "../../client/chain.ts";
 import { spending } from "../../client/spending.ts";
 import { getClaimable } from "../../chain/actions/get-claimable.ts";
 import { chainError } from "../../chain/errors.ts";
 import { formatWei } from "../lib/amounts.ts";
 import { jsonAware, printJson } from "../lib/json.ts";
-import { idArg, withCommonOptions, type CommonOptions } from "../lib/options.ts";
+import { addressArg, idArg, withCommonOptions, type CommonOptions } from "../lib/options.ts";
 import { resolveChain } from "../lib/resolve.ts";
 
-type BalanceOptions = CommonOptions & { address?: string; streams?: boolean; fromBlock?: bigint; provider?: boolean };
+type BalanceOptions = CommonOptions & { address?: Address; streams?: boolean; fromBlock?: bigint; provider?: boolean };
 
 export function register(program: Command): void {
   withCommonOptions(program.command("balance").description("wallet balance, claimable payments, and spending on compute"))
-    .option("--address <address>", "another address to look at (default: this wallet)")
+    .option("--address <address>", "another address to look at (default: this wallet)", addressArg)
     .option("--provider", "use the provider wallet of the local market instead of the consumer's")
     .option("--streams", "list every stream this wallet opened")
     .option("--from-block <n>", "first block to scan for streams (default 0)", idArg)
@@ -26,7 +26,7 @@ export function register(program: Command): void {
       jsonAware(o.json, async () => {
         const { options } = await resolveChain(o, o.provider ? "provider" : "consumer", { needWallet: o.address === undefined });
         const chain = await connectChain(options);
-        const address = (o.address ?? chain.wallet!.address) as Address;
+        const address = o.address === undefined ? requireWallet(chain, "Reading this wallet's balance").address : o.address;
         const [balance, claimable, spent] = await Promise.all([
           chain.publicClient.getBalance({ address }),
           getClaimable(chain.publicClient, { streamPay: chain.contracts.streamPay, account: address }),

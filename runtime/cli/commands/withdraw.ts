@@ -9,7 +9,7 @@
  * more than the metered cost; the runtime never does that, and neither does this command.
  */
 import type { Command } from "commander";
-import { isAddress, parseEventLogs, type Address } from "viem";
+import { getAddress, isAddress, parseEventLogs } from "viem";
 import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import { connectChain, requireWallet } from "../../client/chain.ts";
 import { claim } from "../../chain/actions/claim.ts";
@@ -30,7 +30,7 @@ export function register(program: Command): void {
         const chain = await connectChain((await resolveChain(o, o.consumer ? "consumer" : "provider")).options);
         const wallet = requireWallet(chain, "Withdrawing");
         const claimable = await getClaimable(chain.publicClient, { streamPay: chain.contracts.streamPay, account: wallet.address });
-        const to = (o.to ?? wallet.address) as Address;
+        const to = o.to === undefined ? wallet.address : getAddress(o.to);
         let claimed = 0n;
         let txHash: string | null = null;
         if (claimable > 0n) {

@@ -3,6 +3,7 @@
  * commander usage error (exit code 2) instead of a failure.
  */
 import { InvalidArgumentError, type Command } from "commander";
+import { getAddress, isAddress, type Address } from "viem";
 import { parseId, parseWei } from "./amounts.ts";
 
 export type CommonOptions = { rpc?: string; registry?: string; streamPay?: string; json?: boolean; quiet?: boolean };
@@ -29,6 +30,11 @@ function usage<T>(parse: (v: string) => T): (v: string) => T {
 
 /** Wei amount: digits, or a number with gwei/ether. */
 export const weiArg = usage((v) => parseWei(v));
+/** An EVM address (any case), checksummed. */
+export const addressArg = usage((v): Address => {
+  if (!isAddress(v, { strict: false })) throw new Error(`"${v}" is not an address.`);
+  return getAddress(v);
+});
 /** A whole number (ids). */
 export const idArg = usage((v) => parseId(v));
 /** A positive number (seconds). */
