@@ -30,6 +30,16 @@ function counted() {
   return { cache, stopped, nextHead, streamReads };
 }
 
+/** Opens a stream and has the cache read it at a known head (a second read once the head is polled). */
+async function warm(c: ReturnType<typeof counted>): Promise<bigint> {
+  const id = await open();
+  const polled = c.nextHead();
+  await c.cache.get(id);
+  await polled;
+  await c.cache.get(id);
+  return id;
+}
+
 const open = async () =>
   (await createStream(t.wallet(1), { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 600n, serviceType: 0, providerId: 0n, deposit: 6_000n })).stream.streamId;
 
@@ -51,11 +61,7 @@ test("a stream never created is null; an active one is read once per chain head"
 
 test("a cancel in a new block is seen by the next get after the head moves; onStopped fires once", async () => {
   const c = counted();
-  const id = await open();
-  const first = c.nextHead();
-  await c.cache.get(id);
-  await first;
-  await c.cache.get(id);
+  const id = await warm(c);
   await cancelStream(t.wallet(1), { streamPay: t.contracts.streamPay, streamId: id });
   // A head poll already in flight may predate the cancel's block: a few polls at most.
   let seen = (await c.cache.get(id))?.status;
@@ -72,22 +78,14 @@ test("a cancel in a new block is seen by the next get after the head moves; onSt
 
 test("the watcher's newer status is not overwritten by an older read", async () => {
   const c = counted();
-  const id = await open();
-  const polled = c.nextHead();
-  await c.cache.get(id);
-  await polled;
-  await c.cache.get(id);
+  const id = await warm(c);
   c.cache.setStatus(id, "settled"); // the watcher saw StreamSettled (not yet on this node's head)
   assert.equal((await c.cache.get(id))?.status, "settled");
 });
 
 test("while the node cannot be reached a known stream is served as last read; an unknown one is CHAIN_UNAVAILABLE", async () => {
   const c = counted();
-  const id = await open();
-  const polled = c.nextHead();
-  await c.cache.get(id);
-  await polled;
-  await c.cache.get(id);
+  const id = await warm(c);
   await t.stop();
   assert.equal((await c.cache.get(id))?.status, "active");
   await assert.rejects(c.cache.get(id + 1n), (e: Error & { code?: string }) => e.code === "CHAIN_UNAVAILABLE");
