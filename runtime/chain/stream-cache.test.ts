@@ -1,5 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createTestClient, http } from "viem";
 import type { OnChainStream } from "../core/stream.ts";
 import { cancelStream } from "./actions/cancel-stream.ts";
 import { createStream } from "./actions/create-stream.ts";
@@ -81,6 +82,36 @@ test("the watcher's newer status is not overwritten by an older read", async () 
   const id = await warm(c);
   c.cache.setStatus(id, "settled"); // the watcher saw StreamSettled (not yet on this node's head)
   assert.equal((await c.cache.get(id))?.status, "settled");
+});
+
+test("an unconfirmed cancel that a reorg drops reopens the stream; a confirmed end is never undone", async () => {
+  const c = counted();
+  const id = await warm(c);
+  const chain = createTestClient({ mode: "anvil", transport: http(t.anvil.rpcUrl) });
+  const before = await chain.snapshot();
+  // Cancelled by the recipient: its wallet sends nothing else here, so the nonce the revert rewinds
+  // does not strand a later test's transaction.
+  await cancelStream(t.wallet(2), { streamPay: t.contracts.streamPay, streamId: id });
+  c.cache.setStatus(id, "cancelled", { confirmed: false }); // the watcher's stop, not yet deep enough
+  assert.equal((await c.cache.get(id))?.status, "cancelled", "refused at once");
+  // The reorg: the block with the cancel is gone, and the chain grows past it.
+  await chain.revert({ id: before });
+  await chain.mine({ blocks: 3 });
+  let seen = (await c.cache.get(id))?.status;
+  for (let i = 0; i < 5 && seen !== "active"; i++) {
+    const moved = c.nextHead();
+    await c.cache.get(id);
+    await moved;
+    seen = (await c.cache.get(id))?.status;
+  }
+  assert.equal(seen, "active", "served again once the head moved past the dropped cancel");
+
+  c.cache.setStatus(id, "settled"); // confirmed by the watcher: final
+  await chain.mine({ blocks: 2 });
+  const moved = c.nextHead();
+  await c.cache.get(id);
+  await moved;
+  assert.equal((await c.cache.get(id))?.status, "settled", "a confirmed end is not re-read into active");
 });
 
 test("while the node cannot be reached a known stream is served as last read; an unknown one is CHAIN_UNAVAILABLE", async () => {

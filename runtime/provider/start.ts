@@ -85,7 +85,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   let observeRead: ChainReadObserver | undefined;
   const onRead: ChainReadObserver = (r) => observeRead?.(r);
   // Stop at cancel: streams are re-read at `latest` once per new block (head polled every ≤ 250 ms),
-  // and a stream found stopped has its running jobs aborted (chain/stream-source.ts).
+  // and a stream found stopped has its running jobs aborted (chain/stream-cache.ts).
   const streams = createStreamCache(clients.fastReadClient, chain.contracts.streamPay, {
     headPollMs: Math.min(250, config.chain.pollIntervalMs),
     onStopped: (s) => streamAborts.get(s.streamId)?.abort(),
@@ -125,7 +125,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     onUnconfirmedStop: (e) => {
       if (e.type !== "StreamSettled" && e.type !== "StreamCancelled") return;
       // Refuse new jobs and stop running ones now; settlement bookkeeping waits for confirmations.
-      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? "settled" : "cancelled");
+      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? "settled" : "cancelled", { confirmed: false });
       streamAborts.get(e.data.streamId)?.abort();
     },
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
