@@ -5,7 +5,7 @@
  * against the fake backend servers that speak their wire formats). Plus a runner for the real
  * `claw` CLI as a child process.
  */
-import { spawn } from "node:child_process";
+import { runProcess, type ProcessResult } from "./support/processes.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,7 +26,7 @@ export const cliBin = join(root, "runtime/cli/bin.mjs");
 
 export const prices = { expensive: 3_000_000_000_000n, cheap: 1_000_000_000_000n, other: 1_000_000_000n } as const;
 
-export type CliResult = { code: number; stdout: string; stderr: string };
+export type CliResult = ProcessResult;
 
 export async function startConsumerMarket(o: { idleSeconds?: number } = {}) {
   const anvil = await startAnvil();
@@ -71,16 +71,7 @@ export async function startConsumerMarket(o: { idleSeconds?: number } = {}) {
 
   /** Runs `claw ...args` with `env`, feeding `input` on stdin. */
   function runCli(args: string[], env: NodeJS.ProcessEnv, input = ""): Promise<CliResult> {
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [cliBin, ...args], { cwd: dir, env, stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-      child.on("error", fail);
-      child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(input);
-    });
+    return runProcess(process.execPath, [cliBin, ...args], { env, cwd: dir, input });
   }
 
   return {

@@ -7,28 +7,17 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureOpenClaw, openclawTools, runProcess } from "./support/processes.ts";
 import { streamPayAbi } from "../contracts/generated/abi.ts";
 import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
 import { cliBin, root, startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
 
-const toolsBin = join(root, ".claw/tools/openclaw/node_modules/.bin");
-const openclaw = join(toolsBin, "openclaw");
+const { bin: toolsBin, openclaw } = openclawTools(root);
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) => runProcess(cmd, args, { env, cwd });
 
 describe("OpenClaw with claw gateway as its model provider", { timeout: 600_000 }, () => {
   let m: ConsumerMarket;
@@ -36,10 +25,7 @@ describe("OpenClaw with claw gateway as its model provider", { timeout: 600_000 
   let base: string;
 
   before(async () => {
-    if (!existsSync(openclaw)) {
-      const setup = spawnSync("bash", [join(root, "openclaw-skill/setup-openclaw.sh")], { cwd: root, stdio: "inherit", timeout: 480_000 });
-      assert.equal(setup.status, 0, "openclaw-skill/setup-openclaw.sh failed");
-    }
+    ensureOpenClaw(root);
     base = mkdtempSync(join(tmpdir(), "claw-openclaw-gw-"));
     m = await startConsumerMarket({ idleSeconds: 600 });
     gw = await startGateway({ chain: { rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[9]!, contracts: m.contracts, pollingIntervalMs: 50 }, stateDir: join(base, "gateway"), port: 0 });

@@ -7,15 +7,14 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureOpenClaw, openclawTools, runProcess } from "./support/processes.ts";
 import { prices, root, cliBin, startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
 
 const skillDir = join(root, "openclaw-skill/claw-compute");
-const toolsBin = join(root, ".claw/tools/openclaw/node_modules/.bin");
-const openclaw = join(toolsBin, "openclaw");
+const { bin: toolsBin, openclaw } = openclawTools(root);
 
 /** The `claw ...` lines of the skill's code blocks, in order. */
 function skillCommands(markdown: string): string[] {
@@ -33,17 +32,7 @@ function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) => runProcess(cmd, args, { env, cwd });
 
 describe("OpenClaw skill claw-compute", { timeout: 600_000 }, () => {
   let m: ConsumerMarket;
@@ -51,10 +40,7 @@ describe("OpenClaw skill claw-compute", { timeout: 600_000 }, () => {
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    if (!existsSync(openclaw)) {
-      const setup = spawnSync("bash", [join(root, "openclaw-skill/setup-openclaw.sh")], { cwd: root, stdio: "inherit", timeout: 480_000 });
-      assert.equal(setup.status, 0, "openclaw-skill/setup-openclaw.sh failed");
-    }
+    ensureOpenClaw(root);
     home = mkdtempSync(join(tmpdir(), "claw-openclaw-home-"));
     cpSync(skillDir, join(home, ".openclaw/skills/claw-compute"), { recursive: true });
     // `claw` on PATH, as `npm link` would put it; it runs on this (the project's) Node.
