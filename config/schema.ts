@@ -74,6 +74,32 @@ export const limitsSchema = z
   })
   .prefault({});
 
+/** A web origin as a browser sends it: scheme, host and port, nothing else ("https://app.example", "http://127.0.0.1:5173"). */
+function isWebOrigin(v: string): boolean {
+  try {
+    const u = new URL(v);
+    // No wildcard hosts: a browser never sends one, so "https://*.example" would match nothing.
+    return (u.protocol === "https:" || u.protocol === "http:") && u.origin === v && !u.hostname.includes("*");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Cross-origin (CORS) access to the buyer routes only (paid routes, settle, /health, /v1/models,
+ * /v1/quote; runtime/server/cors.ts). Any origin by default: those routes are paid by construction
+ * (a signed proof in each request's headers, no cookies), so a page can spend only what it signs.
+ * A list restricts them to those pages; [] turns CORS off. Never with credentials.
+ */
+export const corsSchema = z
+  .object({
+    origins: z
+      .array(z.string().max(256).refine((v) => v === "*" || isWebOrigin(v), "an origin like https://app.example (scheme, host and optional port; no path or trailing slash), or *"))
+      .max(64)
+      .default(["*"]),
+  })
+  .prefault({});
+
 export const configSchema = z.object({
   chain: chainSchema,
   wallet: z.object({ privateKeyEnv: z.string().min(1).default("PRIVATE_KEY") }).default({ privateKeyEnv: "PRIVATE_KEY" }),
@@ -87,6 +113,7 @@ export const configSchema = z.object({
       overwritePublicEndpoint: z.boolean().default(false),
       /** Browser origins (besides the runtime's own) allowed to open /v1/ws and call the dev routes, e.g. "https://app.example". */
       allowedOrigins: z.array(z.string().url().max(256)).max(64).default([]),
+      cors: corsSchema,
       timeouts: timeoutsSchema,
       limits: limitsSchema,
     })

@@ -6,12 +6,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import websocket from "@fastify/websocket";
-import { limitsSchema, timeoutsSchema } from "../../config/schema.ts";
+import { corsSchema, limitsSchema, timeoutsSchema } from "../../config/schema.ts";
 import type { ChainRead } from "../chain/read-observer.ts";
 import { ClawError } from "../core/errors.ts";
 import { registerBodyParsers } from "./body-parsers.ts";
 import { clientErrorHandler } from "./client-errors.ts";
 import { limitConnections } from "./connection-limits.ts";
+import { registerCors } from "./cors.ts";
 import type { ServerContext } from "./context.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import { createMetrics } from "./metrics/metrics.ts";
@@ -33,8 +34,8 @@ export type AppOptions = {
   logger?: FastifyBaseLogger | false;
   bodyLimitBytes: number;
   uploadLimitBytes: number;
-  /** config `server`: limits, timeouts, allowed origins (schema defaults when left out). */
-  server?: { allowedOrigins?: readonly string[]; timeouts?: Partial<Timeouts>; limits?: Partial<Limits> };
+  /** config `server`: limits, timeouts, allowed origins, CORS on the buyer routes (schema defaults when left out). */
+  server?: { allowedOrigins?: readonly string[]; cors?: { origins: readonly string[] }; timeouts?: Partial<Timeouts>; limits?: Partial<Limits> };
   /** config `metrics`: GET /metrics on its own listener; off when left out. */
   metrics?: { enabled: boolean; host: string; port: number };
   extra?: (app: FastifyInstance) => Promise<void>;
@@ -97,12 +98,6 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
   app.addHook("onResponse", async (request, reply) => {
     metrics.request(request.routeOptions.url ?? "(no route)", request.method, reply.statusCode);
   });
-  // A client that keeps sending refused paid requests is answered 429 before any check or chain read.
-  app.addHook("onRequest", async (request) => {
-    if (!isPaid(request)) return;
-    const wait = refusals.retryAfter(request.ip);
-    if (wait > 0) throw new ClawError("RATE_LIMITED", { message: `Too many refused requests from this client; retry in ${wait} s.`, details: { retryAfterSeconds: wait } });
-  });
   await app.register(rateLimit, {
     global: true,
     max: limits.unpaidPerMinute,
@@ -111,6 +106,15 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     allowList: (request) => isPaid(request),
     errorResponseBuilder: (_request, c) =>
       new ClawError("RATE_LIMITED", { message: `More than ${c.max} requests per minute from this client; retry in ${Math.ceil(c.ttl / 1000)} s.`, details: { retryAfterSeconds: Math.ceil(c.ttl / 1000) } }),
+  });
+  // CORS on the buyer routes only (cors.ts); before the refusal limit below, so that its 429 reaches the page.
+  const limitUnpaid = app.rateLimit();
+  await registerCors(app, { origins: opts.server?.cors?.origins ?? corsSchema.parse({}).origins, limitPreflight: (request, reply) => limitUnpaid.call(app, request, reply) });
+  // A client that keeps sending refused paid requests is answered 429 before any check or chain read.
+  app.addHook("onRequest", async (request) => {
+    if (!isPaid(request)) return;
+    const wait = refusals.retryAfter(request.ip);
+    if (wait > 0) throw new ClawError("RATE_LIMITED", { message: `Too many refused requests from this client; retry in ${wait} s.`, details: { retryAfterSeconds: wait } });
   });
   await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(metaRoutes(ctx));

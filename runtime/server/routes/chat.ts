@@ -61,6 +61,8 @@ export function chatRoutes(ctx: ServerContext) {
         if (opened) return;
         opened = true;
         reply.hijack();
+        // Hijacked: the headers set on the reply so far (CORS on a cross-origin request) are copied here or never sent.
+        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
         reply.raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-claw-job": jobId });
         chunk(jobId, { role: "assistant", content: "" });
       };

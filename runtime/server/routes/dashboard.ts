@@ -10,7 +10,7 @@
  * The dev routes answer only requests addressed to this machine's loopback name (Host 127.0.0.1 or
  * localhost: a DNS-rebinding page sends its own name) and, from a browser, only this runtime's own
  * page (Origin) or a configured one; the RPC only application/json (a cross-site page cannot send
- * that without a CORS preflight, which nothing here answers).
+ * that without a CORS preflight, which these routes never answer: server/cors.ts opens only the buyer routes).
  * Amounts are decimal strings of wei.
  */
 import { existsSync } from "node:fs";

@@ -41,12 +41,13 @@ export function quoteFor(ctx: ServerContext, o: ServedOffering) {
 
 export function metaRoutes(ctx: ServerContext) {
   return async (app: FastifyInstance) => {
-    app.get("/health", async (_request, reply) => {
+    // crossOrigin: a buyer's page on another origin may read these (server/cors.ts).
+    app.get("/health", { config: { crossOrigin: true } }, async (_request, reply) => {
       const report = await ctx.health();
       return reply.status(report.ok ? 200 : 503).send(report);
     });
 
-    app.get("/v1/models", async () => ({
+    app.get("/v1/models", { config: { crossOrigin: true } }, async () => ({
       object: "list",
       data: [...ctx.offerings.values()].map((o) => ({
         id: o.model,
@@ -62,7 +63,7 @@ export function metaRoutes(ctx: ServerContext) {
 
     app.get(
       "/v1/quote",
-      { schema: { querystring: { type: "object", properties: { model: { type: "string", minLength: 1, maxLength: 128 } } } } },
+      { config: { crossOrigin: true }, schema: { querystring: { type: "object", properties: { model: { type: "string", minLength: 1, maxLength: 128 } } } } },
       async (request) => quoteFor(ctx, findOffering(ctx, (request.query as { model?: string }).model)),
     );
   };

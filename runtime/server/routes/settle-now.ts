@@ -54,7 +54,8 @@ export function settleNowRoutes(d: SettleNowDeps) {
   return async (app: FastifyInstance) => {
     app.post(
       "/v1/streams/:id/settle",
-      { schema: { params: { type: "object", properties: { id: { type: "string", pattern: "^\\d{1,78}$" } } } } },
+      // crossOrigin: the SDK closes its stream from a page on another origin too (server/cors.ts).
+      { config: { crossOrigin: true }, schema: { params: { type: "object", properties: { id: { type: "string", pattern: "^\\d{1,78}$" } } } } },
       async (request, reply) => {
         const id = BigInt((request.params as { id: string }).id);
         const proof = parsePaymentProof(request.headers, { method: request.method, path: request.url });
