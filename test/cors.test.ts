@@ -201,7 +201,7 @@ describe("server.cors.origins", () => {
 
   test("a list allows only its origins (the caller's own echoed, Vary: Origin), and preflights count against the unpaid limit", async () => {
     const max = 6;
-    const listed = await runtime("listed", m.keys[8]!, { cors: { origins: [friend, "http://127.0.0.1:5173"] }, limits: { ...m.config.server.limits, unpaidPerMinute: max } });
+    const listed = await runtime("listed", m.keys[8]!, { cors: { origins: [friend, "http://127.0.0.1:5173"] }, limits: { ...m.config.server.limits, unpaidPerMinute: max, refusalsPerMinute: 2 } });
     const ok = await preflight(`${listed.url}/v1/chat/completions`, "POST", friend);
     assert.equal(ok.status, 204);
     assert.equal(ok.headers["access-control-allow-origin"], friend);
@@ -212,6 +212,11 @@ describe("server.cors.origins", () => {
     }
     const get = await send(`${listed.url}/v1/models`, { headers: { origin: friend } });
     assert.equal(get.headers["access-control-allow-origin"], friend);
+    // Refused paid requests (no proof) are not unpaid traffic; past refusalsPerMinute the 429 still reaches the page.
+    const unproved = () => send(`${listed.url}/v1/chat/completions`, { method: "POST", headers: { origin: friend, "content-type": "application/json" }, body: JSON.stringify({ model: "echo-1", messages: [{ role: "user", content: "x" }] }) });
+    const refusals = [await unproved(), await unproved(), await unproved()];
+    assert.deepEqual(refusals.map((r) => r.status), [402, 402, 429]);
+    for (const r of refusals) assert.equal(r.headers["access-control-allow-origin"], friend);
     // So far 6 unpaid requests from this IP (5 preflights, 1 GET): the next preflights are over the limit.
     const more = await preflight(`${listed.url}/v1/chat/completions`, "POST", friend);
     assert.equal(more.status, 429, "a preflight over the unpaid limit is refused");
