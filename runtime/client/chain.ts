@@ -21,6 +21,8 @@ export type ChainOptions = {
   pollingIntervalMs?: number;
   /** Confirmations to wait for on each transaction (default 1). */
   confirmations?: number;
+  /** StreamPay's deployment block: event scans (receipts of resumed streams, spending) start there (default 0). */
+  fromBlock?: bigint;
 };
 
 export type ClientChain = {
@@ -30,6 +32,8 @@ export type ClientChain = {
   publicClient: ReadClient;
   confirmations: number;
   pollingIntervalMs: number;
+  /** Where event scans start (ChainOptions.fromBlock; 0 when left out). */
+  fromBlock?: bigint;
   /** Present when a private key was given. */
   wallet?: ChainClients;
 };
@@ -47,7 +51,7 @@ export function requireWallet(chain: ClientChain, what: string): ChainClients {
 export async function connectChain(o: ChainOptions): Promise<ClientChain> {
   const pollingIntervalMs = o.pollingIntervalMs ?? 250;
   const chainId = o.chainId ?? (await getChainId(o.rpcUrl));
-  const base = { chainId, rpcUrl: o.rpcUrl, contracts: o.contracts, confirmations: o.confirmations ?? 1, pollingIntervalMs };
+  const base = { chainId, rpcUrl: o.rpcUrl, contracts: o.contracts, confirmations: o.confirmations ?? 1, pollingIntervalMs, fromBlock: o.fromBlock ?? 0n };
   if (o.privateKey) {
     const wallet = createChainClients({ rpcUrl: o.rpcUrl, chainId, privateKey: o.privateKey, pollingIntervalMs });
     return { ...base, publicClient: wallet.publicClient, wallet };

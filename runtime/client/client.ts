@@ -95,7 +95,7 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
 
   /** Where a stream was opened (its StreamCreated log). */
   async function openedLog(streamId: bigint): Promise<{ openTx: Hash; openBlock: bigint; gasPaid: bigint }> {
-    const { opened } = await getStreamHistory(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId });
+    const { opened } = await getStreamHistory(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId, fromBlock: chain.fromBlock ?? 0n });
     return opened ? { openTx: opened.txHash, openBlock: opened.blockNumber, gasPaid: opened.gasPaid } : { openTx: "0x", openBlock: 0n, gasPaid: 0n };
   }
 

@@ -27,7 +27,7 @@ export type Spending = {
  * const s = await spending(chain, "0x…"); // s.paid, s.locked, s.streams
  */
 export async function spending(chain: ClientChain, address: Address, o: { fromBlock?: bigint } = {}): Promise<Spending> {
-  const sent = await listStreamsBySender(chain.publicClient, { streamPay: chain.contracts.streamPay, sender: address, fromBlock: o.fromBlock ?? 0n });
+  const sent = await listStreamsBySender(chain.publicClient, { streamPay: chain.contracts.streamPay, sender: address, fromBlock: o.fromBlock ?? chain.fromBlock ?? 0n });
   const streams = await Promise.all(
     sent.map(async (a): Promise<StreamSpend> => {
       const s = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: a.streamId });

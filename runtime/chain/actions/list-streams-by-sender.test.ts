@@ -20,4 +20,6 @@ test("only the sender's streams, with their recipients and deposits; no keeper f
     [c.stream.streamId, 300n, t.wallet(3).address, 0n],
   ]);
   assert.deepEqual(await listStreamsBySender(t.read, { streamPay: t.contracts.streamPay, sender: t.wallet(1).address, fromBlock: c.receipt.blockNumber }).then((l) => l.map((s) => s.streamId)), [c.stream.streamId]);
+  const windowed = await listStreamsBySender(t.read, { streamPay: t.contracts.streamPay, sender: t.wallet(1).address, logWindow: 2n });
+  assert.deepEqual(windowed, mine, "two blocks per eth_getLogs call: the same streams");
 });

@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isClawError } from "../../core/errors.ts";
+import type { DeploymentRecord } from "../../chain/deploy.ts";
 import { findDevInfo, resolveChain } from "./resolve.ts";
 
 const key = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
@@ -28,7 +29,7 @@ async function fakeNode(chainId: number): Promise<{ url: string; close(): Promis
 describe("resolveChain", () => {
   const dir = mkdtempSync(join(tmpdir(), "claw-resolve-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const contracts = { registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3", streamPay: "0xa16E02E87b7454126E5E10d957A927A7F5B5d2be" };
+  const contracts = { registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3", streamPay: "0xa16E02E87b7454126E5E10d957A927A7F5B5d2be" } as const;
 
   test("without an RPC URL or a local market it is a configuration error saying what to set", async () => {
     await assert.rejects(resolveChain({}, "consumer", { cwd: dir, env: { CLAW_DEV_INFO: join(dir, "none.json") } }), (e) => isClawError(e, "CONFIG_INVALID") && /CLAW_RPC_URL/.test(e.message));
@@ -57,6 +58,22 @@ describe("resolveChain", () => {
       assert.deepEqual((await resolveChain({}, "consumer", { cwd: dir, env })).options.contracts, contracts);
       await assert.rejects(resolveChain({}, "consumer", { cwd: dir, env: { CLAW_RPC_URL: node.url } }), (e) => isClawError(e, "CONFIG_INVALID") && /PRIVATE_KEY/.test(e.message));
       await assert.rejects(resolveChain({ registry: "nope" }, "consumer", { cwd: dir, env }), (e) => isClawError(e, "CONFIG_INVALID"));
+    } finally {
+      await node.close();
+    }
+  });
+
+  test("the recorded deployment of a real network gives its addresses and where event scans start", async () => {
+    const node = await fakeNode(97);
+    try {
+      const record: DeploymentRecord = { chainId: 97, registry: contracts.registry, streamPay: contracts.streamPay, blockNumber: "4200", deployedAt: "2026-11-29T00:00:00Z" };
+      const deployments = (id: number) => (id === 97 ? record : undefined);
+      const env = { CLAW_RPC_URL: node.url, PRIVATE_KEY: key(7) };
+      const { options } = await resolveChain({}, "consumer", { cwd: dir, env, deployments });
+      assert.deepEqual([options.contracts, options.fromBlock], [contracts, 4200n]);
+      // Other contracts than the recorded ones: their deployment block is unknown, scans start at 0.
+      const other = await resolveChain({ streamPay: "0x000000000000000000000000000000000000bEEF" }, "consumer", { cwd: dir, env, deployments });
+      assert.equal(other.options.fromBlock, undefined);
     } finally {
       await node.close();
     }

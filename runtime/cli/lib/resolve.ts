@@ -10,7 +10,7 @@
  *
  * Anything missing is CONFIG_INVALID (exit code 3) with a sentence saying what to set.
  */
-import { readDeployment } from "../../chain/deploy.ts";
+import { readDeployment, type DeploymentRecord } from "../../chain/deploy.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isAddress, type Address, type Hex } from "viem";
@@ -70,7 +70,11 @@ async function reachable(rpcUrl: string): Promise<number | undefined> {
  * const { options } = await resolveChain({ rpc: opts.rpc }, "consumer");
  * const claw = await createClawClient(options);
  */
-export async function resolveChain(flags: ChainFlags, role: Role, o: { cwd?: string; env?: NodeJS.ProcessEnv; needWallet?: boolean } = {}): Promise<Resolved> {
+export async function resolveChain(
+  flags: ChainFlags,
+  role: Role,
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; needWallet?: boolean; deployments?: (chainId: number) => DeploymentRecord | undefined } = {},
+): Promise<Resolved> {
   const env = o.env ?? process.env;
   const cwd = o.cwd ?? process.cwd();
   const needWallet = o.needWallet ?? true;
@@ -83,14 +87,17 @@ export async function resolveChain(flags: ChainFlags, role: Role, o: { cwd?: str
     if (chainId === undefined) throw new ClawError("CHAIN_UNAVAILABLE", { message: `The chain node at ${rpcUrl} cannot be reached.` });
     const devSameChain = dev && dev.info.chainId === chainId ? dev.info : undefined;
     // Addresses: flags, env, the running local market, else the deployment recorded for this chain id.
-    const recorded = readDeployment(chainId);
+    const recorded = (o.deployments ?? readDeployment)(chainId);
     const registry = address(flags.registry ?? env.CLAW_REGISTRY, "--registry") ?? devSameChain?.contracts.registry ?? recorded?.registry;
     const streamPay = address(flags.streamPay ?? env.CLAW_STREAM_PAY, "--stream-pay") ?? devSameChain?.contracts.streamPay ?? recorded?.streamPay;
     if (!registry || !streamPay) {
       throw new ClawError("CONFIG_INVALID", { message: `No contract addresses for chain ${chainId}: pass --registry and --stream-pay (or set CLAW_REGISTRY and CLAW_STREAM_PAY).` });
     }
     if (needWallet && !envKey) throw new ClawError("CONFIG_INVALID", { message: "No wallet: set PRIVATE_KEY to the wallet's private key." });
-    return { options: { rpcUrl, chainId, contracts: { registry, streamPay }, ...(envKey ? { privateKey: envKey } : {}) }, source: "env" };
+    // Event scans start at the recorded deployment block when these are the recorded contracts.
+    const sameAsRecorded = recorded?.streamPay.toLowerCase() === streamPay.toLowerCase() && recorded.blockNumber !== undefined;
+    const fromBlock = sameAsRecorded ? { fromBlock: BigInt(recorded.blockNumber) } : {};
+    return { options: { rpcUrl, chainId, contracts: { registry, streamPay }, ...fromBlock, ...(envKey ? { privateKey: envKey } : {}) }, source: "env" };
   }
 
   if (!dev) {
