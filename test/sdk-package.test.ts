@@ -122,9 +122,9 @@ describe("the clawcompute package from its tarball", () => {
     const js = bundle.outputFiles[0]!.text;
     assert.doesNotMatch(js, /from\s*["']node:|require\(["']node:/);
 
-    // The provider runtime answers no CORS preflight on its paid routes, so the page is served from the
-    // provider's own origin (Playwright fulfils just these two paths; every paid request reaches the real
-    // runtime same-origin). "echo-cheap" is sold only by that provider. Anvil runs --no-cors (issue 13);
+    // The page is served from the provider's own origin (Playwright fulfils just these two paths; every
+    // paid request reaches the real runtime same-origin): this test is about the installed package;
+    // buying from another origin (CORS) is test/cors-browser.test.ts. "echo-cheap" is sold only by that provider. Anvil runs --no-cors (issue 13);
     // the route adds the CORS headers a hosted RPC endpoint sends to web pages.
     const origin = new URL(m.other.url).origin;
     const anvilOrigin = new URL(m.anvil.rpcUrl).origin;
