@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
-import { startMarket, type Market } from "./support/market.ts";
+import { echoOffering, startMarket, type Market } from "./support/market.ts";
 
 const root = resolve(import.meta.dirname, "..");
 let m: Market;
@@ -36,7 +36,8 @@ const entry = `
 `;
 
 before(async () => {
-  m = await startMarket();
+  // A few tokens at 100/s: the job takes tens of milliseconds, so its metered cost is never 0 wei.
+  m = await startMarket({ offerings: [{ ...echoOffering, options: { tokensPerSecond: 100 } }] });
   const bundle = await build({ stdin: { contents: entry, resolveDir: root, loader: "js" }, bundle: true, platform: "browser", format: "esm", target: "es2022", write: false, logLevel: "silent" });
   const js = bundle.outputFiles[0]!.text;
   site = createServer((req, res) => {
@@ -78,7 +79,11 @@ test("a page on another loopback origin buys one chat answer with the SDK, paid 
     const r = await page.evaluate((a) => (window as unknown as { buy: (a: unknown) => Promise<{ status: number; error?: unknown; answer: string; streamId: string; paid: string; closedBy: string }> }).buy(a), args);
     assert.equal(r.status, 200, JSON.stringify(r.error));
     assert.equal(r.answer, "bought from another origin");
-    assert.ok(BigInt(r.paid) > 0n, "the provider was paid on chain");
+    // Paid on chain exactly what the provider metered for the page's job.
+    const metered = m.provider.store.read({ from: before + 1 }).filter((e) => e.type === "JobCompleted" && String(e.data.streamId) === r.streamId)
+      .reduce((sum, e) => sum + (e.type === "JobCompleted" ? e.data.cost : 0n), 0n);
+    assert.ok(metered > 0n, "the job was metered");
+    assert.equal(BigInt(r.paid), metered, "the provider was paid on chain what it metered");
     // The settle act crossed origins too: the provider logged it and settled (the SDK cancels only when it cannot).
     assert.equal(r.closedBy, "provider-settle");
     const settle = m.provider.store.read({ from: before + 1 }).find((e) => e.type === "SettleRequested");
