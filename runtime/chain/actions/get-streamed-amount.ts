@@ -1,4 +1,4 @@
-/** StreamPay.streamedAmountOf: what a stream has streamed to its recipient so far (0 once closed). */
+/** StreamPay.streamedAmountOf: the recipient's share so far (once closed: what it received; an unknown id: 0). */
 import type { Address } from "viem";
 import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import type { ReadClient } from "../client.ts";
