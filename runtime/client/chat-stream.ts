@@ -1,18 +1,21 @@
 /**
  * Reads a provider's OpenAI-format SSE answer (POST /v1/chat/completions with stream: true): one
- * `text` piece per content delta, then the billing facts of the last chunk (`usage` and `claw`).
+ * `text` piece per content delta; the tool calls, assembled from their deltas (by `index`: id and
+ * name once, `arguments` in pieces), as one `tools` piece with the finish reason; then the billing
+ * facts of the last chunk (`usage` and `claw`).
  * An `{error}` event inside the stream (the job failed after it started) is a PROVIDER_FAILED.
  * A stream that ends without its billing chunk is PROVIDER_FAILED too: the answer may be cut.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ClawError } from "../core/errors.ts";
 import { providerError } from "./provider-http.ts";
-import type { JobBilling } from "./types.ts";
+import type { JobBilling, ToolCall } from "./types.ts";
 
 export type WireBilling = { jobId: string; streamId: string; meteredMs: number; cost: string; pricePerSecond: string };
 
 export type ChatPiece =
   | { type: "text"; text: string }
+  | { type: "tools"; calls: ToolCall[]; finishReason?: string }
   | { type: "end"; billing: JobBilling; usage?: { promptTokens: number; completionTokens: number } };
 
 export function parseBilling(w: WireBilling): JobBilling {
@@ -31,8 +34,9 @@ async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSo
   while (pending.length > 0) yield pending.shift()!;
 }
 
+type WireToolDelta = { index?: number; id?: string; function?: { name?: string; arguments?: string } };
 type WireChunk = {
-  choices?: Array<{ delta?: { content?: string } }>;
+  choices?: Array<{ delta?: { content?: string | null; tool_calls?: WireToolDelta[] }; finish_reason?: string | null }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
   claw?: WireBilling;
   error?: { code?: string; message?: string };
@@ -44,6 +48,8 @@ type WireChunk = {
  */
 export async function* chatPieces(body: ReadableStream<Uint8Array>, endpoint: string): AsyncGenerator<ChatPiece> {
   let ended = false;
+  const calls = new Map<number, ToolCall>();
+  let finishReason: string | undefined;
   for await (const ev of events(body)) {
     if (ev.data === "[DONE]") break;
     let chunk: WireChunk;
@@ -56,8 +62,18 @@ export async function* chatPieces(body: ReadableStream<Uint8Array>, endpoint: st
     for (const choice of chunk.choices ?? []) {
       const text = choice.delta?.content;
       if (text) yield { type: "text", text };
+      for (const d of choice.delta?.tool_calls ?? []) {
+        const i = d.index ?? calls.size;
+        const call = calls.get(i) ?? { id: "", type: "function", function: { name: "", arguments: "" } };
+        if (d.id) call.id = d.id;
+        if (d.function?.name) call.function.name = d.function.name;
+        if (d.function?.arguments) call.function.arguments += d.function.arguments;
+        calls.set(i, call);
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
     }
     if (chunk.claw) {
+      if (calls.size > 0 || finishReason) yield { type: "tools", calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c), ...(finishReason ? { finishReason } : {}) };
       ended = true;
       const u = chunk.usage;
       yield { type: "end", billing: parseBilling(chunk.claw), ...(u ? { usage: { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0 } } : {}) };

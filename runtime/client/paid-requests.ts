@@ -21,7 +21,7 @@ export function toMessages(input: string | ChatMessage[]): ChatMessage[] {
 }
 
 /**
- * POST /v1/chat/completions with stream: true; yields text pieces then the billing.
+ * POST /v1/chat/completions with stream: true; yields text pieces, the tool calls (if any), then the billing.
  *
  * @example
  * for await (const p of chatCompletion(target, "hello")) if (p.type === "text") process.stdout.write(p.text);
@@ -33,6 +33,9 @@ export async function* chatCompletion(t: PaidTarget, input: string | ChatMessage
     stream: true,
     ...(o.maxTokens !== undefined ? { max_tokens: o.maxTokens } : {}),
     ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+    ...(o.tools !== undefined ? { tools: o.tools } : {}),
+    ...(o.toolChoice !== undefined ? { tool_choice: o.toolChoice } : {}),
+    ...(o.parallelToolCalls !== undefined ? { parallel_tool_calls: o.parallelToolCalls } : {}),
   });
   const res = await signedPost(t, "/v1/chat/completions", body, "application/json", o.signal);
   if (!res.body) return;

@@ -69,6 +69,8 @@ export async function startSession(i: SessionInput): Promise<Session> {
 
   function infer(input: string | ChatMessage[], o: InferOptions = {}): InferenceRun {
     let text = "";
+    let toolCalls: InferResult["toolCalls"] = [];
+    let finishReason: string | undefined;
     let end: { billing: JobBilling; usage?: InferResult["usage"] } | undefined;
     const tokens = (async function* () {
       live();
@@ -76,6 +78,9 @@ export async function startSession(i: SessionInput): Promise<Session> {
         if (piece.type === "text") {
           text += piece.text;
           yield piece.text;
+        } else if (piece.type === "tools") {
+          toolCalls = piece.calls;
+          finishReason = piece.finishReason;
         } else {
           end = { billing: piece.billing, ...(piece.usage ? { usage: piece.usage } : {}) };
           jobs.push(piece.billing);
@@ -89,7 +94,7 @@ export async function startSession(i: SessionInput): Promise<Session> {
         whole ??= (async () => {
           for await (const _ of tokens);
           if (!end) throw new ClawError("JOB_ABORTED", { message: "The answer was not read to its end, so it has no billing." });
-          return { text, ...end };
+          return { text, toolCalls, ...(finishReason ? { finishReason } : {}), ...end };
         })();
         return whole;
       },

@@ -32,12 +32,38 @@ export type Quote = {
 /** What the provider reported it billed for one job (the `claw` object of every paid response). */
 export type JobBilling = { jobId: string; streamId: bigint; meteredMs: number; cost: bigint; pricePerSecond: bigint };
 
-export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
+/** A call the model asks the caller to make (OpenAI's wire shape; `arguments` is a JSON string). */
+export type ToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
 
-export type InferOptions = { maxTokens?: number; temperature?: number; signal?: AbortSignal };
+/** A tool the model may call (OpenAI's wire shape; `parameters` is a JSON Schema). */
+export type ToolDefinition = { type: "function"; function: { name: string; description?: string; parameters?: Record<string, unknown> } };
 
-/** The whole answer of one text job. */
-export type InferResult = { text: string; billing: JobBilling; usage?: { promptTokens: number; completionTokens: number } };
+/** One message of a conversation, in OpenAI's wire shape (tool calls and their results included). */
+export type ChatMessage =
+  | { role: "system" | "user"; content: string }
+  | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+export type InferOptions = {
+  maxTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+  /** Tools the model may call instead of answering (the offering must declare the `tools` capability). */
+  tools?: ToolDefinition[];
+  toolChoice?: "auto" | "none" | "required" | { type: "function"; function: { name: string } };
+  parallelToolCalls?: boolean;
+};
+
+/** The whole answer of one text job: its text and/or the tool calls it asks for, and its billing. */
+export type InferResult = {
+  text: string;
+  /** The calls the model asks for (empty when it answered in text). */
+  toolCalls: ToolCall[];
+  /** Why the answer ended: "stop", "length", "tool_calls", … (as the provider said). */
+  finishReason?: string;
+  billing: JobBilling;
+  usage?: { promptTokens: number; completionTokens: number };
+};
 
 export type ImageResult = { images: Uint8Array[]; billing: JobBilling };
 
