@@ -92,7 +92,8 @@ export interface ImageChunk {
 
 export interface TranscriptSegment {
   id: number;
-  /** Seconds from the start of the audio. */
+  /** Seconds from the start of the audio (of this chunk's window, when a backend yields one chunk per
+   *  window: the runtime shifts each window's segments by the durations of the windows before it). */
   start: number;
   end: number;
   text: string;

@@ -129,6 +129,9 @@ describe("transcriptions: a window delivered, then the job ends early", () => {
     assert.equal(a.body.text, reply() + reply());
     assert.equal(a.body.segments?.length, 4, "two segments per window (fake whisper), all kept");
     assert.equal(a.body.duration, 5, "2.5 s per window");
+    // Each window's segments are timed from its own start (0, 1.2 / 0, 1.2): shifted into one timeline.
+    const timeline = (a.body.segments as Array<{ id: number; start: number; end: number }>).map((s) => [s.id, s.start, s.end]);
+    assert.deepEqual(timeline, [[0, 0, 1.2], [1, 1.2, 2.5], [2, 2.5, 3.7], [3, 3.7, 5]]);
     assert.equal(a.body.finish_reason, undefined);
   });
 

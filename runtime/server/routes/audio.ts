@@ -46,9 +46,14 @@ export function audioRoutes(ctx: ServerContext) {
         },
         (c) => {
           // A backend may transcribe in windows, one chunk each: keep every window's text,
-          // segments and duration (a cut answer then holds exactly the windows delivered).
+          // segments and duration (a cut answer then holds exactly the windows delivered). A
+          // window's segments are timed from its own start: shift them by the audio before it
+          // (the earlier windows' durations) and number them on from the earlier ones.
           if (c.type !== "transcript") return;
-          const segments = c.segments || transcript.segments ? [...(transcript.segments ?? []), ...(c.segments ?? [])] : undefined;
+          const before = transcript.duration ?? 0;
+          const kept = transcript.segments ?? [];
+          const added = (c.segments ?? []).map((s, i) => ({ ...s, id: kept.length + i, start: s.start + before, end: s.end + before }));
+          const segments = c.segments || transcript.segments ? [...kept, ...added] : undefined;
           const duration = c.duration === undefined ? transcript.duration : (transcript.duration ?? 0) + c.duration;
           transcript = { ...c, text: transcript.text + c.text, ...(segments ? { segments } : {}), ...(duration === undefined ? {} : { duration }) };
         },
