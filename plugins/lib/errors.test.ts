@@ -36,6 +36,17 @@ describe("backend error mapping", () => {
     assert.equal(extractBackendError("").message, "(empty body)");
   });
 
+  test("a backend's error text is bounded before it is logged, stored or echoed, in every shape", () => {
+    const huge = "x".repeat(1_000_000);
+    for (const body of [huge, JSON.stringify({ error: { message: huge, type: huge, code: huge } }), JSON.stringify({ error: huge, detail: huge }),
+      JSON.stringify({ message: huge }), JSON.stringify({ detail: huge }), JSON.stringify({ other: huge })]) {
+      const info = extractBackendError(body);
+      assert.ok(info.message.length <= 501, `message of ${info.message.length} chars`);
+      assert.ok((info.type ?? "").length <= 101 && (info.code ?? "").length <= 101);
+    }
+    assert.ok(httpError("groq", 500, new Headers(), JSON.stringify({ error: { message: huge } })).message.length < 600);
+  });
+
   test("httpError carries status, type, code and retry-after in details", () => {
     const err = httpError("groq", 429, new Headers({ "retry-after": "3" }), '{"error":{"message":"slow down","type":"tokens","code":"rate_limit_exceeded"}}');
     assert.equal(err.code, "BACKEND_RATE_LIMITED");

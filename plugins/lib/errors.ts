@@ -52,21 +52,34 @@ function asText(v: unknown): string | undefined {
   return undefined;
 }
 
+/** A backend's text is outside input: it is logged, stored in the job's event and echoed to the consumer. */
+const MAX_MESSAGE = 500;
+const MAX_FIELD = 100;
+const bounded = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s);
+
 /**
- * Reads an error body in any of the shapes the backends use: OpenAI/Groq `{error:{message,type,code}}`,
+ * Reads an error body (bounded: message ≤ 500 characters, type and code ≤ 100) in any of the shapes the backends use: OpenAI/Groq `{error:{message,type,code}}`,
  * Ollama/whisper.cpp `{error:"..."}`, TGI `{error, error_type}`, old vLLM `{object:"error", message}`,
  * FastAPI/A1111 `{detail}` or `{error, detail}`; anything else is the (shortened) raw text.
  *
  * @example extractBackendError('{"error":"model not found"}').message // "model not found"
  */
 export function extractBackendError(body: unknown): BackendErrorInfo {
+  const info = readBackendError(body);
+  const field = (v: string | undefined) => (v === undefined ? undefined : bounded(v, MAX_FIELD));
+  return "type" in info || "code" in info
+    ? { message: bounded(info.message, MAX_MESSAGE), type: field(info.type), code: field(info.code) }
+    : { message: bounded(info.message, MAX_MESSAGE) };
+}
+
+function readBackendError(body: unknown): BackendErrorInfo {
   let parsed = body;
   if (typeof body === "string") {
     try {
       parsed = JSON.parse(body);
     } catch {
       const text = body.trim();
-      return { message: text === "" ? "(empty body)" : text.slice(0, 500) };
+      return { message: text === "" ? "(empty body)" : text };
     }
   }
   if (parsed && typeof parsed === "object") {
@@ -86,7 +99,7 @@ export function extractBackendError(body: unknown): BackendErrorInfo {
     if (asText(o.message) !== undefined) return { message: asText(o.message)!, type: asText(o.type), code: asText(o.code) };
     if (detail !== undefined) return { message: detail };
   }
-  return { message: JSON.stringify(parsed)?.slice(0, 500) ?? "(empty body)" };
+  return { message: JSON.stringify(parsed) ?? "(empty body)" };
 }
 
 /**
