@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { letPageReachAnvil, openWatchedPage } from "./support/browser.ts";
 import { echoOffering, startMarket, type Market } from "./support/market.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -56,22 +56,10 @@ after(async () => {
 test("a page on another loopback origin buys one chat answer with the SDK, paid on chain", { timeout: 180_000 }, async () => {
   const providerOrigin = new URL(m.provider.url).origin;
   assert.notEqual(pageOrigin, providerOrigin, "the page is cross-origin to the provider");
-  const anvilOrigin = new URL(m.anvil.rpcUrl).origin;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
-  const errors: string[] = [];
+  const { browser, page, errors } = await openWatchedPage();
   try {
-    const page = await browser.newPage();
-    page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
-    page.on("pageerror", (err) => errors.push(`uncaught: ${err.message}`));
-    page.on("request", (req) => { if (new URL(req.url()).hostname !== "127.0.0.1") errors.push(`outside request: ${req.url()}`); });
-    // Anvil runs --no-cors (issue 13); this adds what a hosted RPC endpoint sends to web pages. The
-    // provider is NOT routed: its CORS answers are the runtime's own.
-    await page.route((url) => url.origin === anvilOrigin, async (route) => {
-      const cors = { "access-control-allow-origin": pageOrigin, "access-control-allow-headers": "content-type", "access-control-allow-methods": "POST" };
-      if (route.request().method() === "OPTIONS") return route.fulfill({ status: 204, headers: cors });
-      const res = await route.fetch();
-      await route.fulfill({ response: res, headers: { ...res.headers(), ...cors } });
-    });
+    // The provider is NOT routed: its CORS answers are the runtime's own.
+    await letPageReachAnvil(page, m.anvil.rpcUrl, pageOrigin);
     await page.goto(`${pageOrigin}/`);
     await page.waitForFunction("typeof window.buy === 'function'");
     const before = m.provider.store.lastPosition();

@@ -8,7 +8,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -20,25 +19,13 @@ import type { ClawConfig } from "../config/schema.ts";
 import { paymentHeaders } from "../runtime/core/payment.ts";
 import { startProvider, type RunningProvider } from "../runtime/provider/start.ts";
 import { startMarket, type Market } from "./support/market.ts";
+import { rawRequest } from "./support/raw-request.ts";
 
 const evil = "https://evil.example";
 const friend = "https://app.example";
 const proofHeaders = Object.values(paymentHeaders);
 
-type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
-
-/** One request with exactly these headers (Origin and the preflight's included), as a browser sends them. */
-function send(url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? "GET", headers: o.headers ?? {} }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end(o.body);
-  });
-}
+const send = rawRequest;
 
 /** The preflight a browser sends before a cross-origin request with the SDK's headers. */
 const preflight = (url: string, method: string, origin = evil) =>

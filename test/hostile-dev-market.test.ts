@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
-import { createServer, request, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,19 +15,9 @@ import { ensureRegistered } from "../runtime/chain/register-offering.ts";
 import { startDevMarket, type DevMarket } from "../runtime/dev/market.ts";
 import { isPublicAddress } from "../runtime/net/public-probe.ts";
 import { startMarket, type Market } from "./support/market.ts";
+import { rawRequest } from "./support/raw-request.ts";
 
-/** A request with the exact Host and Origin headers a browser (or a rebinding page) would send. */
-function send(url: string, o: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? "GET", headers: o.headers ?? {} }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end(o.body);
-  });
-}
+const send = rawRequest;
 
 describe("GET /v1/market does not fetch registry URLs that resolve to this machine's network", () => {
   let m: Market;

@@ -11,37 +11,31 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startFakeDiffusion, tinyPngBase64 } from "../plugins/testing/fake-diffusion.ts";
+import { tinyPngBase64 } from "../plugins/testing/fake-diffusion.ts";
 import type { FakeServer } from "../plugins/testing/fake-server.ts";
-import { startFakeWhisper } from "../plugins/testing/fake-whisper.ts";
 import type { StoredEvent } from "../runtime/core/events.ts";
 import { perCallMediaPath } from "./support/per-call-media.ts";
-import { eventually, startMarket, type Market } from "./support/market.ts";
+import { eventually, type Market } from "./support/market.ts";
+import { startMediaMarket } from "./support/media-market.ts";
 
 const price = 1_000_000n; // wei per second
 const budgetMs = 800; // maxJobSeconds 0.8: what a stalled second call is cut at
 let m: Market;
 let sd: FakeServer;
 let stt: FakeServer;
-const http = { retries: 0, timeoutMs: 10_000, idleTimeoutMs: 10_000 };
+let market: Awaited<ReturnType<typeof startMediaMarket>> | undefined;
 
 before(async () => {
-  sd = await startFakeDiffusion();
-  stt = await startFakeWhisper();
-  m = await startMarket({
-    offerings: [
-      { model: "sd", backend: perCallMediaPath.image, options: { api: "a1111", baseUrl: sd.url, ...http }, pricePerSecond: price, maxJobSeconds: budgetMs / 1000 },
-      { model: "whisper", backend: perCallMediaPath.audio, options: { api: "openai", baseUrl: `${stt.url}/v1`, ...http }, pricePerSecond: price, maxJobSeconds: budgetMs / 1000 },
-    ],
+  market = await startMediaMarket((u) => [
+    { model: "sd", backend: perCallMediaPath.image, options: { api: "a1111", baseUrl: u.sd, ...u.http }, pricePerSecond: price, maxJobSeconds: budgetMs / 1000 },
+    { model: "whisper", backend: perCallMediaPath.audio, options: { api: "openai", baseUrl: `${u.stt}/v1`, ...u.http }, pricePerSecond: price, maxJobSeconds: budgetMs / 1000 },
+  ], {
     // Settled 2 s after its job: the chain pays exactly the billed partial.
     settlement: { idleSeconds: 2, minJobMs: 100 },
   });
+  ({ m, sd, stt } = market);
 });
-after(async () => {
-  await m?.close();
-  await sd?.close();
-  await stt?.close();
-});
+after(() => market?.close());
 
 type Body = {
   data?: Array<{ b64_json: string }>; text?: string; segments?: unknown[]; duration?: number; finish_reason?: string; error?: { code: string };

@@ -12,36 +12,29 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startFakeDiffusion, tinyPngBase64 } from "../plugins/testing/fake-diffusion.ts";
+import { tinyPngBase64 } from "../plugins/testing/fake-diffusion.ts";
 import type { FakeMode, FakeServer } from "../plugins/testing/fake-server.ts";
-import { startFakeWhisper } from "../plugins/testing/fake-whisper.ts";
 import type { StoredEvent } from "../runtime/core/events.ts";
-import { eventually, startMarket, type Market } from "./support/market.ts";
+import { eventually, type Market } from "./support/market.ts";
+import { startMediaMarket } from "./support/media-market.ts";
 
 const price = 1_000_000n; // wei per second
 let m: Market;
 let sd: FakeServer;
 let stt: FakeServer;
-const http = { retries: 0, timeoutMs: 10_000, idleTimeoutMs: 10_000 };
+let market: Awaited<ReturnType<typeof startMediaMarket>> | undefined;
 
 before(async () => {
-  sd = await startFakeDiffusion();
-  stt = await startFakeWhisper();
-  m = await startMarket({
-    offerings: [
-      { model: "sd", backend: "diffusion", options: { api: "a1111", baseUrl: sd.url, ...http }, pricePerSecond: price },
-      { model: "whisper", backend: "whisper", options: { api: "openai", baseUrl: `${stt.url}/v1`, ...http }, pricePerSecond: price },
-      // Half a second of budget per job: a stalled backend is cut by the budget, not by a timeout.
-      { model: "sd-short", backend: "diffusion", options: { api: "a1111", baseUrl: sd.url, ...http }, pricePerSecond: price, maxJobSeconds: 0.5 },
-      { model: "whisper-short", backend: "whisper", options: { api: "openai", baseUrl: `${stt.url}/v1`, ...http }, pricePerSecond: price, maxJobSeconds: 0.5 },
-    ],
-  });
+  market = await startMediaMarket((u) => [
+    { model: "sd", backend: "diffusion", options: { api: "a1111", baseUrl: u.sd, ...u.http }, pricePerSecond: price },
+    { model: "whisper", backend: "whisper", options: { api: "openai", baseUrl: `${u.stt}/v1`, ...u.http }, pricePerSecond: price },
+    // Half a second of budget per job: a stalled backend is cut by the budget, not by a timeout.
+    { model: "sd-short", backend: "diffusion", options: { api: "a1111", baseUrl: u.sd, ...u.http }, pricePerSecond: price, maxJobSeconds: 0.5 },
+    { model: "whisper-short", backend: "whisper", options: { api: "openai", baseUrl: `${u.stt}/v1`, ...u.http }, pricePerSecond: price, maxJobSeconds: 0.5 },
+  ]);
+  ({ m, sd, stt } = market);
 });
-after(async () => {
-  await m?.close();
-  await sd?.close();
-  await stt?.close();
-});
+after(() => market?.close());
 
 type Claw = { jobId: string; cost: string; meteredMs: number; partial?: { code: string } };
 type Answer = { status: number; jobId: string | null; streamId: bigint; body: { claw?: Claw; error?: { code: string }; data?: Array<{ b64_json: string }>; text?: string; finish_reason?: string } };

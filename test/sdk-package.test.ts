@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { letPageReachAnvil, openWatchedPage } from "./support/browser.ts";
 import { buildSdk, sdkDir } from "../scripts/build-sdk.ts";
 import { startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
 
@@ -124,26 +124,13 @@ describe("the clawcompute package from its tarball", () => {
 
     // The page is served from the provider's own origin (Playwright fulfils just these two paths; every
     // paid request reaches the real runtime same-origin): this test is about the installed package;
-    // buying from another origin (CORS) is test/cors-browser.test.ts. "echo-cheap" is sold only by that provider. Anvil runs --no-cors (issue 13);
-    // the route adds the CORS headers a hosted RPC endpoint sends to web pages.
+    // buying from another origin (CORS) is test/cors-browser.test.ts. "echo-cheap" is sold only by that provider.
     const origin = new URL(m.other.url).origin;
-    const anvilOrigin = new URL(m.anvil.rpcUrl).origin;
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
-    const errors: string[] = [];
+    const { browser, page, errors } = await openWatchedPage();
     try {
-      const page = await browser.newPage();
-      page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
-      page.on("pageerror", (err) => errors.push(`uncaught: ${err.message}`));
-      // Test traffic stays on this machine: a request anywhere else is recorded and fails the test.
-      page.on("request", (req) => { if (new URL(req.url()).hostname !== "127.0.0.1") errors.push(`outside request: ${req.url()}`); });
       await page.route(`${origin}/sdk-e2e.html`, (route) => route.fulfill({ contentType: "text/html", body: `<!doctype html><title>sdk</title><script type="module" src="/sdk-e2e.js"></script>` }));
       await page.route(`${origin}/sdk-e2e.js`, (route) => route.fulfill({ contentType: "text/javascript", body: js }));
-      await page.route((url) => url.origin === anvilOrigin, async (route) => {
-        const cors = { "access-control-allow-origin": origin, "access-control-allow-headers": "content-type", "access-control-allow-methods": "POST" };
-        if (route.request().method() === "OPTIONS") return route.fulfill({ status: 204, headers: cors });
-        const res = await route.fetch();
-        await route.fulfill({ response: res, headers: { ...res.headers(), ...cors } });
-      });
+      await letPageReachAnvil(page, m.anvil.rpcUrl, origin);
       await page.goto(`${origin}/sdk-e2e.html`);
       await page.waitForFunction("typeof window.buy === 'function'");
       const args = { rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[8]!, registry: m.contracts.registry, streamPay: m.contracts.streamPay, url: `${origin}/v1/chat/completions` };
