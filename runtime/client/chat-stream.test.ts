@@ -39,6 +39,18 @@ describe("chatPieces", () => {
     }
   });
 
+  test("claw.receipt is parsed into billing.receipt; a malformed one is left out", async () => {
+    const receipt = {
+      streamId: "7", nonce: "9", requestHash: `0x${"11".repeat(32)}`, jobId: "j1", model: "echo-1", meteredMs: "1500", cost: "1500",
+      cumulativeCost: "3000", ttftMs: "12", outputHash: `0x${"22".repeat(32)}`, signature: `0x${"33".repeat(65)}`,
+    };
+    const end = async (r: unknown) => (await collect(chunk("a") + `data: ${JSON.stringify({ choices: [], claw: { ...claw, receipt: r } })}\n\ndata: [DONE]\n\n`)).at(-1);
+    const good = await end(receipt);
+    assert.equal(good?.type === "end" && good.billing.receipt?.cumulativeCost, 3000n);
+    const bad = await end({ ...receipt, cost: "-1" });
+    assert.equal(bad?.type === "end" && "receipt" in bad.billing, false);
+  });
+
   test("an error event inside the stream is PROVIDER_FAILED with the provider's code", async () => {
     await assert.rejects(
       collect(chunk("a") + `data: ${JSON.stringify({ error: { code: "JOB_BUDGET_CUT", message: "cut" } })}\n\ndata: [DONE]\n\n`),

@@ -9,17 +9,33 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ClawError } from "../core/errors.ts";
 import { providerError } from "./provider-http.ts";
+import { receiptFromWire, type WireReceipt } from "../core/receipt.ts";
 import type { JobBilling, ToolCall } from "./types.ts";
 
-export type WireBilling = { jobId: string; streamId: string; meteredMs: number; cost: string; pricePerSecond: string };
+/** The `claw` object of a paid response; `receipt` is the provider-signed job receipt (core/receipt.ts). */
+export type WireBilling = {
+  jobId: string; streamId: string; meteredMs: number; cost: string; pricePerSecond: string;
+  partial?: { code: string; message: string }; receipt?: WireReceipt;
+};
 
 export type ChatPiece =
   | { type: "text"; text: string }
   | { type: "tools"; calls: ToolCall[]; finishReason?: string }
   | { type: "end"; billing: JobBilling; usage?: { promptTokens: number; completionTokens: number } };
 
+/**
+ * The typed billing of a `claw` object. A malformed or missing `claw.receipt` leaves `receipt` out
+ * (verifyReceipt then reports it missing); it never throws for the receipt.
+ *
+ * @example
+ * parseBilling(json.claw).receipt // SignedReceipt | undefined
+ */
 export function parseBilling(w: WireBilling): JobBilling {
-  return { jobId: w.jobId, streamId: BigInt(w.streamId), meteredMs: w.meteredMs, cost: BigInt(w.cost), pricePerSecond: BigInt(w.pricePerSecond) };
+  const receipt = w.receipt === undefined ? undefined : receiptFromWire(w.receipt);
+  return {
+    jobId: w.jobId, streamId: BigInt(w.streamId), meteredMs: w.meteredMs, cost: BigInt(w.cost), pricePerSecond: BigInt(w.pricePerSecond),
+    ...(receipt ? { receipt } : {}),
+  };
 }
 
 async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {

@@ -4,6 +4,7 @@
  */
 import type { Address, Hash } from "viem";
 import type { RegistryProvider } from "../chain/actions/get-provider.ts";
+import type { SignedReceipt } from "../core/receipt.ts";
 
 /** A registry offering as the chain holds it (the getProvider action's shape), plus the optional health probe of its endpoint. */
 export type ProviderInfo = RegistryProvider & {
@@ -29,8 +30,12 @@ export type Quote = {
   contracts: { registry: Address; streamPay: Address };
 };
 
-/** What the provider reported it billed for one job (the `claw` object of every paid response). */
-export type JobBilling = { jobId: string; streamId: bigint; meteredMs: number; cost: bigint; pricePerSecond: bigint };
+/**
+ * What the provider reported it billed for one job (the `claw` object of every paid response).
+ * `receipt` is the provider-signed job receipt (`claw.receipt`, core/receipt.ts) when the answer
+ * carried a well-formed one; check it with verifyReceipt (verify-receipt.ts) before trusting it.
+ */
+export type JobBilling = { jobId: string; streamId: bigint; meteredMs: number; cost: bigint; pricePerSecond: bigint; receipt?: SignedReceipt };
 
 /** A call the model asks the caller to make (OpenAI's wire shape; `arguments` is a JSON string). */
 export type ToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
