@@ -72,7 +72,7 @@ describe("no leaks: every failure after a reservation releases it", () => {
     const ledger = createBudgetLedger();
     ledger.track(7n, { deposit: price * 600n, metered: 0n });
     const reservation = ledger.reserve(7n, "j", { pricePerSecond: price, minJobMs: 100, maxJobMs: 60_000 });
-    const admission = { jobId: "j", streamId: 7n, nonce: 1n, signer: sender, stream, reservation, acceptedAt: Date.now() };
+    const admission = { jobId: "j", streamId: 7n, nonce: 1n, bodyHash: `0x${"00".repeat(32)}` as const, signer: sender, stream, reservation, acceptedAt: Date.now() };
     const outcome = await runJob({ queue, backend: b, ledger, store, shutdown: new AbortController().signal }, admission, job, { signal: new AbortController().signal, onChunk: () => undefined })
       .then(() => "ok", (e: Error) => e.message);
     return { ledger, outcome };

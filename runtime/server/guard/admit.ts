@@ -30,6 +30,8 @@ export type Admission = {
   jobId: string;
   streamId: bigint;
   nonce: bigint;
+  /** keccak256 of the exact request body bytes (what the proof signed; the job receipt's requestHash). */
+  bodyHash: Hex;
   signer: Address;
   stream: OnChainStream;
   reservation: Reservation;
@@ -120,6 +122,6 @@ export function createAdmitter(deps: AdmitDeps) {
       deps.ledger.end(reservation, 0n);
       throw new ClawError("NONCE_REPLAYED", { message: `Nonce ${proof.nonce} was already used on stream ${proof.streamId}.` });
     }
-    return { jobId, streamId: proof.streamId, nonce: proof.nonce, signer: stream.sender, stream, reservation, acceptedAt: now };
+    return { jobId, streamId: proof.streamId, nonce: proof.nonce, bodyHash, signer: stream.sender, stream, reservation, acceptedAt: now };
   }
 }
