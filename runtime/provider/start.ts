@@ -31,6 +31,7 @@ import { createSenderCheck } from "../server/guard/verify-sender.ts";
 import { createJobChunks } from "../server/job-chunks.ts";
 import { openStore } from "../store/index.ts";
 import { acquireInstanceLock, openLocked } from "./instance-lock.ts";
+import { createReceiptSigner } from "./receipt-signer.ts";
 import { createGroupCommitter } from "../store/group-commit.ts";
 import type { EventStore } from "../store/types.ts";
 import { healthCheck } from "./health.ts";
@@ -142,6 +143,8 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   let publicUrl = config.server.publicUrl ?? "";
   const ctx: ServerContext = {
     chainId: chain.chainId, contracts: chain.contracts, wallet, minJobMs: config.settlement.minJobMs, offerings: byModel, store, views, ledger,
+    // Receipts are signed by the wallet that is each stream's recipient and settles it.
+    receipts: createReceiptSigner(clients.account, paymentDomain(chain.chainId, chain.contracts.streamPay)),
     get publicUrl() {
       return publicUrl;
     },

@@ -7,6 +7,7 @@ import type { Address, Hex } from "viem";
 import type { ReadClient } from "../chain/client.ts";
 import type { Backend, Chunk, InferenceJob, PluginKind, Task } from "../../plugins/types.ts";
 import type { ClawError } from "../core/errors.ts";
+import type { JobReceipt, SignedReceipt } from "../core/receipt.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
 import type { OfferingQueue } from "../scheduler/offering-queue.ts";
 import type { JobResult } from "../scheduler/run-job.ts";
@@ -49,6 +50,8 @@ export type ServerContext = {
   /** The log's projections, kept current as events are appended. */
   views: Projections;
   ledger: BudgetLedger;
+  /** Signs each paid job's receipt with the provider's wallet (provider/receipt-signer.ts); once per job. */
+  receipts: { sign(receipt: JobReceipt): Promise<SignedReceipt> };
   /** `target`: the request's method and path (path + query), which the proof must be bound to. */
   admit(
     headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array | undefined, offering: ServedOffering, task: string,

@@ -31,7 +31,7 @@ export function audioRoutes(ctx: ServerContext) {
       const offering = findOffering(ctx, field(form, "model"), "transcription");
       const audio = new Uint8Array(await file.arrayBuffer());
       let transcript: { text: string; language?: string; duration?: number; segments?: unknown[] } = { text: "" };
-      const { admission, result } = await servePaidPartial(
+      const served = await servePaidPartial(
         ctx, request, reply, offering,
         (id) => {
           const job: TranscriptionJob = {
@@ -59,8 +59,8 @@ export function audioRoutes(ctx: ServerContext) {
         },
       );
       // Cut after some segments were delivered: that transcript, billed up to its last segment (core/billing.ts).
-      const claw = billing(admission, result);
-      const cut = result.partial ? { finish_reason: result.partial.finishReason } : {};
+      const claw = await billing(ctx, served, { text: transcript.text });
+      const cut = served.result.partial ? { finish_reason: served.result.partial.finishReason } : {};
       if (format === "json") return { text: transcript.text, ...cut, claw };
       return { task: "transcribe", language: transcript.language, duration: transcript.duration, text: transcript.text, segments: transcript.segments ?? [], ...cut, claw };
     });

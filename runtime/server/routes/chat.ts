@@ -4,16 +4,18 @@
  * the offering found and its capabilities checked in the route's preValidation hook: it runs
  * before any preHandler and before the handler's payment guard, so a refused request consumes no
  * nonce and bills nothing. `stream: true` answers with OpenAI chunks over SSE; the last data event
- * before `data: [DONE]` carries `usage` and the `claw` billing facts (its own `choices: []` chunk
- * when `stream_options.include_usage` asked for it, else on the finish_reason chunk, where the
- * official client ignores it).
+ * before `data: [DONE]` carries `usage` and the `claw` billing facts with the provider-signed
+ * receipt (its own `choices: []` chunk when `stream_options.include_usage` asked for it, else on the
+ * finish_reason chunk, where the official client ignores it). Streamed or not, an answer cut by its
+ * budget or by a backend failure after output ends like a whole one, with finish_reason "length" /
+ * "error" and `claw.partial`, billed and receipted exactly for what was delivered.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ChatJob } from "../../../plugins/types.ts";
 import { missingCapability } from "../../../plugins/lib/capabilities.ts";
 import { toClawError } from "../error-handler.ts";
 import type { ServedOffering, ServerContext } from "../context.ts";
-import { billing, findOffering, servePaid, servePaidPartial } from "./paid.ts";
+import { billing, findOffering, servePaidPartial } from "./paid.ts";
 import { readChatRequest, type ChatRequest } from "./chat-request.ts";
 import { ChatAnswer, openaiUsageOf } from "./chat-response.ts";
 
@@ -21,6 +23,9 @@ import { ChatAnswer, openaiUsageOf } from "./chat-response.ts";
 const readRequests = new WeakMap<FastifyRequest, { chat: ChatRequest; offering: ServedOffering }>();
 
 const toChatJob = (chat: ChatRequest, id: string): ChatJob => ({ ...chat.job, id });
+
+/** What the consumer received, for the receipt's output digest (tool calls in their delivered order). */
+const deliveredOf = (out: ChatAnswer) => ({ text: out.text, toolCalls: out.calls.map((c) => ({ name: c.function.name, arguments: c.function.arguments })) });
 
 export function chatRoutes(ctx: ServerContext) {
   return async (app: FastifyInstance) => {
@@ -40,17 +45,18 @@ export function chatRoutes(ctx: ServerContext) {
       if (!chat.stream) {
         // Cut by its budget or by a backend failure after output, the job still answers what was
         // delivered (finish_reason "length" / "error", claw.partial), billed exactly for it.
-        const { admission, result } = await servePaidPartial(ctx, request, reply, offering, (id) => toChatJob(chat, id), (c, a) => {
+        const served = await servePaidPartial(ctx, request, reply, offering, (id) => toChatJob(chat, id), (c, a) => {
           if (c.type === "text") answerFor(a.jobId).addText(c.text);
           else if (c.type === "tool_call") answerFor(a.jobId).addToolCall(c);
         });
+        const { admission, result } = served;
         const out = answerFor(admission.jobId);
         return {
           ...base(admission.jobId),
           object: "chat.completion",
           choices: [{ index: 0, message: out.message(), logprobs: null, finish_reason: out.finishReason(result.usage, result.partial?.finishReason) }],
           usage: openaiUsageOf(result.usage),
-          claw: billing(admission, result),
+          claw: await billing(ctx, served, deliveredOf(out)),
         };
       }
       let opened = false;
@@ -67,7 +73,7 @@ export function chatRoutes(ctx: ServerContext) {
         chunk(jobId, { role: "assistant", content: "" });
       };
       try {
-        const { admission, result } = await servePaid(
+        const served = await servePaidPartial(
           ctx, request, reply, offering, (id) => toChatJob(chat, id),
           (c, a) => {
             if (c.type !== "text" && c.type !== "tool_call") return;
@@ -79,9 +85,10 @@ export function chatRoutes(ctx: ServerContext) {
           },
           (a) => open(a.jobId),
         );
+        const { admission, result } = served;
         const id = admission.jobId;
-        const facts = { usage: openaiUsageOf(result.usage), claw: billing(admission, result) };
-        const finish = answerFor(id).finishReason(result.usage);
+        const facts = { usage: openaiUsageOf(result.usage), claw: await billing(ctx, served, deliveredOf(answerFor(id))) };
+        const finish = answerFor(id).finishReason(result.usage, result.partial?.finishReason);
         if (chat.includeUsage) {
           chunk(id, {}, finish);
           send({ ...base(id), object: "chat.completion.chunk", choices: [], ...facts });

@@ -31,7 +31,8 @@ export function imageRoutes(ctx: ServerContext) {
       const body = request.body as ImageBody;
       const offering = findOffering(ctx, body.model, "image");
       const images: Array<{ b64_json: string; info?: unknown }> = [];
-      const { admission, result } = await servePaidPartial(
+      const pngs: Uint8Array[] = [];
+      const served = await servePaidPartial(
         ctx, request, reply, offering,
         (id) => {
           const job: ImageJob = { task: "image", id, model: offering.model, prompt: body.prompt };
@@ -43,13 +44,16 @@ export function imageRoutes(ctx: ServerContext) {
           return job;
         },
         (c) => {
-          if (c.type === "image") images.push({ b64_json: Buffer.from(c.png).toString("base64"), ...(c.info === undefined ? {} : { info: c.info }) });
+          if (c.type !== "image") return;
+          pngs.push(c.png);
+          images.push({ b64_json: Buffer.from(c.png).toString("base64"), ...(c.info === undefined ? {} : { info: c.info }) });
         },
       );
       // Cut after some images were delivered: those images, billed up to the last one (core/billing.ts).
+      const { partial } = served.result;
       return {
-        created: Math.floor(Date.now() / 1000), data: images, ...(result.partial ? { finish_reason: result.partial.finishReason } : {}),
-        claw: billing(admission, result),
+        created: Math.floor(Date.now() / 1000), data: images, ...(partial ? { finish_reason: partial.finishReason } : {}),
+        claw: await billing(ctx, served, { images: pngs }),
       };
     });
   };

@@ -27,7 +27,7 @@ export function inferenceRoutes(ctx: ServerContext) {
         const body = request.body as InferenceBody;
         const offering = findOffering(ctx, body.model, "completion");
         let text = "";
-        const { admission, result } = await servePaidPartial(
+        const served = await servePaidPartial(
           ctx, request, reply, offering,
           (id) => {
             const job: CompletionJob = { task: "completion", id, model: offering.model, prompt: body.prompt };
@@ -41,12 +41,13 @@ export function inferenceRoutes(ctx: ServerContext) {
         );
         // A job cut by its budget or a backend failure after output answers what was delivered (200),
         // with why it ended in finish_reason and claw.partial, billed exactly for it (core/billing.ts).
+        const { result } = served;
         return {
           response: text,
           model: offering.model,
           finish_reason: result.partial?.finishReason ?? result.usage.finishReason ?? "stop",
           usage: { promptTokens: result.usage.promptTokens ?? null, completionTokens: result.usage.completionTokens ?? null },
-          claw: billing(admission, result),
+          claw: await billing(ctx, served, { text }),
         };
       });
     }

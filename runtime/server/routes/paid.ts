@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Chunk, InferenceJob, Task } from "../../../plugins/types.ts";
 import { ClawError } from "../../core/errors.ts";
+import { outputDigest, receiptToWire, type DeliveredOutput } from "../../core/receipt.ts";
 import { JobEndedError, type JobResult } from "../../scheduler/run-job.ts";
 import type { Admission } from "../guard/admit.ts";
 import type { ServedOffering, ServerContext } from "../context.ts";
@@ -32,9 +33,18 @@ export function consumerGone(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
+/** A served paid job: its admission, billing, offering and time to first output (ms from admission; 0 when none). */
+export type ServedJob = { admission: Admission; result: JobResult; offering: ServedOffering; ttftMs: number };
+
+/** What a job run tracks while it runs, so a job that ends in an error can still be billed and receipted. */
+type Tracking = { admission?: Admission; firstOutputAt?: number };
+
+const ttftOf = (t: Tracking, admission: Admission) => (t.firstOutputAt === undefined ? 0 : Math.max(0, t.firstOutputAt - admission.acceptedAt));
+
 /**
  * @example
- * const { admission, result } = await servePaid(ctx, request, reply, offering, job, (chunk) => parts.push(chunk));
+ * const served = await servePaid(ctx, request, reply, offering, job, (chunk) => parts.push(chunk));
+ * return { ...answer, claw: await billing(ctx, served, { text }) };
  */
 export async function servePaid(
   ctx: ServerContext,
@@ -44,12 +54,14 @@ export async function servePaid(
   makeJob: (jobId: string) => InferenceJob,
   onChunk: (chunk: Chunk, admission: Admission) => void,
   onAdmitted?: (admission: Admission) => void,
-): Promise<{ admission: Admission; result: JobResult }> {
+  tracking: Tracking = {},
+): Promise<ServedJob> {
   const job0 = makeJob("pending");
   // Watch for the consumer leaving from the start: a request waiting for one of its stream's
   // parallel slots may be abandoned before it is admitted, and must then not run.
   const gone = consumerGone(reply);
   const admission = await ctx.admit(request.headers, request.rawBody, offering, job0.task, { method: request.method, path: request.url });
+  tracking.admission = admission;
   request.clawAdmitted = true;
   reply.header("x-claw-job", admission.jobId);
   // The capability to watch this job's chunks over /v1/ws: only the payer sees this response (job-chunks.ts).
@@ -60,12 +72,13 @@ export async function servePaid(
     const result = await ctx.runJob(admission, offering, job, {
       signal: gone,
       onChunk: (chunk) => {
+        tracking.firstOutputAt ??= Date.now();
         ctx.jobChunks.publish(admission.jobId, chunk);
         onChunk(chunk, admission);
       },
     });
     ctx.jobChunks.publish(admission.jobId, { type: "end", cost: result.cost.toString() });
-    return { admission, result };
+    return { admission, result, offering, ttftMs: ttftOf(tracking, admission) };
   } catch (err) {
     ctx.jobChunks.publish(admission.jobId, { type: "error", code: (err as ClawError).code ?? "INTERNAL" });
     throw err;
@@ -76,11 +89,13 @@ export async function servePaid(
  * Pay only for what was received: like servePaid, but a job cut by its budget or by a backend (or
  * shutdown) failure AFTER it delivered output resolves with what was delivered: `result.partial`
  * says why it ended and with which finish reason ("length" for a budget cut, "error" otherwise), and
- * the billing is exactly that job's (core/billing.ts). Any other failure still throws.
- * For non-streaming answers (inference, images, transcriptions, non-streaming chat).
+ * the billing is exactly that job's (core/billing.ts). Any other failure still throws; one that was
+ * billed all the same (the backend refused the request itself) throws with the job's receipted
+ * billing in `error.claw` (`delivered` tells what the consumer got: nothing, or what `onAdmitted` sent).
+ * For every paid answer (inference, images, transcriptions, chat streamed or not).
  * @example
- * const { admission, result } = await servePaidPartial(ctx, request, reply, offering, makeJob, (c) => { text += c.text; });
- * return { response: text, finish_reason: result.partial?.finishReason ?? "stop", claw: billing(admission, result) };
+ * const served = await servePaidPartial(ctx, request, reply, offering, makeJob, (c) => { text += c.text; });
+ * return { response: text, finish_reason: served.result.partial?.finishReason ?? "stop", claw: await billing(ctx, served, { text }) };
  */
 export async function servePaidPartial(
   ctx: ServerContext,
@@ -89,20 +104,39 @@ export async function servePaidPartial(
   offering: ServedOffering,
   makeJob: (jobId: string) => InferenceJob,
   onChunk: (chunk: Chunk, admission: Admission) => void,
-): Promise<{ admission: Admission; result: JobResult }> {
-  let admitted: Admission | undefined;
+  onAdmitted?: (admission: Admission) => void,
+): Promise<ServedJob> {
+  const tracking: Tracking = {};
   try {
-    return await servePaid(ctx, request, reply, offering, makeJob, onChunk, (a) => {
-      admitted = a;
-    });
+    return await servePaid(ctx, request, reply, offering, makeJob, onChunk, onAdmitted, tracking);
   } catch (err) {
-    if (admitted && err instanceof JobEndedError && err.result.partial) return { admission: admitted, result: err.result };
-    throw err;
+    const admission = tracking.admission;
+    if (!admission || !(err instanceof JobEndedError)) throw err;
+    const served = { admission, result: err.result, offering, ttftMs: ttftOf(tracking, admission) };
+    if (err.result.partial) return served;
+    if (err.result.cost === 0n) throw err;
+    // Billed without an answer: the error the consumer gets carries the billing and its receipt.
+    throw new ClawError(err.code, { message: err.message, details: { ...err.details, claw: await billing(ctx, served, {}) }, cause: err });
   }
 }
 
-/** The billing facts every paid response carries (as `claw` in JSON bodies); `partial` when the answer was cut. */
-export function billing(admission: Admission, result: JobResult) {
+/**
+ * The billing facts every paid response carries (as `claw` in JSON bodies, the last SSE chunk):
+ * `partial` when the answer was cut, and `receipt`, the job's receipt signed by the provider's
+ * wallet (core/receipt.ts) over what was billed and the digest of `delivered`, exactly what the
+ * consumer receives. One signature per job: call it once, when the answer is complete.
+ * `cumulativeCost` is the stream's metered total in the log once this job's ending is appended
+ * (it includes other jobs of the stream that ended before it).
+ * @example
+ * const claw = await billing(ctx, served, { text: answer.text, toolCalls });
+ */
+export async function billing(ctx: ServerContext, served: ServedJob, delivered: DeliveredOutput) {
+  const { admission, result } = served;
+  const receipt = await ctx.receipts.sign({
+    streamId: admission.streamId, nonce: admission.nonce, requestHash: admission.bodyHash, jobId: admission.jobId, model: served.offering.model,
+    meteredMs: BigInt(result.meteredMs), cost: result.cost, cumulativeCost: ctx.views.streams.get(admission.streamId)?.metered ?? result.cost,
+    ttftMs: BigInt(served.ttftMs), outputHash: outputDigest(delivered),
+  });
   return {
     jobId: admission.jobId,
     streamId: admission.streamId.toString(),
@@ -110,5 +144,6 @@ export function billing(admission: Admission, result: JobResult) {
     cost: result.cost.toString(),
     pricePerSecond: admission.reservation.pricePerSecond.toString(),
     ...(result.partial ? { partial: { code: result.partial.code, message: result.partial.message } } : {}),
+    receipt: receiptToWire(receipt),
   };
 }
