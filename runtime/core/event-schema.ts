@@ -54,6 +54,7 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
   SettlementSubmitted: { streamId: "bigint", amount, txHash: "string" },
   SettlementFailed: { streamId: "bigint", amount, code: "string", message: "string" },
   EarningsWithdrawn: { streamId: "bigint?", amount, txHash: "string" },
+  ProviderFaulted: { providerId: "bigint", kind: "string", detail: "string", streamId: "bigint?" },
 };
 
 /** Every event type this version knows, in declaration order. */

@@ -71,6 +71,12 @@ export interface SettleRequested { streamId: bigint; nonce: bigint; signer: stri
 export interface SettlementSubmitted { streamId: bigint; amount: bigint; txHash: string }
 export interface SettlementFailed { streamId: bigint; amount: bigint; code: string; message: string }
 export interface EarningsWithdrawn { streamId?: bigint; amount: bigint; txHash: string }
+/**
+ * Buying side (the gateway's log): a provider did something wrong to the consumer (runtime/client/faults.ts
+ * ProviderFault: a lying cost, an oversized or malformed answer, a failure before the first token, ...).
+ * `detail` is bounded (500 characters) by whoever reports it.
+ */
+export interface ProviderFaulted { providerId: bigint; kind: string; detail: string; streamId?: bigint }
 
 /** Every event type and the shape of its data. */
 export interface EventDataMap {
@@ -95,6 +101,7 @@ export interface EventDataMap {
   SettlementSubmitted: SettlementSubmitted;
   SettlementFailed: SettlementFailed;
   EarningsWithdrawn: EarningsWithdrawn;
+  ProviderFaulted: ProviderFaulted;
 }
 export type EventType = keyof EventDataMap;
 
@@ -178,3 +185,5 @@ export const settlementSubmitted = (d: SettlementSubmitted, o?: Opts) =>
 export const settlementFailed = (d: SettlementFailed, o?: Opts) => make("SettlementFailed", streamKey(d.streamId), d, undefined, o);
 export const earningsWithdrawn = (d: EarningsWithdrawn, o?: Opts) =>
   make("EarningsWithdrawn", d.streamId === undefined ? RUNTIME_KEY : streamKey(d.streamId), d, `tx:${d.txHash.toLowerCase()}`, o);
+/** Faults are not deduplicated: each is its own fact. */
+export const providerFaulted = (d: ProviderFaulted, o?: Opts) => make("ProviderFaulted", providerKey(d.providerId), d, undefined, o);

@@ -46,7 +46,11 @@ export function sampleEvents(streamId = 7n, n = 1): NewEvent[] {
 
 /** Runtime events outside a plain stream's story, for codec coverage. */
 export function otherRuntimeEvents(streamId = 8n): NewEvent[] {
-  return [ev.settleRequested({ streamId, nonce: 77n, signer: SENDER })];
+  return [
+    ev.settleRequested({ streamId, nonce: 77n, signer: SENDER }),
+    // The buying side's record of a provider's fault (the gateway's log).
+    ev.providerFaulted({ providerId: 3n, kind: "cost-negative", detail: "reported -5 wei", streamId }),
+  ];
 }
 
 /** The chain-only events that do not fit a settled stream's story, for codec coverage. */
