@@ -82,6 +82,7 @@ export const errorCatalogue = {
   PROVIDER_UNREACHABLE: { status: 502, message: "The provider's endpoint cannot be reached." },
   QUOTE_MISMATCH: { status: 502, message: "The provider's quote does not match its registry entry." },
   SPEND_LIMIT_REACHED: { status: 402, message: "This request could take the spending past a configured limit (per hour or per day); nothing was opened or paid." },
+  RECEIPT_INVALID: { status: 502, message: "The provider's signed job receipt is missing or does not match the request, the billed cost or the answer received (details.mismatch names the check)." },
   PROVIDERS_EXHAUSTED: { status: 503, message: "Every provider of the model failed or refused before answering; nothing was charged. Retry later." },
   GATEWAY_KEY_INVALID: { status: 401, message: "The gateway needs its local API key as `Authorization: Bearer <key>`." },
   // --- chain ---
