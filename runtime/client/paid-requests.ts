@@ -6,6 +6,7 @@ import { fromBase64Url } from "../core/payment.ts";
 import type { PaymentSigner } from "./payment-signer.ts";
 import { chatPieces, parseBilling, type ChatPiece, type WireBilling } from "./chat-stream.ts";
 import { providerFetch } from "./provider-http.ts";
+import { DEFAULT_ANSWER_LIMITS, readCappedJson } from "./answer-limits.ts";
 import type { ChatMessage, ImageResult, InferOptions, TranscriptionResult } from "./types.ts";
 
 export type PaidTarget = { endpoint: string; model: string; signer: PaymentSigner };
@@ -46,7 +47,7 @@ export async function* chatCompletion(t: PaidTarget, input: string | ChatMessage
 export async function generateImages(t: PaidTarget, prompt: string, o: { n?: number; size?: string; seed?: number; signal?: AbortSignal } = {}): Promise<ImageResult> {
   const body = JSON.stringify({ model: t.model, prompt, response_format: "b64_json", ...(o.n ? { n: o.n } : {}), ...(o.size ? { size: o.size } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   const res = await signedPost(t, "/v1/images/generations", body, "application/json", o.signal);
-  const json = (await res.json()) as { data: Array<{ b64_json: string }>; claw: WireBilling };
+  const json = await readCappedJson<{ data: Array<{ b64_json: string }>; claw: WireBilling }>(res, DEFAULT_ANSWER_LIMITS.maxBodyBytes, t.endpoint);
   return { images: json.data.map((d) => fromBase64Url(d.b64_json)) /* plain base64 decodes too */, billing: parseBilling(json.claw) };
 }
 
@@ -66,7 +67,7 @@ export async function transcribe(
   const encoded = new Request("http://claw.invalid/", { method: "POST", body: form });
   const bytes = new Uint8Array(await encoded.arrayBuffer());
   const res = await signedPost(t, "/v1/audio/transcriptions", bytes, encoded.headers.get("content-type")!, o.signal);
-  const json = (await res.json()) as { text: string; language?: string; duration?: number; claw: WireBilling };
+  const json = await readCappedJson<{ text: string; language?: string; duration?: number; claw: WireBilling }>(res, DEFAULT_ANSWER_LIMITS.maxBodyBytes, t.endpoint);
   return {
     text: json.text, billing: parseBilling(json.claw),
     ...(json.language !== undefined ? { language: json.language } : {}), ...(json.duration !== undefined && json.duration !== null ? { duration: json.duration } : {}),

@@ -4,6 +4,7 @@
  * no answer at all -> PROVIDER_UNREACHABLE. The provider's own code and body are kept in `details`.
  */
 import { ClawError } from "../core/errors.ts";
+import { DEFAULT_ANSWER_LIMITS, readCappedJson, readErrorText } from "./answer-limits.ts";
 
 export type ProviderErrorBody = { error?: { code?: string; message?: string; [k: string]: unknown } };
 
@@ -30,8 +31,9 @@ export function unreachable(endpoint: string, cause: unknown): ClawError {
   return new ClawError("PROVIDER_UNREACHABLE", { message: `${endpoint} cannot be reached: ${reason}`, details: { endpoint }, cause });
 }
 
-async function bodyOf(res: Response): Promise<unknown> {
-  const text = await res.text();
+/** An error body, read up to the error cap only (a provider's error page may be any size). */
+async function errorBodyOf(res: Response): Promise<unknown> {
+  const text = await readErrorText(res, DEFAULT_ANSWER_LIMITS.maxErrorBytes);
   try {
     return text ? JSON.parse(text) : undefined;
   } catch {
@@ -55,13 +57,16 @@ export async function providerFetch(endpoint: string, path: string, init: Reques
     if (rest.signal?.aborted) throw rest.signal.reason ?? err;
     throw unreachable(endpoint, err);
   }
-  if (!res.ok) throw providerError(endpoint, res.status, await bodyOf(res));
+  if (!res.ok) throw providerError(endpoint, res.status, await errorBodyOf(res));
   return res;
 }
 
-/** A JSON request to a provider. */
-export async function providerJson<T>(endpoint: string, path: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<T> {
-  const res = await providerFetch(endpoint, path, init);
-  const body = await bodyOf(res);
-  return body as T;
+/** Quotes, settle answers and other small JSON replies are far below this (bytes). */
+export const MAX_SMALL_JSON_BYTES = 256 * 1024;
+
+/** A JSON request to a provider; its answer is read up to `maxBytes` (default 256 KiB), never more. */
+export async function providerJson<T>(endpoint: string, path: string, init: RequestInit & { timeoutMs?: number; maxBytes?: number } = {}): Promise<T> {
+  const { maxBytes, ...rest } = init;
+  const res = await providerFetch(endpoint, path, rest);
+  return readCappedJson<T>(res, maxBytes ?? MAX_SMALL_JSON_BYTES, endpoint, "JSON answer");
 }
