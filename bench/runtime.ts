@@ -1,102 +1,131 @@
 /**
- * `npm run bench:runtime`: what the payment guard, metering and the log add to a request.
- * Baseline (same run, same machine): the echo backend served directly over HTTP by a bare Fastify
- * route, with no payment. Measured: added latency p50/p99 at 1 and 64 concurrent requests, paid
- * requests per second with an instant backend, and the time from stream creation to the first token.
- * Writes bench/results/runtime.json.
+ * `npm run bench:runtime`: what the payment guard, metering and the log add to a request, measured
+ * side by side with a bare Fastify route serving the same echo backend, in the same run.
+ *
+ * Three processes besides anvil: the provider runtime (runtime-child.ts), the bare Fastify echo
+ * (bare-child.ts), and one load generator per measured run (load-child.ts). Each repetition runs
+ * bare and paid back to back at 64 and at 1 connection(s), alternating which goes first. How each
+ * figure is obtained: bench/README.md. Writes bench/results/runtime.json (not with --quick).
+ *
+ * @example
+ * npm run bench:runtime                      # REPS=5, 3 s windows at 64 connections, 2 s at 1
+ * npx tsx bench/runtime.ts --quick           # tiny windows, writes nothing (the test runs this)
+ * npx tsx bench/runtime.ts --cpu-prof=/tmp/p # also writes a .cpuprofile of the runtime process there
  */
 import { writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
-import Fastify from "fastify";
-import { createBackend, loadPlugin } from "../plugins/loader.ts";
-import { startMarket } from "../test/support/market.ts";
-import { runLoad, type LoadRequest } from "./lib/load.ts";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createSessionSigner } from "../runtime/client/payment-signer.ts";
+import { paymentDomain } from "../runtime/core/payment.ts";
+import { startBenchChild, type BenchChild } from "./lib/child.ts";
+import { runLoad, type LoadPlan, type LoadResult } from "./lib/load.ts";
+import { spread, type Spread } from "./lib/stats.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const quick = process.argv.includes("--quick");
-// autocannon reports whole milliseconds; ratios against a 0 ms baseline are shown against 1 ms.
-const AMOUNT = quick ? 1_000 : 6_000;
-const price = 1_000n;
-
-const market = await startMarket({
-  offerings: [{ model: "echo-fast", backend: "echo", options: { tokensPerSecond: 0 }, pricePerSecond: price, concurrency: 64, maxQueue: 10_000 }],
-  settlement: { idleSeconds: 3600, minJobMs: 1 },
-});
-const echo = await createBackend(await loadPlugin("echo", { root }), { tokensPerSecond: 0 });
-const direct = Fastify({ logger: false });
-direct.post("/direct", async (request) => {
-  const { prompt } = request.body as { prompt: string };
-  let text = "";
-  for await (const c of echo.infer({ task: "completion", id: "b", model: "echo-fast", prompt }, new AbortController().signal)) if (c.type === "text") text += c.text;
-  return { response: text };
-});
-const directUrl = await direct.listen({ host: "127.0.0.1", port: 0 });
-
+const profileDir = process.argv.find((a) => a.startsWith("--cpu-prof="))?.slice("--cpu-prof=".length);
+const REPS = quick ? 1 : Number(process.env.REPS ?? 5);
+const WINDOW_MS = { 64: quick ? 300 : Number(process.env.WINDOW_MS ?? 3000), 1: quick ? 200 : 2000 } as const;
+const TTFT_RUNS = quick ? 3 : 20;
 const body = JSON.stringify({ prompt: "measure the overhead of a paid request", model: "echo-fast" });
-const consumer = market.account(2);
-const providerId = market.provider.offerings[0]!.providerId;
-const { streamId } = await market.openStream(consumer, { deposit: 10n ** 18n, duration: 100_000n, providerId });
-const signer = await market.sessionSigner(consumer, streamId);
+const loadStart = loadavg().map((x) => x.toFixed(2)).join(" / ");
 
-async function signedRequests(n: number): Promise<LoadRequest[]> {
-  const out: LoadRequest[] = [];
-  for (let i = 0; i < n; i++) out.push({ method: "POST", path: "/v1/inference", body, headers: await signer.headers(body, { path: "/v1/inference" }) });
-  return out;
+type RuntimeInfo = { url: string; chainId: number; streamPay: Hex; consumerKey: Hex; price: string };
+const runtime = await startBenchChild<RuntimeInfo>(resolve(import.meta.dirname, "lib/runtime-child.ts"), profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+const bare = await startBenchChild<{ url: string }>(resolve(import.meta.dirname, "lib/bare-child.ts"));
+const streamId = await runtime.call<string>("openStream", { deposit: (10n ** 18n).toString(), duration: "100000" });
+const paidAs = { chainId: runtime.info.chainId, streamPay: runtime.info.streamPay, consumerKey: runtime.info.consumerKey, streamId };
+
+type Measured = LoadResult & { serverCpuMsPerRequest: number; serverCpuShare: number };
+
+/** One measured run; the server's CPU is read right before the first and right after the last measured request. */
+async function measure(server: BenchChild<unknown>, plan: LoadPlan): Promise<Measured> {
+  let before = 0;
+  let after = 0;
+  const r = await runLoad(plan, { start: async () => void (before = await server.cpuMs()), stop: async () => void (after = await server.cpuMs()) });
+  if (r.failures > 0 || r.non2xx > 0) throw new Error(`${plan.url}${plan.request.path}: ${r.failures} failures, ${r.non2xx} non-2xx (first: ${r.firstFailure})`);
+  return { ...r, serverCpuMsPerRequest: Math.round(((after - before) / r.requests) * 1e4) / 1e4, serverCpuShare: Math.round(((after - before) / r.elapsedMs) * 100) / 100 };
 }
 
-const directReq: LoadRequest = { method: "POST", path: "/direct", body };
-// Warm both paths (JIT, SQLite page cache, stream cache, session authorization).
-await runLoad({ url: directUrl, connections: 8, amount: 500, requests: [directReq] });
-await runLoad({ url: market.provider.url, connections: 8, amount: 500, requests: await signedRequests(500) });
+const barePlan = (connections: 1 | 64, durationMs = WINDOW_MS[connections]): LoadPlan => ({
+  url: bare.info.url, connections, durationMs, maxRequests: 1_000_000, request: { method: "POST", path: "/direct", body },
+});
+const paidPlan = (connections: 1 | 64, maxRequests: number, durationMs = WINDOW_MS[connections]): LoadPlan => ({
+  url: runtime.info.url, connections, durationMs, maxRequests, request: { method: "POST", path: "/v1/inference", body }, paid: paidAs,
+});
 
-const rows: Array<{ metric: string; value: string; baseline?: string; ratio?: string; target?: string; ok?: boolean }> = [];
-const raw: Record<string, unknown> = {};
-for (const connections of [1, 64]) {
-  const base = await runLoad({ url: directUrl, connections, amount: AMOUNT, requests: [directReq] });
-  const paid = await runLoad({ url: market.provider.url, connections, amount: AMOUNT, requests: await signedRequests(AMOUNT) });
-  if (paid.non2xx > 0 || paid.errors > 0) throw new Error(`paid run at ${connections} had ${paid.non2xx} non-2xx and ${paid.errors} errors`);
-  raw[`c${connections}`] = { direct: base, paid };
-  const addedP50 = paid.p50 - base.p50;
-  const addedP99 = paid.p99 - base.p99;
-  rows.push({ metric: `added latency p50 @${connections}`, value: `${addedP50.toFixed(2)} ms`, baseline: `${base.p50} ms direct`, ratio: `${(paid.p50 / Math.max(base.p50, 1)).toFixed(2)}x`, ...(connections === 64 ? { target: "<= 2 ms", ok: addedP50 <= 2 } : {}) });
-  rows.push({ metric: `added latency p99 @${connections}`, value: `${addedP99.toFixed(2)} ms`, baseline: `${base.p99} ms direct`, ratio: `${(paid.p99 / Math.max(base.p99, 1)).toFixed(2)}x`, ...(connections === 64 ? { target: "<= 5 ms", ok: addedP99 <= 5 } : {}) });
-  if (connections === 64) {
-    rows.push({ metric: "paid requests/s (instant backend, 64 conns)", value: paid.rps.toFixed(0), baseline: `${base.rps.toFixed(0)} direct`, ratio: `${(paid.rps / base.rps).toFixed(2)}x`, target: ">= 2000", ok: paid.rps >= 2000 });
+// Warm-up (not recorded): JIT, SQLite page cache, stream cache, session authorization. Its paid rate
+// sizes the pools of signed proofs below (each proof is sent once; a run that spends its pool ends early).
+await measure(bare, barePlan(64, quick ? 200 : 1000));
+const warm = await measure(runtime, paidPlan(64, quick ? 500 : 8_000, quick ? 200 : 1000));
+const poolFor = (c: 1 | 64) => Math.ceil((warm.rps / (c === 64 ? 1 : 8)) * (WINDOW_MS[c] / 1000) * 1.6) + 500;
+
+const reps: Array<Record<"c64" | "c1", { bare: Measured; paid: Measured }>> = [];
+for (let i = 0; i < REPS; i++) {
+  const rep = {} as Record<"c64" | "c1", { bare: Measured; paid: Measured }>;
+  for (const c of [64, 1] as const) {
+    // Alternate the order so that a drift in the machine's load does not always favour one side.
+    const bareFirst = i % 2 === 0;
+    const first = bareFirst ? await measure(bare, barePlan(c)) : await measure(runtime, paidPlan(c, poolFor(c)));
+    const second = bareFirst ? await measure(runtime, paidPlan(c, poolFor(c))) : await measure(bare, barePlan(c));
+    rep[`c${c}`] = bareFirst ? { bare: first, paid: second } : { bare: second, paid: first };
   }
+  reps.push(rep);
+  console.error(`rep ${i + 1}/${REPS}: @64 bare ${rep.c64.bare.rps} req/s, paid ${rep.c64.paid.rps} req/s; @1 p50 bare ${rep.c1.bare.p50} ms, paid ${rep.c1.paid.p50} ms`);
 }
 
-// Stream creation (receipt in hand) to first token, against the backend's own time to first token.
-const samples: number[] = [];
-const backendOwn: number[] = [];
-for (let i = 0; i < (quick ? 5 : 20); i++) {
-  const t0 = performance.now();
-  for await (const c of echo.infer({ task: "completion", id: "b", model: "echo-fast", prompt: "first token" }, new AbortController().signal)) if (c.type === "text") break;
-  backendOwn.push(performance.now() - t0);
-  const s = await market.openStream(consumer, { deposit: price * 600n, duration: 600n, providerId });
+// Stream creation (receipt in hand) to the first streamed token.
+const ttft: number[] = [];
+const domain = paymentDomain(runtime.info.chainId, runtime.info.streamPay);
+const consumer = privateKeyToAccount(runtime.info.consumerKey);
+for (let i = 0; i < TTFT_RUNS; i++) {
+  const price = BigInt(runtime.info.price);
+  const id = BigInt(await runtime.call<string>("openStream", { deposit: (price * 600n).toString(), duration: "600" }));
   const start = performance.now();
-  const sign = await market.sessionSigner(consumer, s.streamId);
+  const signer = await createSessionSigner({ account: consumer, domain, streamId: id });
   const text = JSON.stringify({ model: "echo-fast", stream: true, messages: [{ role: "user", content: "first token" }] });
-  const res = await fetch(`${market.provider.url}/v1/chat/completions`, { method: "POST", body: text, headers: { "content-type": "application/json", ...(await sign.headers(text, { path: "/v1/chat/completions" })) } });
+  const res = await fetch(`${runtime.info.url}/v1/chat/completions`, { method: "POST", body: text, headers: { "content-type": "application/json", ...(await signer.headers(text, { path: "/v1/chat/completions" })) } });
   const reader = res.body!.getReader();
   let seen = "";
-  while (!seen.includes('"content":"first')) seen += new TextDecoder().decode((await reader.read()).value);
-  samples.push(performance.now() - start);
+  const decoder = new TextDecoder();
+  while (!seen.includes('"content":"first')) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`no first token (HTTP ${res.status}): ${seen.slice(0, 300)}`);
+    seen += decoder.decode(value, { stream: true });
+  }
+  ttft.push(performance.now() - start);
   await reader.cancel();
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const ttft = median(samples);
-const own = median(backendOwn);
-rows.push({ metric: "stream creation to first token (median)", value: `${ttft.toFixed(2)} ms`, baseline: `${own.toFixed(3)} ms backend's own`, ratio: `+${(ttft - own).toFixed(2)} ms`, target: "<= +20 ms", ok: ttft - own <= 20 });
+
+await bare.close();
+await runtime.close();
+
+const of = (c: "c64" | "c1", side: "bare" | "paid", k: keyof Measured) => spread(reps.map((r) => r[c][side][k] as number));
+const pair = (c: "c64" | "c1", f: (x: { bare: Measured; paid: Measured }) => number) => spread(reps.map((r) => f(r[c])));
+const show = (s: Spread, unit = "") => (REPS === 1 ? `${s.median}${unit}` : `${s.median}${unit} (${s.min}–${s.max})`);
+const ratio64 = pair("c64", (x) => x.paid.rps / x.bare.rps);
+const added = (c: "c64" | "c1", k: "p50" | "p99") => pair(c, (x) => x.paid[k] - x.bare[k]);
+const cpuPaid = of("c64", "paid", "serverCpuMsPerRequest");
+const rows = [
+  { metric: "requests/s @64 connections", paid: show(of("c64", "paid", "rps")), bare: show(of("c64", "bare", "rps")), "paid vs bare": show(ratio64, "x"), target: ">= 0.8x", ok: ratio64.median >= 0.8 },
+  { metric: "latency p50 @64 (ms)", paid: show(of("c64", "paid", "p50")), bare: show(of("c64", "bare", "p50")), "paid vs bare": `+${show(added("c64", "p50"))}`, target: "<= +2 ms", ok: added("c64", "p50").median <= 2 },
+  { metric: "latency p99 @64 (ms)", paid: show(of("c64", "paid", "p99")), bare: show(of("c64", "bare", "p99")), "paid vs bare": `+${show(added("c64", "p99"))}`, target: "<= +5 ms", ok: added("c64", "p99").median <= 5 },
+  { metric: "latency p50 @1, sequential (ms)", paid: show(of("c1", "paid", "p50")), bare: show(of("c1", "bare", "p50")), "paid vs bare": `+${show(added("c1", "p50"))}` },
+  { metric: "latency p99 @1, sequential (ms)", paid: show(of("c1", "paid", "p99")), bare: show(of("c1", "bare", "p99")), "paid vs bare": `+${show(added("c1", "p99"))}` },
+  { metric: "server CPU per request @64 (ms)", paid: show(cpuPaid), bare: show(of("c64", "bare", "serverCpuMsPerRequest")), "paid vs bare": `+${show(pair("c64", (x) => x.paid.serverCpuMsPerRequest - x.bare.serverCpuMsPerRequest))}`, target: "paid <= 0.5 ms", ok: cpuPaid.median <= 0.5 },
+  { metric: "stream creation to first token (ms)", paid: show(spread(ttft)), bare: "", "paid vs bare": "", target: "<= 20 ms", ok: spread(ttft).median <= 20 },
+];
 
 const result = {
   title: "Runtime overhead (npm run bench:runtime)",
-  machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} at the end (shared machine)`,
-  date: new Date().toISOString().slice(0, 10),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; shared machine, load average ${loadStart} at start, ${loadavg().map((x) => x.toFixed(2)).join(" / ")} at end`,
+  date: new Date().toISOString(),
+  note: `Median (min–max) over ${REPS} repetitions; each repetition measures bare and paid back to back (order alternating) at 64 connections (${WINDOW_MS[64]} ms windows) and at 1 connection (${WINDOW_MS[1]} ms). "paid vs bare" is the median of the per-repetition differences or ratios. How each figure is obtained: bench/README.md.`,
   rows,
-  raw: { ...raw, ttftSamplesMs: samples, backendOwnMs: backendOwn },
+  raw: { reps, ttftMs: ttft.map((x) => Math.round(x * 100) / 100), warmup: warm },
 };
-console.table(rows);
+console.table(rows.map((r) => ({ ...r })));
 if (!quick) writeFileSync(resolve(root, "bench/results/runtime.json"), JSON.stringify(result, null, 2) + "\n");
-await direct.close();
-await market.close();
+else console.log(JSON.stringify({ quick: true, rows }));
