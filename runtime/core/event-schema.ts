@@ -55,6 +55,11 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
   SettlementFailed: { streamId: "bigint", amount, code: "string", message: "string" },
   EarningsWithdrawn: { streamId: "bigint?", amount, txHash: "string" },
   ProviderFaulted: { providerId: "bigint", kind: "string", detail: "string", streamId: "bigint?" },
+  ReceiptKept: {
+    providerId: "bigint", streamId: "bigint", nonce: "bigint", requestHash: "string", jobId: "string", model: "string",
+    meteredMs: "bigint", cost: amount, cumulativeCost: amount, ttftMs: "bigint", outputHash: "string", signature: "string",
+    signer: "string", measuredTtftMs: "int?",
+  },
 };
 
 /** Every event type this version knows, in declaration order. */

@@ -77,6 +77,16 @@ export interface EarningsWithdrawn { streamId?: bigint; amount: bigint; txHash: 
  * `detail` is bounded (500 characters) by whoever reports it.
  */
 export interface ProviderFaulted { providerId: bigint; kind: string; detail: string; streamId?: bigint }
+/**
+ * Buying side (the gateway's log): a provider-signed job receipt (core/receipt.ts) that verified against
+ * the request sent and the answer relayed, kept as evidence (`claw gateway audit` reconciles the receipts
+ * of a stream with its settlement). `measuredTtftMs` is the gateway's own time to first token.
+ */
+export interface ReceiptKept {
+  providerId: bigint; streamId: bigint; nonce: bigint; requestHash: string; jobId: string; model: string;
+  meteredMs: bigint; cost: bigint; cumulativeCost: bigint; ttftMs: bigint; outputHash: string; signature: string;
+  signer: string; measuredTtftMs?: number;
+}
 
 /** Every event type and the shape of its data. */
 export interface EventDataMap {
@@ -102,6 +112,7 @@ export interface EventDataMap {
   SettlementFailed: SettlementFailed;
   EarningsWithdrawn: EarningsWithdrawn;
   ProviderFaulted: ProviderFaulted;
+  ReceiptKept: ReceiptKept;
 }
 export type EventType = keyof EventDataMap;
 
@@ -187,3 +198,5 @@ export const earningsWithdrawn = (d: EarningsWithdrawn, o?: Opts) =>
   make("EarningsWithdrawn", d.streamId === undefined ? RUNTIME_KEY : streamKey(d.streamId), d, `tx:${d.txHash.toLowerCase()}`, o);
 /** Faults are not deduplicated: each is its own fact. */
 export const providerFaulted = (d: ProviderFaulted, o?: Opts) => make("ProviderFaulted", providerKey(d.providerId), d, undefined, o);
+/** One receipt per (stream, nonce): a nonce pays for one job, so a second receipt for it is a duplicate. */
+export const receiptKept = (d: ReceiptKept, o?: Opts) => make("ReceiptKept", streamKey(d.streamId), d, `receipt:${d.streamId}:${d.nonce}`, o);

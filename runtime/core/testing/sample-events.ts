@@ -50,6 +50,11 @@ export function otherRuntimeEvents(streamId = 8n): NewEvent[] {
     ev.settleRequested({ streamId, nonce: 77n, signer: SENDER }),
     // The buying side's record of a provider's fault (the gateway's log).
     ev.providerFaulted({ providerId: 3n, kind: "cost-negative", detail: "reported -5 wei", streamId }),
+    // ... and a provider-signed job receipt it verified and kept.
+    ev.receiptKept({
+      providerId: 3n, streamId, nonce: 78n, requestHash: `0x${"ab".repeat(32)}`, jobId: "j-receipt", model: "echo-1", meteredMs: 250n, cost: 250n,
+      cumulativeCost: 900n, ttftMs: 4n, outputHash: `0x${"cd".repeat(32)}`, signature: `0x${"ef".repeat(65)}`, signer: PROVIDER_WALLET, measuredTtftMs: 7,
+    }),
   ];
 }
 
