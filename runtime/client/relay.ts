@@ -33,6 +33,10 @@ export type Delivery = {
   ttftMs?: number;
   /** Why the answer was cut by the relay (over a cap, malformed), if it was. */
   cut?: ClawError;
+  /** The caller stopped reading before the end (its billing and receipt may never have arrived). */
+  cancelled?: boolean;
+  /** How the answer came: a JSON body, SSE, or another format (e.g. a plain-text transcript) that carries no billing. */
+  format: "json" | "sse" | "other";
 };
 
 export type Attempt =
@@ -168,7 +172,7 @@ export async function attempt(lane: Lane, r: Paid, signal: AbortSignal, o: Relay
         throw cut;
       }
     }
-    const delivery: Delivery = { output: delivered.output(), ttftMs, ...(billing ? { billing } : {}) };
+    const delivery: Delivery = { output: delivered.output(), ttftMs, format: type.includes("json") ? "json" : "other", ...(billing ? { billing } : {}) };
     return {
       ok: true, response: new Response(bytes as Uint8Array<ArrayBuffer>, { status: res.status, headers: { "content-type": type || "application/json" } }),
       billing: Promise.resolve(billing), delivery: Promise.resolve(delivery), proof,
@@ -188,6 +192,7 @@ async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, se
   let ttftMs: number | undefined;
   let cut: ClawError | undefined;
   let malformed = false;
+  let cancelled = false;
 
   /** Reads an event and folds it in; throws ANSWER_TOO_LARGE / PROVIDER_UNREACHABLE. */
   async function next(): Promise<{ ev: EventSourceMessage; chunk: Chunk | undefined } | undefined> {
@@ -236,7 +241,8 @@ async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, se
 
   let settle!: (d: Delivery) => void;
   const ended = new Promise<Delivery>((ok) => (settle = ok));
-  const finish = () => settle({ output: delivered.output(), ...(billing ? { billing } : {}), ...(ttftMs !== undefined ? { ttftMs } : {}), ...(cut ? { cut } : {}) });
+  const finish = () =>
+    settle({ output: delivered.output(), format: "sse", ...(billing ? { billing } : {}), ...(ttftMs !== undefined ? { ttftMs } : {}), ...(cut ? { cut } : {}), ...(cancelled ? { cancelled } : {}) });
   const out = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const first = held.shift();
@@ -262,6 +268,7 @@ async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, se
       controller.enqueue(frame(got.ev));
     },
     async cancel() {
+      cancelled = true;
       finish();
       await reader.cancel();
     },
