@@ -31,15 +31,18 @@ describe("echo plugin", () => {
     assert.equal(usage.finishReason, "stop");
   });
 
-  test("maxTokens cycles or cuts the words, deterministically, and reports length", async () => {
+  test("maxTokens is a ceiling: it cuts the words (length) and never pads or repeats them (stop)", async () => {
     const backend = await createBackend(plugin, { tokensPerSecond: 0 });
-    const job: InferenceJob = { task: "completion", id: "j2", model: "echo", prompt: "a b", maxTokens: 5 };
-    const first = await collect(backend, job);
-    assert.equal(text(first), "a b a b a");
-    assert.equal(text(await collect(backend, job)), "a b a b a");
-    const usage = first.at(-1);
-    assert.equal(usage?.type === "usage" && usage.finishReason, "length");
-    assert.equal(text(await collect(backend, { ...job, maxTokens: 1 })), "a");
+    const job: InferenceJob = { task: "completion", id: "j2", model: "echo", prompt: "a b c", maxTokens: 2 };
+    const cut = await collect(backend, job);
+    assert.equal(text(cut), "a b");
+    assert.equal(text(await collect(backend, job)), "a b", "deterministic");
+    const finish = (chunks: Chunk[]) => { const u = chunks.at(-1); return u?.type === "usage" ? u.finishReason : undefined; };
+    assert.equal(finish(cut), "length");
+    // An agent sends max_tokens 4096 with every request: echo still says its text once and stops.
+    const roomy = await collect(backend, { ...job, maxTokens: 4096 });
+    assert.equal(text(roomy), "a b c");
+    assert.equal(finish(roomy), "stop");
     assert.equal(text(await collect(backend, { ...job, prompt: "   ", maxTokens: undefined })), "echo");
   });
 

@@ -1,6 +1,7 @@
 /**
- * echo — a deterministic local backend for development and tests. It repeats the prompt's words at
- * a configurable rate (tokens per second) so metering and budgets are visible, and also answers
+ * echo — a deterministic local backend for development and tests. It repeats the prompt's words (in
+ * a chat, the current turn's user message or tool result: turn.ts), once, at a configurable rate
+ * (tokens per second) so metering and budgets are visible, and also answers
  * image jobs (a generated pattern PNG) and transcription jobs (a transcript describing the upload).
  * It says what it is: its model list describes it as a test backend, never as a real model.
  */

@@ -1,6 +1,7 @@
 /**
- * The echo backend's text task: the prompt's words, streamed back one token per word at a fixed
- * rate, so metering and budgets can be watched without a model. Deterministic: the same job gives
+ * The echo backend's text task: the prompt's words (for a chat: the current turn's, see turn.ts),
+ * streamed back once, one token per word at a fixed rate, so metering and budgets can be watched
+ * without a model. Deterministic: the same job gives
  * the same output. Chat jobs may also get tool calls or JSON (rules in tools.ts). Output is capped
  * (`maxOutputTokens`) and the event loop is yielded to every 64 tokens even at an unlimited rate,
  * so one big echo job cannot starve the runtime's other requests.
@@ -10,6 +11,7 @@ import { sleep } from "../lib/sleep.ts";
 import { usageChunk } from "../lib/usage.ts";
 import type { ChatJob, ChatMessage, Chunk, CompletionJob } from "../types.ts";
 import { echoJson, echoToolCalls, pieces } from "./tools.ts";
+import { turnMessage } from "./turn.ts";
 
 /** Tokens between two yields to the event loop when tokensPerSecond is 0. */
 const YIELD_EVERY = 64;
@@ -29,24 +31,28 @@ export function echoContent(content: ChatMessage["content"]): string {
     .join(" ");
 }
 
-/** The text the job echoes: the last user (or tool result) message of a chat, or the completion prompt. */
+/**
+ * The text the job echoes: the completion prompt, or for a chat the current turn's prompt or its
+ * latest tool result (turn.ts) — never the system prompt, tool definitions or earlier turns.
+ */
 export function promptOf(job: ChatJob | CompletionJob): string {
   if (job.task === "completion") return job.prompt;
-  const last = [...job.messages].reverse().find((m) => m.role === "user" || m.role === "tool");
-  return last ? echoContent(last.content) : "";
+  const message = turnMessage(job.messages);
+  return message ? echoContent(message.content) : "";
 }
 
 /**
- * The tokens an echo job produces: the prompt's words (or "echo" for an empty prompt), once; with
- * maxTokens, cycled or cut to exactly maxTokens; never more than `cap`.
+ * The tokens an echo job produces: the prompt's words (or "echo" for an empty prompt), once, cut
+ * at maxTokens and at `cap`. Like a model, echo stops when it has said its text: max_tokens is a
+ * ceiling, never a length to fill (agents send 4096 or more with every request).
  *
- * @example echoTokens("hello big world", 4) // ["hello", " big", " world", " hello"]
+ * @example echoTokens("hello big world", 2) // ["hello", " big"]
  */
 export function echoTokens(prompt: string, maxTokens?: number, cap = Number.MAX_SAFE_INTEGER): string[] {
   const source = words(prompt);
   if (source.length === 0) source.push("echo");
-  const count = Math.min(maxTokens ?? source.length, cap);
-  return Array.from({ length: count }, (_, i) => (i === 0 ? "" : " ") + source[i % source.length]);
+  const count = Math.min(source.length, maxTokens ?? source.length, cap);
+  return source.slice(0, count).map((w, i) => (i === 0 ? "" : " ") + w);
 }
 
 /** Every chunk the job streams (before usage) and its finish reason. */
@@ -67,8 +73,7 @@ export function echoPlan(job: ChatJob | CompletionJob, cap: number): { chunks: C
     if (json !== undefined) return cut(pieces(json, PIECE).map((t) => ({ type: "text", text: t })), "stop");
   }
   const tokens = echoTokens(text, job.maxTokens, cap);
-  const capped = job.maxTokens === undefined && words(text).length > cap;
-  return { chunks: tokens.map((t) => ({ type: "text", text: t })), finishReason: job.maxTokens !== undefined || capped ? "length" : "stop" };
+  return { chunks: tokens.map((t) => ({ type: "text", text: t })), finishReason: tokens.length < Math.max(1, words(text).length) ? "length" : "stop" };
 }
 
 const nextTurn = (): Promise<void> =>

@@ -85,7 +85,7 @@ describe("echo tool and JSON modes", () => {
     setImmediate(() => {
       ran = true;
     });
-    const chunks = await collect(backend, chat("tick", { maxTokens: 500 }));
+    const chunks = await collect(backend, chat(Array.from({ length: 500 }, (_, i) => `t${i}`).join(" ")));
     assert.equal(chunks.length, 501);
     assert.equal(ran, true, "a callback queued before the job ran while it streamed");
   });

@@ -2,20 +2,21 @@
  * The echo backend's deterministic tool-call and JSON modes, so the whole tools path (route,
  * billing, OpenAI shapes, a full round trip) can be tested without a model. The rules (also in
  * plugins/README.md):
- * - Tools are called only when the conversation's last message is from the user and
- *   `tool_choice` is not "none". A named `tool_choice` calls that tool. Otherwise every tool whose
- *   name appears in the user's text is called, in the order of `tools` (only the first when
- *   `parallel_tool_calls` is false); when none is named, "required" calls the first tool and
- *   "auto" answers in text.
+ * - Tools are called at most once per turn (turn.ts): only while the current turn has no tool call
+ *   or result yet, and `tool_choice` is not "none". A named `tool_choice` calls that tool. Otherwise
+ *   every tool the turn's prompt names as a whole word is called, in the order of `tools` (only the
+ *   first when `parallel_tool_calls` is false); when none is named, "required" calls the first tool
+ *   and "auto" answers in text.
  * - A call's arguments fill its parameters schema from the user's text: each required property
  *   (every property when none is required) gets the text (string; an enum's first value), the
  *   text's word count (number, integer), true (boolean), [] (array), or the same rule (object).
  *   Call ids are `call_<job id>_<index>`.
- * - After a `tool` message, echo answers in text with that tool result.
+ * - Once the turn has a tool result, echo answers in text with the latest one, so a turn ends.
  * - JSON output: json_schema gives the schema filled by the same rule; json_object (or a schema
  *   without properties) gives `{"echo": "<text>"}`.
  */
 import type { ChatJob, ToolDefinition } from "../types.ts";
+import { currentTurn, namesTool, turnUsedTools } from "./turn.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -48,19 +49,19 @@ export function fillSchema(schema: unknown, text: string, depth = 0): unknown {
 export type EchoCall = { id: string; name: string; arguments: string };
 
 /**
- * The tool calls echo makes for `job`, given the text it echoes (empty: answer in text).
+ * The tool calls echo makes for `job`, given the text it echoes (the turn's prompt; empty: answer in text).
  *
  * @example echoToolCalls({ ...job, tools: [{ name: "get_weather" }] }, "get_weather for Paris")
  */
 export function echoToolCalls(job: ChatJob, text: string): EchoCall[] {
   const tools = job.tools ?? [];
-  const last = job.messages.at(-1);
-  if (tools.length === 0 || job.toolChoice === "none" || last?.role !== "user") return [];
+  const turn = currentTurn(job.messages);
+  if (tools.length === 0 || job.toolChoice === "none" || !turn.some((m) => m.role === "user") || turnUsedTools(turn)) return [];
   let chosen: ToolDefinition[];
   const choice = job.toolChoice;
   if (typeof choice === "object") chosen = tools.filter((t) => t.name === choice.name).slice(0, 1);
   else {
-    chosen = tools.filter((t) => text.includes(t.name));
+    chosen = tools.filter((t) => namesTool(text, t.name));
     if (chosen.length === 0 && choice === "required") chosen = [tools[0]!];
     if (job.parallelToolCalls === false) chosen = chosen.slice(0, 1);
   }
