@@ -71,6 +71,7 @@ export const errorCatalogue = {
   STORE_NOT_FOUND: { status: 500, message: "No event log exists at this path." },
   STORE_CLOSED: { status: 500, message: "The event log is closed." },
   STORE_LOCKED: { status: 409, message: "Another running runtime holds this event log (one runtime per log and per wallet)." },
+  STORE_CONFLICT: { status: 409, message: "The event log changed since the version the append expected; nothing was written." },
   STORE_DRIVER_UNAVAILABLE: { status: 500, message: "The SQLite driver for the event log cannot be loaded." },
   STORE_IO: { status: 500, message: "The event log file could not be read or written." },
   // --- consumer SDK / CLI (runtime/client) ---

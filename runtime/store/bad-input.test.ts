@@ -61,13 +61,13 @@ forEachDriver("bad input", (driver) => {
     const file = path();
     openStore({ path: file, driver }).close();
     const raw = openDriver(file, driver, { readonly: false });
-    raw.exec("INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (3, '003_future_index.sql', 'x', 0)");
+    raw.exec("INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (4, '004_future_index.sql', 'x', 0)");
     raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     raw.close();
     const before = sha(file);
     for (const readonly of [false, true]) {
       assert.throws(() => openStore({ path: file, driver, readonly }),
-        clear("STORE_TOO_NEW", file, /003_future_index\.sql.*002_cursors\.sql.*Upgrade ClawCompute/));
+        clear("STORE_TOO_NEW", file, /004_future_index\.sql.*003_slots_leaders\.sql.*Upgrade ClawCompute/));
     }
     assert.equal(sha(file), before);
   });

@@ -23,7 +23,7 @@ const cache = new Map<string, Migration[]>();
 /**
  * Reads `NNN_name.sql` files from `dir`, sorted; versions must run 1, 2, 3 ... without gaps.
  * @example
- * loadMigrations().map((m) => m.name) // ["001_event_log.sql", "002_cursors.sql"]
+ * loadMigrations().map((m) => m.name) // ["001_event_log.sql", "002_cursors.sql", "003_slots_leaders.sql"]
  */
 export function loadMigrations(dir: string = defaultMigrationsDir): Migration[] {
   const hit = cache.get(dir);

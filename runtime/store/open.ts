@@ -10,7 +10,7 @@ import { openDriver, type SqlDatabase } from "./driver.ts";
 import { prepareSchema } from "./migrate.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 import { sqliteCode, storeError } from "./sqlite-errors.ts";
-import type { EventStore, StoreOptions } from "./types.ts";
+import type { SqliteEventStore, StoreOptions } from "./types.ts";
 
 /** Where the CLI looks for the log when no --db is given (and $CLAW_DB is unset). */
 export const defaultStorePath = ".claw/events.db";
@@ -65,7 +65,7 @@ function openError(err: unknown, path: string, readonly: boolean): ClawError {
  * const store = openStore({ path: ".claw/events.db", durability: "full" });
  * store.append(jobStarted({ jobId, streamId: 7n, queuedMs: 2 }));
  */
-export function openStore(opts: StoreOptions): EventStore {
+export function openStore(opts: StoreOptions): SqliteEventStore {
   const readonly = opts.readonly ?? false;
   const durability = opts.durability ?? "normal";
   if (durability !== "normal" && durability !== "full") {

@@ -12,14 +12,20 @@ import type { SqlArrayStatement, SqlDatabase, SqlStatement, SqlValue } from "./d
 import { chainHashOf, GENESIS_HASH } from "./hash.ts";
 import { storeError } from "./sqlite-errors.ts";
 import type {
-  AppendOptions, AppendResult, Durability, EventStore, Evolve, Listener, ReadQuery, StoreInfo, VerifyResult,
+  AppendOptions, AppendResult, Durability, Evolve, Listener, ReadQuery, SqliteEventStore, StoreInfo, StoreTransaction,
+  VerifyResult,
 } from "./types.ts";
 
 const PAGE = 2048;
 
-type Prepared = { e: NewEvent; time: number; dedupe: string | null; data: string };
+export type Prepared = { e: NewEvent; time: number; dedupe: string | null; data: string };
 
-function prepareInput(e: NewEvent, now: number): Prepared {
+/**
+ * Checks one input event and encodes its data, as every driver stores it (the PostgreSQL store too).
+ * @example
+ * const p = prepareInput(jobStarted({ jobId, streamId: 7n, queuedMs: 2 }), Date.now());
+ */
+export function prepareInput(e: NewEvent, now: number): Prepared {
   if (typeof e !== "object" || e === null) throw invalid("an event must be an object");
   if (e.v !== EVENT_VERSION) throw invalid(`${e.type}: v must be ${EVENT_VERSION}, got ${String(e.v)}`);
   if (typeof e.key !== "string" || e.key === "") throw invalid(`${e.type}: key must be a non-empty string`);
@@ -40,7 +46,7 @@ function invalid(message: string): ClawError {
  */
 export function createSqliteStore(
   db: SqlDatabase, meta: { path: string; durability: Durability; readonly: boolean; schemaVersion: number },
-): EventStore {
+): SqliteEventStore {
   const file = meta.path;
   let closed = false;
   const listeners = new Set<Listener>();
@@ -76,6 +82,11 @@ export function createSqliteStore(
     }
   };
 
+  const tx: StoreTransaction = {
+    get: (sql, ...params) => stmt(sql).get(...params),
+    run: (sql, ...params) => ({ changes: Number(stmt(sql).run(...params).changes) }),
+  };
+
   const notify = (stored: StoredEvent[]): void => {
     for (const event of stored) {
       for (const listener of listeners) {
@@ -96,6 +107,7 @@ export function createSqliteStore(
       const tail = stmt(tailSql).get();
       let position = tail ? Number(tail.position) : 0;
       let prev = tail ? String(tail.hash) : GENESIS_HASH;
+      opts?.before?.(tx);
       const insert = stmt(insertSql);
       for (const p of prepared) {
         const next = position + 1;
@@ -110,6 +122,7 @@ export function createSqliteStore(
         stored.push({ position, type: p.e.type, v: EVENT_VERSION, key: p.e.key, data: p.e.data, time: p.time, dedupe: p.dedupe, hash } as StoredEvent);
       }
       if (opts?.cursor) stmt(cursorSql).run(opts.cursor.name, opts.cursor.value, now);
+      opts?.after?.(tx, { stored, duplicates });
     }));
     if (stored.length > 0 && listeners.size > 0) notify(stored);
     return { stored, duplicates };
@@ -201,6 +214,10 @@ export function createSqliteStore(
     setCursor: (name, value) => {
       writable("set cursor");
       guard("set cursor", () => void stmt(cursorSql).run(name, value, Date.now()));
+    },
+    transaction<T>(fn: (t: StoreTransaction) => T): T {
+      writable("write");
+      return guard("write", () => db.transaction(() => fn(tx)));
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -26,7 +26,7 @@ forEachDriver("event store", (driver) => {
     assert.equal(info.driver, driver);
     assert.equal(info.journalMode, "wal");
     assert.equal(info.synchronous, 1, "normal -> synchronous=NORMAL");
-    assert.equal(info.schemaVersion, 2);
+    assert.equal(info.schemaVersion, 3);
     assert.equal(info.lastPosition, 0);
     store.close();
     const full = fresh({ durability: "full" });
@@ -228,7 +228,7 @@ forEachDriver("event store", (driver) => {
     second.close();
     const raw = openDriver(path, driver, { readonly: true });
     assert.deepEqual(raw.prepare("SELECT name FROM schema_migrations ORDER BY version").all().map((r) => r.name),
-      ["001_event_log.sql", "002_cursors.sql"]);
+      ["001_event_log.sql", "002_cursors.sql", "003_slots_leaders.sql"]);
     raw.close();
   });
 

@@ -39,7 +39,20 @@ export type AppendResult = {
 export type AppendOptions = {
   /** Set a cursor in the same transaction as the events (e.g. the watcher's last block). */
   cursor?: { name: string; value: string };
+  /**
+   * Runs inside the append's transaction before the inserts (e.g. an expected-version check);
+   * throwing rolls the append back. Used by the async store (./async-sqlite.ts).
+   */
+  before?: (tx: StoreTransaction) => void;
+  /** Runs inside the transaction after the inserts, with what was stored; throwing rolls it all back. */
+  after?: (tx: StoreTransaction, result: AppendResult) => void;
 };
+
+/** Plain SQL inside a store transaction (positional `?` parameters). */
+export interface StoreTransaction {
+  get(sql: string, ...params: Array<string | number | bigint | null>): Record<string, unknown> | undefined;
+  run(sql: string, ...params: Array<string | number | bigint | null>): { changes: number };
+}
 
 export type ReadQuery = {
   /** First position, inclusive (default 1). */
@@ -104,4 +117,10 @@ export interface EventStore {
   /** Calls `listener` for each event after its append commits. Returns the unsubscribe function. */
   subscribe(listener: Listener): () => void;
   close(): void;
+}
+
+/** The SQLite store, with its own transactions for the async store's slots and leases. */
+export interface SqliteEventStore extends EventStore {
+  /** Runs `fn` in one IMMEDIATE transaction (writable stores only); throwing rolls it back. */
+  transaction<T>(fn: (tx: StoreTransaction) => T): T;
 }
