@@ -13,6 +13,7 @@
  * | GROQ_API_KEY      | read by the groq plugin                                            |
  * | PORT              | server.port (and host 0.0.0.0, as a web service needs)             |
  * | ENDPOINT_URL      | server.publicUrl (a trailing /inference, as the seed used, is cut) |
+ * | CLAW_STORE_URL    | store.url: the PostgreSQL database of the event log (scale-out)    |
  */
 import type { ClawConfigInput } from "./schema.ts";
 
@@ -23,6 +24,7 @@ export function applyEnvOverrides(input: ClawConfigInput, env: Env): ClawConfigI
   if (env.BSC_TESTNET_RPC) out.chain = { ...out.chain, preset: "bsc-testnet", rpcUrl: env.BSC_TESTNET_RPC };
   if (env.CLAW_RPC_URL) out.chain = { ...out.chain, rpcUrl: env.CLAW_RPC_URL };
   if (env.PORT) out.server = { ...out.server, port: Number(env.PORT), host: out.server?.host ?? "0.0.0.0" };
+  if (env.CLAW_STORE_URL) out.store = { ...input.store, url: env.CLAW_STORE_URL };
   if (env.ENDPOINT_URL) out.server = { ...out.server, publicUrl: env.ENDPOINT_URL.replace(/\/inference\/?$/, "") };
   if (env.MODEL_NAME) {
     const first = input.offerings?.[0];

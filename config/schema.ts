@@ -100,6 +100,16 @@ export const corsSchema = z
   })
   .prefault({});
 
+/** postgres://user:password@host[:port]/database — the only database URL the store takes. */
+const storeUrlSchema = z.string().max(2048).refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "" && u.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}, { message: "store.url must be postgres://user:password@host[:port]/database" });
+
 export const configSchema = z.object({
   chain: chainSchema,
   wallet: z.object({ privateKeyEnv: z.string().min(1).default("PRIVATE_KEY") }).default({ privateKeyEnv: "PRIVATE_KEY" }),
@@ -128,7 +138,15 @@ export const configSchema = z.object({
     })
     .prefault({}),
   store: z
-    .object({ path: z.string().default(".claw/events.db"), durability: z.enum(["normal", "full"]).default("normal") })
+    .object({
+      path: z.string().default(".claw/events.db"),
+      durability: z.enum(["normal", "full"]).default("normal"),
+      /**
+       * A PostgreSQL database for the log instead of the SQLite file: several `claw start` processes of
+       * one provider share it (runtime/store/README.md "PostgreSQL"). Env override: CLAW_STORE_URL.
+       */
+      url: storeUrlSchema.optional(),
+    })
     .default({ path: ".claw/events.db", durability: "normal" }),
   offerings: z.array(offeringSchema).min(1, "at least one offering"),
   settlement: z
