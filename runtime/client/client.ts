@@ -14,7 +14,7 @@ import { fetchQuote } from "./quote.ts";
 import { readProvider } from "./registry.ts";
 import { startSession, type Session } from "./session.ts";
 import { sizeStream, type SizeInput } from "./stream-size.ts";
-import type { OnProgress, ProviderInfo, Quote, Receipt } from "./types.ts";
+import type { OnProgress, ProviderInfo, Quote, Receipt, ReceiptResult } from "./types.ts";
 
 export type ClawClientOptions = ChainOptions & { onProgress?: OnProgress };
 
@@ -25,9 +25,12 @@ export type OpenSessionOptions = Omit<SizeInput, "pricePerSecond" | "queueWaitMs
   /** Probe endpoints' health before choosing (default true). */
   probe?: boolean;
   signing?: "session" | "direct";
+  /** Job receipts: "report" (default) returns an invalid one as `receiptError`; "require" throws it. */
+  receipts?: "report" | "require";
 };
 
-export type OneShotResult = { answer: string; provider: ProviderInfo; quote: Quote; receipt: Receipt };
+/** `receipt` is the stream's closing receipt; `jobReceipt` / `receiptError` the answer's signed job receipt check. */
+export type OneShotResult = { answer: string; provider: ProviderInfo; quote: Quote; receipt: Receipt } & ReceiptResult;
 
 export type ClawClient = {
   readonly chain: ClientChain;
@@ -82,7 +85,7 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
           { recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit, durationSeconds: size.durationSeconds },
           progress,
         );
-        return await startSession({ chain, stream, provider, quote, ...(opts.signing ? { signing: opts.signing } : {}) });
+        return await startSession({ chain, stream, provider, quote, ...(opts.signing ? { signing: opts.signing } : {}), ...(opts.receipts ? { receipts: opts.receipts } : {}) });
       } catch (err) {
         // Try the next cheapest only when this provider is the problem; chain and wallet errors stop here.
         const skippable: ErrorCode[] = ["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"];
@@ -141,15 +144,19 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
     async infer(model, prompt, opts = {}) {
       const session = await openSession({ ...opts, model });
       let answer: string;
+      let checked: ReceiptResult;
       try {
         progress?.({ phase: "infer", message: `waiting for ${session.provider.endpoint}` });
-        answer = (await session.ask(prompt)).text;
+        const r = await session.ask(prompt);
+        answer = r.text;
+        checked = { ...(r.jobReceipt ? { jobReceipt: r.jobReceipt } : {}), ...(r.receiptError ? { receiptError: r.receiptError } : {}) };
+        if (r.receiptError) progress?.({ phase: "infer", message: `warning: ${r.receiptError.message}` });
       } catch (err) {
         await session.close({ ...(progress ? { onProgress: progress } : {}) }).catch(() => undefined);
         throw err;
       }
       const receipt = await session.close({ ...(progress ? { onProgress: progress } : {}) });
-      return { answer, provider: session.provider, quote: session.quote, receipt };
+      return { answer, provider: session.provider, quote: session.quote, receipt, ...checked };
     },
     async balance(address) {
       const who = address ?? chain.wallet?.address;

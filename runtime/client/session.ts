@@ -1,6 +1,12 @@
 /**
  * A session: one payment stream used for any number of requests to one provider, closed once when
  * the caller is done — one open transaction and one settlement however many prompts it served.
+ *
+ * Every answer's job receipt is verified (verify-receipt.ts) against the stream's recipient, the
+ * request sent, the billed cost, price × the quote's max job time and the output received. A
+ * missing or invalid receipt does not take the answer away (it was paid for): the result carries
+ * `receiptError` (RECEIPT_INVALID) and the session lists it in `receiptErrors`. With
+ * `receipts: "require"` the call throws it instead (after the job's billing is recorded).
  */
 import { ClawError } from "../core/errors.ts";
 import { paymentDomain } from "../core/payment.ts";
@@ -9,7 +15,8 @@ import { closeStream, type CloseOptions } from "./close-stream.ts";
 import type { OpenedStream } from "./open-stream.ts";
 import { chatCompletion, generateImages, transcribe, type PaidTarget } from "./paid-requests.ts";
 import { createDirectSigner, createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
-import type { ChatMessage, ImageResult, InferOptions, InferResult, JobBilling, ProviderInfo, Quote, Receipt, TranscriptionResult } from "./types.ts";
+import type { ChatMessage, ImageResult, InferOptions, InferResult, JobBilling, ProviderInfo, Quote, Receipt, ReceiptResult, TranscriptionResult } from "./types.ts";
+import type { ReceiptTerms } from "./verify-receipt.ts";
 
 /** Tokens as they arrive; `result()` drains the rest and resolves to the whole answer and its billing. */
 export type InferenceRun = AsyncIterable<string> & { result(): Promise<InferResult> };
@@ -20,6 +27,8 @@ export type Session = {
   readonly quote: Quote;
   /** Billing of every job served on this stream so far. */
   readonly jobs: readonly JobBilling[];
+  /** Every RECEIPT_INVALID met on this stream (missing, forged or not matching receipts), in order. */
+  readonly receiptErrors: readonly ClawError[];
   /** Sum of the job costs so far (what the provider will settle for). */
   metered(): bigint;
   /** Streams the answer token by token. */
@@ -43,6 +52,8 @@ export type SessionInput = {
   meteredBefore?: bigint;
   /** The stream may have been served before this process (resumed): wait for the provider's settlement. */
   assumeServed?: boolean;
+  /** "report" (default): an invalid receipt is returned as `receiptError`; "require": the call throws it. */
+  receipts?: "report" | "require";
 };
 
 /**
@@ -58,8 +69,23 @@ export async function startSession(i: SessionInput): Promise<Session> {
   // The session key lives as long as the stream (plus slack for clock skew), never longer.
   const ttlSeconds = Number(i.stream.startTime + i.stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
   const signer: PaymentSigner = i.signing === "direct" ? createDirectSigner(base) : await createSessionSigner({ ...base, ttlSeconds: Math.max(ttlSeconds, 300) });
-  const target: PaidTarget = { endpoint: i.provider.endpoint, model: i.provider.model, signer };
+  const terms: ReceiptTerms = {
+    domain, recipient: i.stream.recipient, maxJobMs: i.quote.maxJobSeconds * 1000,
+    // The stream was sized for the higher of the quoted and the registered price (client.ts).
+    pricePerSecond: i.quote.pricePerSecond > i.provider.pricePerSecond ? i.quote.pricePerSecond : i.provider.pricePerSecond,
+  };
+  const target: PaidTarget = { endpoint: i.provider.endpoint, model: i.provider.model, signer, terms };
   const jobs: JobBilling[] = [];
+  const receiptErrors: ClawError[] = [];
+  /** Records a billed job and its receipt check; throws the receipt error under "require". */
+  const billed = <T extends ReceiptResult>(billing: JobBilling, r: T): T => {
+    jobs.push(billing);
+    if (r.receiptError) {
+      receiptErrors.push(r.receiptError);
+      if (i.receipts === "require") throw r.receiptError;
+    }
+    return r;
+  };
   let closing: Promise<Receipt> | undefined;
 
   const metered = () => jobs.reduce((sum, j) => sum + j.cost, i.meteredBefore ?? 0n);
@@ -71,7 +97,7 @@ export async function startSession(i: SessionInput): Promise<Session> {
     let text = "";
     let toolCalls: InferResult["toolCalls"] = [];
     let finishReason: string | undefined;
-    let end: { billing: JobBilling; usage?: InferResult["usage"] } | undefined;
+    let end: ({ billing: JobBilling; usage?: InferResult["usage"] } & ReceiptResult) | undefined;
     const tokens = (async function* () {
       live();
       for await (const piece of chatCompletion(target, input, o)) {
@@ -82,8 +108,8 @@ export async function startSession(i: SessionInput): Promise<Session> {
           toolCalls = piece.calls;
           finishReason = piece.finishReason;
         } else {
-          end = { billing: piece.billing, ...(piece.usage ? { usage: piece.usage } : {}) };
-          jobs.push(piece.billing);
+          const { type: _, ...rest } = piece;
+          end = billed(piece.billing, rest);
         }
       }
     })();
@@ -102,19 +128,17 @@ export async function startSession(i: SessionInput): Promise<Session> {
   }
 
   return {
-    stream: i.stream, provider: i.provider, quote: i.quote, jobs, metered, infer,
+    stream: i.stream, provider: i.provider, quote: i.quote, jobs, receiptErrors, metered, infer,
     ask: (input, o) => infer(input, o).result(),
     async image(prompt, o) {
       live();
       const r = await generateImages(target, prompt, o);
-      jobs.push(r.billing);
-      return r;
+      return billed(r.billing, r);
     },
     async transcribe(audio, o) {
       live();
       const r = await transcribe(target, audio, o);
-      jobs.push(r.billing);
-      return r;
+      return billed(r.billing, r);
     },
     close(o) {
       closing ??= closeStream(i.chain, { ...i.stream, recipient: i.stream.recipient, endpoint: i.provider.endpoint, metered: metered(), signer, assumeServed: i.assumeServed ?? false }, o);

@@ -4,6 +4,7 @@
  */
 import type { Address, Hash } from "viem";
 import type { RegistryProvider } from "../chain/actions/get-provider.ts";
+import type { ClawError } from "../core/errors.ts";
 import type { SignedReceipt } from "../core/receipt.ts";
 
 /** A registry offering as the chain holds it (the getProvider action's shape), plus the optional health probe of its endpoint. */
@@ -37,6 +38,13 @@ export type Quote = {
  */
 export type JobBilling = { jobId: string; streamId: bigint; meteredMs: number; cost: bigint; pricePerSecond: bigint; receipt?: SignedReceipt };
 
+/**
+ * The job receipt check of one paid answer (verify-receipt.ts): `jobReceipt` is the provider-signed
+ * receipt once it verified; otherwise `receiptError` (RECEIPT_INVALID, `details.mismatch` names the
+ * failed check). The answer was paid for either way, so it is returned with the error, not instead.
+ */
+export type ReceiptResult = { jobReceipt?: SignedReceipt; receiptError?: ClawError };
+
 /** A call the model asks the caller to make (OpenAI's wire shape; `arguments` is a JSON string). */
 export type ToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
 
@@ -68,11 +76,11 @@ export type InferResult = {
   finishReason?: string;
   billing: JobBilling;
   usage?: { promptTokens: number; completionTokens: number };
-};
+} & ReceiptResult;
 
-export type ImageResult = { images: Uint8Array[]; billing: JobBilling };
+export type ImageResult = { images: Uint8Array[]; billing: JobBilling } & ReceiptResult;
 
-export type TranscriptionResult = { text: string; language?: string; duration?: number; billing: JobBilling };
+export type TranscriptionResult = { text: string; language?: string; duration?: number; billing: JobBilling } & ReceiptResult;
 
 /**
  * How a stream ended and who got what. `paid` went to the provider, `refunded` back to the sender

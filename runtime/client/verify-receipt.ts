@@ -12,6 +12,7 @@ import { ClawError } from "../core/errors.ts";
 import { meteredCost } from "../core/money.ts";
 import type { PaymentDomain } from "../core/payment.ts";
 import { outputDigest, receiptSigner, type DeliveredOutput, type SignedReceipt } from "../core/receipt.ts";
+import type { ReceiptResult } from "./types.ts";
 
 /** What holds for every request on one stream. */
 export type ReceiptTerms = {
@@ -70,15 +71,13 @@ export async function verifyReceipt(receipt: SignedReceipt | undefined, e: Recei
   return { ok: true, receipt };
 }
 
-/** The SDK's result fields for a check: the verified receipt, or the RECEIPT_INVALID error naming the mismatch. */
-export type ReceiptOutcome = { jobReceipt?: SignedReceipt; receiptError?: ClawError };
-
 /**
  * @example
  * const outcome = receiptOutcome(await verifyReceipt(billing.receipt, expectation), endpoint, billing.jobId);
  * return { text, billing, ...outcome };
  */
-export function receiptOutcome(check: ReceiptCheck, endpoint: string, jobId: string): ReceiptOutcome {
+/** The SDK's result fields for a check: the verified receipt, or the RECEIPT_INVALID error naming the mismatch. */
+export function receiptOutcome(check: ReceiptCheck, endpoint: string, jobId: string): ReceiptResult {
   if (check.ok) return { jobReceipt: check.receipt };
   return {
     receiptError: new ClawError("RECEIPT_INVALID", {
