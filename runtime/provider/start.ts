@@ -144,7 +144,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const ctx: ServerContext = {
     chainId: chain.chainId, contracts: chain.contracts, wallet, minJobMs: config.settlement.minJobMs, offerings: byModel, store, views, ledger,
     // Receipts are signed by the wallet that is each stream's recipient and settles it.
-    receipts: createReceiptSigner(clients.account, paymentDomain(chain.chainId, chain.contracts.streamPay)),
+    receipts: createReceiptSigner(clients.account, paymentDomain(chain.chainId, chain.contracts.streamPay), { privateKey: walletKey(config, env) }),
     get publicUrl() {
       return publicUrl;
     },

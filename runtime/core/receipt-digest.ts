@@ -1,0 +1,76 @@
+/**
+ * The EIP-712 digest of a JobReceipt without the general typed-data machinery: the domain separator
+ * and the type hash are computed once per domain (by viem), and each receipt is ABI-encoded straight
+ * into one buffer (11 words) and hashed: three keccak calls per receipt (struct, jobId, final), the
+ * model's hash cached. Equal to `receiptDigest` (viem's hashTypedData) for every valid receipt;
+ * receipt-digest.test.ts checks that over random and edge inputs. Out-of-range integers and
+ * malformed hashes throw, as viem does. Pure.
+ */
+import { domainSeparator, hexToBytes, keccak256, stringToBytes, type Hex } from "viem";
+import type { PaymentDomain } from "./payment.ts";
+import { receiptTypes, type JobReceipt } from "./receipt.ts";
+
+const U64 = (1n << 64n) - 1n;
+const U256 = (1n << 256n) - 1n;
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const MAX_CACHED_MODELS = 256;
+
+/** `Name(type name,...)` of the struct: EIP-712 `encodeType` (JobReceipt references no other struct). */
+function encodeType(): string {
+  return `JobReceipt(${receiptTypes.JobReceipt.map((f) => `${f.type} ${f.name}`).join(",")})`;
+}
+
+function putUint(out: Uint8Array, word: number, v: bigint, max: bigint, name: string): void {
+  if (typeof v !== "bigint" || v < 0n || v > max) throw new RangeError(`JobReceipt.${name} is not a uint${max === U64 ? 64 : 256}: ${String(v)}`);
+  const view = new DataView(out.buffer, out.byteOffset + word * 32, 32);
+  view.setBigUint64(24, v & U64);
+  if (v > U64) {
+    view.setBigUint64(16, (v >> 64n) & U64);
+    view.setBigUint64(8, (v >> 128n) & U64);
+    view.setBigUint64(0, v >> 192n);
+  }
+}
+
+function putBytes32(out: Uint8Array, word: number, v: Hex, name: string): void {
+  if (typeof v !== "string" || !HEX32.test(v)) throw new TypeError(`JobReceipt.${name} is not a 0x 32-byte hex value.`);
+  out.set(hexToBytes(v), word * 32);
+}
+
+/**
+ * @example
+ * const digestOf = createReceiptHasher(paymentDomain(31337, streamPay));
+ * digestOf(receipt) === receiptDigest(domain, receipt) // true
+ */
+export function createReceiptHasher(domain: PaymentDomain): (r: JobReceipt) => Uint8Array {
+  const separator = hexToBytes(domainSeparator({ domain }));
+  const typeHash = keccak256(stringToBytes(encodeType()), "bytes");
+  const modelHashes = new Map<string, Uint8Array>();
+  const stringHash = (s: string) => keccak256(stringToBytes(s), "bytes");
+  return (r) => {
+    // typeHash | streamId | nonce | requestHash | keccak(jobId) | keccak(model) | meteredMs | cost | cumulativeCost | ttftMs | outputHash
+    const struct = new Uint8Array(11 * 32);
+    struct.set(typeHash, 0);
+    putUint(struct, 1, r.streamId, U256, "streamId");
+    putUint(struct, 2, r.nonce, U256, "nonce");
+    putBytes32(struct, 3, r.requestHash, "requestHash");
+    struct.set(stringHash(r.jobId), 4 * 32);
+    let model = modelHashes.get(r.model);
+    if (!model) {
+      model = stringHash(r.model);
+      if (modelHashes.size >= MAX_CACHED_MODELS) modelHashes.clear();
+      modelHashes.set(r.model, model);
+    }
+    struct.set(model, 5 * 32);
+    putUint(struct, 6, r.meteredMs, U64, "meteredMs");
+    putUint(struct, 7, r.cost, U256, "cost");
+    putUint(struct, 8, r.cumulativeCost, U256, "cumulativeCost");
+    putUint(struct, 9, r.ttftMs, U64, "ttftMs");
+    putBytes32(struct, 10, r.outputHash, "outputHash");
+    const envelope = new Uint8Array(66);
+    envelope[0] = 0x19;
+    envelope[1] = 0x01;
+    envelope.set(separator, 2);
+    envelope.set(keccak256(struct, "bytes"), 34);
+    return keccak256(envelope, "bytes");
+  };
+}
