@@ -2,6 +2,7 @@
  * The one schema for claw.config.ts (Fastify's rule: config checked by one schema with defaults).
  * Every field has a default except what only the operator can know. Errors name the field path.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { chainPresetNames } from "./presets.ts";
 
@@ -100,6 +101,30 @@ export const corsSchema = z
   })
   .prefault({});
 
+/** A proxy address as Fastify's trustProxy (proxy-addr) reads it: an IP, a CIDR range or one of its named ranges. */
+function isProxyAddress(v: string): boolean {
+  if (v === "loopback" || v === "linklocal" || v === "uniquelocal") return true;
+  const [ip, bits, ...rest] = v.split("/");
+  if (rest.length > 0 || !ip || isIP(ip) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(ip) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
+
+/**
+ * Which peers are reverse proxies whose X-Forwarded-For names the client (Fastify's `trustProxy`):
+ * false (default: the socket's peer is the client, a forged header changes nothing), true (trust every
+ * hop: only when nothing but the proxy can reach the port), a hop count, or the proxies' addresses.
+ * The per-IP limits (refusals, unpaid routes, WebSockets) key on the client address it yields.
+ */
+export const trustProxySchema = z
+  .union([
+    z.boolean(),
+    z.number().int().min(1).max(16),
+    z.array(z.string().max(64).refine(isProxyAddress, "an IP address, a CIDR range (10.0.0.0/8) or loopback / linklocal / uniquelocal")).min(1).max(64),
+  ])
+  .default(false);
+
 /** postgres://user:password@host[:port]/database — the only database URL the store takes. */
 const storeUrlSchema = z.string().max(2048).refine((v) => {
   try {
@@ -124,6 +149,7 @@ export const configSchema = z.object({
       /** Browser origins (besides the runtime's own) allowed to open /v1/ws and call the dev routes, e.g. "https://app.example". */
       allowedOrigins: z.array(z.string().url().max(256)).max(64).default([]),
       cors: corsSchema,
+      trustProxy: trustProxySchema,
       timeouts: timeoutsSchema,
       limits: limitsSchema,
     })

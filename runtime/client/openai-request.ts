@@ -76,11 +76,9 @@ export async function readMarketRequest(req: Request): Promise<MarketRequest> {
   return { kind: "paid", route: found.route, path: found.path, model, stream, body, contentType };
 }
 
-/** The OpenAI error body for a ClawError: `{ error: { message, type, param, code } }`. Pure. */
+/** The OpenAI error body for a ClawError: `{ error: { message, type, param, code, ...details } }` (ClawError's own JSON). Pure. */
 export function openAiError(err: ClawError): { error: { message: string; type: string; param: string | null; code: string; [k: string]: unknown } } {
-  const param = typeof err.details?.param === "string" ? err.details.param : null;
-  const type = err.status === 402 ? "insufficient_quota" : err.status >= 500 ? "server_error" : err.status === 401 ? "authentication_error" : "invalid_request_error";
-  return { error: { ...(err.details ?? {}), message: err.message, type, param, code: err.code } };
+  return err.toJSON();
 }
 
 /** A JSON Response in the OpenAI error shape. */

@@ -52,6 +52,7 @@ export const errorCatalogue = {
   BACKEND_TIMEOUT: { status: 504, message: "The backend did not answer in time." },
   BACKEND_UNREACHABLE: { status: 502, message: "The backend cannot be reached." },
   JOB_ABORTED: { status: 499, message: "The job was aborted." },
+  STREAM_CANCELLED: { status: 402, message: "The job was stopped because its payment stream was cancelled, settled or ran out on chain." },
   JOB_BUDGET_CUT: { status: 402, message: "The job was cut because the stream's budget ran out." },
   JOB_INTERRUPTED: { status: 500, message: "The runtime stopped while the job ran; it is billed up to its last durable progress." },
   // --- configuration and plugins (startup) ---
@@ -128,10 +129,30 @@ export class ClawError extends Error {
     this.details = opts.details;
   }
 
-  /** The JSON body a client receives: `{ error: { code, message, ...details } }`. */
-  toJSON(): { error: { code: ErrorCode; message: string } & ErrorDetails } {
-    return { error: { code: this.code, message: this.message, ...(this.details ?? {}) } };
+  /**
+   * The JSON body a client receives, in OpenAI's error shape with our details beside it:
+   * `{ error: { message, type, param, code, ...details } }` (`code` is the catalogue's code).
+   */
+  toJSON(): { error: { message: string; type: string; param: string | null; code: ErrorCode } & ErrorDetails } {
+    const param = typeof this.details?.param === "string" ? this.details.param : null;
+    return { error: { ...(this.details ?? {}), message: this.message, type: openAiErrorType(this.status), param, code: this.code } };
   }
+}
+
+/**
+ * OpenAI's `error.type` for an HTTP status (the names OpenAI's API answers with).
+ *
+ * @example openAiErrorType(429) // "rate_limit_error"
+ */
+export function openAiErrorType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 402) return "insufficient_quota";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 409) return "conflict_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
 }
 
 /** True when `err` is a ClawError (from any copy of this module), optionally with the given code. */

@@ -20,7 +20,7 @@ import { createStreamCache } from "../chain/stream-cache.ts";
 import { createChainWatcher, type ChainWatcher } from "../chain/watcher.ts";
 import { createBudgetLedger } from "../scheduler/budget-ledger.ts";
 import { linkSignals } from "../scheduler/link-signals.ts";
-import { runJob } from "../scheduler/run-job.ts";
+import { runJob, streamStopped } from "../scheduler/run-job.ts";
 import { createSettler } from "../settlement/settler.ts";
 import { buildApp } from "../server/app.ts";
 import type { DevContext, ServedOffering, ServerContext } from "../server/context.ts";
@@ -89,7 +89,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   // and a stream found stopped has its running jobs aborted (chain/stream-cache.ts).
   const streams = createStreamCache(clients.fastReadClient, chain.contracts.streamPay, {
     headPollMs: Math.min(250, config.chain.pollIntervalMs),
-    onStopped: (s) => streamAborts.get(s.streamId)?.abort(),
+    onStopped: (s) => streamAborts.get(s.streamId)?.abort(streamStopped(s.streamId, s.status)),
     onRead,
   });
   const shutdown = new AbortController();
@@ -113,9 +113,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   function onChainEvent(e: NewEvent): void {
     if (e.type === "StreamSettled" || e.type === "StreamCancelled" || e.type === "StreamBatchUpdated") {
       const id = e.data.streamId;
-      streams.setStatus(id, e.type === "StreamSettled" ? "settled" : e.type === "StreamCancelled" ? "cancelled" : "depleted");
+      const status = e.type === "StreamSettled" ? "settled" : e.type === "StreamCancelled" ? "cancelled" : "depleted";
+      streams.setStatus(id, status);
       settler.markEnded(id);
-      streamAborts.get(id)?.abort();
+      streamAborts.get(id)?.abort(streamStopped(id, status));
     }
   }
 
@@ -126,8 +127,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     onUnconfirmedStop: (e) => {
       if (e.type !== "StreamSettled" && e.type !== "StreamCancelled") return;
       // Refuse new jobs and stop running ones now; settlement bookkeeping waits for confirmations.
-      streams.setStatus(e.data.streamId, e.type === "StreamSettled" ? "settled" : "cancelled", { confirmed: false });
-      streamAborts.get(e.data.streamId)?.abort();
+      const status = e.type === "StreamSettled" ? "settled" : "cancelled";
+      streams.setStatus(e.data.streamId, status, { confirmed: false });
+      streamAborts.get(e.data.streamId)?.abort(streamStopped(e.data.streamId, status));
     },
     onError: (err) => log.warn({ err }, "chain watcher cannot reach the node; will retry"),
     onRead,

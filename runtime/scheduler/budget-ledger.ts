@@ -11,7 +11,12 @@ import { decideAdmission } from "../core/admission.ts";
 import { ClawError } from "../core/errors.ts";
 import { meteredCost } from "../core/money.ts";
 
-export type Reservation = { streamId: bigint; jobId: string; wei: bigint; ms: number; pricePerSecond: bigint };
+/**
+ * A job's hold on a stream: `wei` for at most `ms` of work at `pricePerSecond`. `reservedAtMs` is when
+ * it was made (the ledger's clock): `ms` was sized from then so that reservedAtMs + ms <= end − margin,
+ * so the job's cut counts from there (run-job.ts), queue wait included.
+ */
+export type Reservation = { streamId: bigint; jobId: string; wei: bigint; ms: number; pricePerSecond: bigint; reservedAtMs: number };
 
 export type StreamBudget = {
   deposit: bigint;
@@ -77,7 +82,7 @@ export function createBudgetLedger(o: { endMarginMs?: number; now?: () => number
     s.reserved += wei;
     s.activeJobs += 1;
     s.lastActivityMs = at;
-    return { streamId, jobId, wei, ms, pricePerSecond: t.pricePerSecond };
+    return { streamId, jobId, wei, ms, pricePerSecond: t.pricePerSecond, reservedAtMs: at };
   }
 
   return {

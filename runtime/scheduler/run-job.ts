@@ -1,8 +1,10 @@
 /**
  * Runs one admitted job: waits for a slot in the offering's queue (not billed), starts the backend,
  * forwards chunks to the caller, and meters the wall time of the backend work. The job is aborted
- * when its reservation runs out (JOB_BUDGET_CUT), the consumer disconnects (JOB_ABORTED), the stream
- * is closed, or the runtime shuts down. How each ending is billed is core/billing.ts's
+ * when its reservation's time is up (JOB_BUDGET_CUT, counted from the reservation, queue wait
+ * included, so no job runs past the stream's end − margin), the consumer disconnects (JOB_ABORTED),
+ * the stream is cancelled, settled or runs out on chain (STREAM_CANCELLED, the reason its signal
+ * carries), or the runtime shuts down. How each ending is billed is core/billing.ts's
  * `decideBilling` (the README's table); this file only observes the ending and applies the decision.
  *
  * While output flows, a JobProgress event (delivered ms, chunks) is group-committed every
@@ -12,6 +14,7 @@
  */
 import { decideBilling, type JobEnding } from "../core/billing.ts";
 import { ClawError, isClawError } from "../core/errors.ts";
+import type { StreamStatus } from "../core/stream.ts";
 import { jobCompleted, jobFailed, jobProgress, jobStarted } from "../core/events.ts";
 import type { Backend, Chunk, InferenceJob, UsageChunk } from "../../plugins/types.ts";
 import type { BudgetLedger } from "./budget-ledger.ts";
@@ -50,6 +53,25 @@ export type RunJobDeps = {
   progressMs?: number;
 };
 
+/**
+ * The error a job stopped by the consumer's signal ends with: the ClawError the signal carries (a
+ * stream stopped on chain: STREAM_CANCELLED), else the consumer left.
+ */
+function consumerAbort(signal: AbortSignal, message: string): ClawError {
+  const reason: unknown = signal.reason;
+  return isClawError(reason) && reason.code !== "JOB_ABORTED" ? reason : new ClawError("JOB_ABORTED", { message });
+}
+
+/**
+ * The reason to abort a stream's running jobs with when the chain says the stream stopped.
+ *
+ * @example streamAborts.get(id)?.abort(streamStopped(id, "cancelled"));
+ */
+export function streamStopped(streamId: bigint, status: "cancelled" | "settled" | "depleted" | StreamStatus): ClawError {
+  const what = status === "cancelled" ? "was cancelled" : status === "settled" ? "was settled" : status === "depleted" ? "ran out" : `is ${status}`;
+  return new ClawError("STREAM_CANCELLED", { message: `The job stopped: stream ${streamId} ${what} on chain.`, details: { streamId: streamId.toString(), streamStatus: status } });
+}
+
 function endingOf(error: ClawError, why: "client" | "shutdown" | "cut" | "backend", elapsedMs: number, lastOutputMs: number | null): JobEnding {
   if (why === "cut") return { kind: "budget-cut", elapsedMs, lastOutputMs };
   if (why === "client") return { kind: "consumer-gone", elapsedMs };
@@ -68,6 +90,9 @@ export async function runJob(
   io: { signal: AbortSignal; onChunk: (chunk: Chunk) => void; onStart?: () => void },
 ): Promise<JobResult> {
   const { reservation } = admission;
+  // The reservation's time counts from when it was made, not from leaving the queue: it was sized
+  // then to end before the stream's end − margin (core/admission.ts).
+  const cutAtMs = reservation.reservedAtMs + reservation.ms;
   const terms = { pricePerSecond: reservation.pricePerSecond, reservedWei: reservation.wei, reservedMs: reservation.ms };
   const ids = { jobId: admission.jobId, streamId: admission.streamId };
   const waitAbort = linkSignals([io.signal, deps.shutdown]);
@@ -81,8 +106,11 @@ export async function runJob(
     if (started && running) return await running;
     // Refused by a full queue, or aborted while still waiting: nothing ran, nothing is billed.
     deps.ledger.end(reservation, decideBilling({ kind: "not-started" }, terms).cost);
-    const why = deps.shutdown.aborted ? "The runtime shut down before the job started." : "The consumer left before the job started.";
-    const error = isClawError(err, "QUEUE_FULL") ? err : new ClawError("JOB_ABORTED", { message: why, cause: err });
+    const error = isClawError(err, "QUEUE_FULL")
+      ? err
+      : deps.shutdown.aborted
+        ? new ClawError("JOB_ABORTED", { message: "The runtime shut down before the job started.", cause: err })
+        : consumerAbort(io.signal, "The consumer left before the job started.");
     await deps.store.append(jobFailed({ ...ids, code: error.code, message: error.message, meteredMs: 0n, cost: 0n }));
     throw error;
   } finally {
@@ -93,13 +121,14 @@ export async function runJob(
     started = true;
     const controller = new AbortController();
     let why: "client" | "shutdown" | "cut" | "backend" = "backend";
-    const abort = (w: typeof why, error: ClawError) => () => {
+    const abort = (w: typeof why, error: () => ClawError) => () => {
       if (controller.signal.aborted) return;
       why = w;
-      controller.abort(error);
+      controller.abort(error());
     };
-    const offClient = abort("client", new ClawError("JOB_ABORTED", { message: "The consumer disconnected." }));
-    const offShutdown = abort("shutdown", new ClawError("JOB_ABORTED", { message: "The runtime is shutting down." }));
+    // A stream stopped on chain is billed like a consumer who left (its own act), but logged as what it is.
+    const offClient = abort("client", () => consumerAbort(io.signal, "The consumer disconnected."));
+    const offShutdown = abort("shutdown", () => new ClawError("JOB_ABORTED", { message: "The runtime is shutting down." }));
     io.signal.addEventListener("abort", offClient, { once: true });
     deps.shutdown.addEventListener("abort", offShutdown, { once: true });
     let cut: ReturnType<typeof setTimeout> | undefined;
@@ -107,18 +136,28 @@ export async function runJob(
     let t0: number | null = null;
     let lastOutputMs: number | null = null;
     let chunks = 0;
+    // Text and tool-call deltas delivered: a streaming backend sends one per token.
+    let deltas = 0;
     let usage: UsageChunk = { type: "usage" };
     let ending: JobEnding;
     let failure: ClawError | undefined;
     try {
       const startedAt = Date.now();
+      if (startedAt >= cutAtMs) {
+        throw new ClawError("JOB_BUDGET_CUT", {
+          message: `The job waited ${startedAt - admission.acceptedAt} ms for the queue, past its ${reservation.ms} ms allowance on stream ${admission.streamId}; nothing ran, nothing is billed.`,
+        });
+      }
       await deps.store.append(jobStarted({ ...ids, queuedMs: startedAt - admission.acceptedAt }, { time: startedAt }));
       io.onStart?.();
       // The budget clock and the meter start together, after JobStarted is durable: the whole
       // reservation is available to the backend's work.
       const start = performance.now();
       t0 = start;
-      cut = setTimeout(abort("cut", new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s budget for this job ran out after ${reservation.ms} ms.` })), reservation.ms);
+      cut = setTimeout(
+        abort("cut", () => new ClawError("JOB_BUDGET_CUT", { message: `Stream ${admission.streamId}'s allowance for this job (${reservation.ms} ms from its admission) ran out.` })),
+        Math.max(0, cutAtMs - Date.now()),
+      );
       let written = 0;
       progress = setInterval(() => {
         if (chunks === written || lastOutputMs === null) return;
@@ -132,6 +171,7 @@ export async function runJob(
         else {
           io.onChunk(chunk);
           chunks += 1;
+          if (chunk.type === "text" || chunk.type === "tool_call") deltas += 1;
           lastOutputMs = performance.now() - start;
         }
       }
@@ -157,6 +197,10 @@ export async function runJob(
     }
     await deps.store.append(jobFailed({ ...ids, code: failure.code, message: failure.message, meteredMs: bill.billedMs, cost }));
     const partial = bill.finishReason === "length" || bill.finishReason === "error" ? { code: failure.code, message: failure.message, finishReason: bill.finishReason } : undefined;
-    throw new JobEndedError(failure, { jobId: admission.jobId, meteredMs, cost, usage, ...(partial ? { partial } : {}) });
+    // A backend reports usage at its end: a job cut short reports what it delivered instead.
+    const delivered: UsageChunk = usage.completionTokens !== undefined || deltas === 0
+      ? usage
+      : { ...usage, completionTokens: deltas, totalTokens: (usage.promptTokens ?? 0) + deltas };
+    throw new JobEndedError(failure, { jobId: admission.jobId, meteredMs, cost, usage: delivered, ...(partial ? { partial } : {}) });
   }
 }

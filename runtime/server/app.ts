@@ -9,6 +9,7 @@ import websocket from "@fastify/websocket";
 import { corsSchema, limitsSchema, timeoutsSchema } from "../../config/schema.ts";
 import type { ChainRead } from "../chain/read-observer.ts";
 import { ClawError } from "../core/errors.ts";
+import { paymentHeaders } from "../core/payment.ts";
 import { registerBodyParsers } from "./body-parsers.ts";
 import { clientErrorHandler } from "./client-errors.ts";
 import { limitConnections } from "./connection-limits.ts";
@@ -17,6 +18,7 @@ import type { ServerContext } from "./context.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { serveMetrics, type MetricsServer } from "./metrics/serve.ts";
+import { createPayerLane } from "./payer-lane.ts";
 import { createRefusalSink, verifiedStreamOf } from "./refusals.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { chatRoutes } from "./routes/chat.ts";
@@ -35,7 +37,11 @@ export type AppOptions = {
   bodyLimitBytes: number;
   uploadLimitBytes: number;
   /** config `server`: limits, timeouts, allowed origins, CORS on the buyer routes (schema defaults when left out). */
-  server?: { allowedOrigins?: readonly string[]; cors?: { origins: readonly string[] }; timeouts?: Partial<Timeouts>; limits?: Partial<Limits> };
+  server?: {
+    allowedOrigins?: readonly string[]; cors?: { origins: readonly string[] }; timeouts?: Partial<Timeouts>; limits?: Partial<Limits>;
+    /** Fastify's trustProxy (config `server.trustProxy`): which peers' X-Forwarded-For names the client the per-IP limits key on. */
+    trustProxy?: boolean | number | readonly string[];
+  };
   /** config `metrics`: GET /metrics on its own listener; off when left out. */
   metrics?: { enabled: boolean; host: string; port: number };
   extra?: (app: FastifyInstance) => Promise<void>;
@@ -48,6 +54,14 @@ declare module "fastify" {
     /** Records a chain read timed outside the server (the stream cache's, the watcher's) in claw_chain_read_seconds. */
     observeChainRead(read: ChainRead): void;
   }
+}
+
+/** Fastify's trustProxy from config (left out when off, so Fastify's own default applies). */
+function trustProxyOption(t: boolean | number | readonly string[] | undefined): { trustProxy?: boolean | string[] | ((address: string, hop: number) => boolean) } {
+  if (t === undefined || t === false) return {};
+  // A hop count as Fastify reads a number (its types lack it): trust the first `t` hops from the socket.
+  if (typeof t === "number") return { trustProxy: (_address, hop) => hop < t };
+  return { trustProxy: t === true ? true : [...t] };
 }
 
 const isPaid = (request: FastifyRequest) => (request.routeOptions.config as { paid?: boolean } | undefined)?.paid === true;
@@ -64,6 +78,14 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
   const metrics = createMetrics(ctx);
   let log: FastifyBaseLogger | undefined;
   const refusals = createRefusalSink({ perMinute: limits.refusalsPerMinute, log: (msg, fields) => log?.warn(fields, msg) });
+  // A payer this runtime verified before is not refused because of anonymous traffic from its IP (payer-lane.ts).
+  const payers = createPayerLane({ perMinute: limits.refusalsPerMinute, served: (streamId) => ctx.ledger.has(streamId) });
+  const lanes = new WeakMap<FastifyRequest, string | null>();
+  const laneOf = (request: FastifyRequest): string | undefined => {
+    let key = lanes.get(request);
+    if (key === undefined) lanes.set(request, (key = payers.keyOf(request.headers) ?? null));
+    return key ?? undefined;
+  };
   const headersMs = t.requestMs > 0 ? Math.min(t.headersMs, t.requestMs) : t.headersMs;
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
@@ -71,6 +93,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     // Request lines are off: the log records what matters (jobs, paid refusals) as events already.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Behind a reverse proxy, request.ip (every per-IP limit's key) is the client from X-Forwarded-For.
+    ...trustProxyOption(opts.server?.trustProxy),
     forceCloseConnections: "idle",
     requestTimeout: t.requestMs,
     keepAliveTimeout: t.keepAliveMs,
@@ -92,8 +116,25 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     const streamId = verifiedStreamOf(thrown);
     metrics.refusal(error.code, streamId !== undefined);
     // Only a verified stream's refusal is an event; anonymous garbage is counted and rate-limited.
-    if (streamId !== undefined) return ctx.reject(error, streamId);
+    if (streamId !== undefined) {
+      payers.verified(request.headers);
+      return ctx.reject(error, streamId);
+    }
     refusals.anonymous(error, request.ip);
+    const lane = laneOf(request);
+    if (lane !== undefined) payers.refused(lane);
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    // A paid request that passed the guard is a verified payer's (remembered once its reply ends,
+    // streamed replies included); a lane request to an unpaid route (settle) that failed counts against its lane.
+    if (request.headers[paymentHeaders.stream] === undefined) return;
+    reply.raw.once("close", () => {
+      if (request.clawAdmitted) payers.verified(request.headers);
+      else if (!isPaid(request) && reply.raw.statusCode >= 400) {
+        const lane = laneOf(request);
+        if (lane !== undefined) payers.refused(lane);
+      }
+    });
   });
   app.addHook("onResponse", async (request, reply) => {
     metrics.request(request.routeOptions.url ?? "(no route)", request.method, reply.statusCode);
@@ -102,18 +143,21 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     global: true,
     max: limits.unpaidPerMinute,
     timeWindow: 60_000,
-    // Paid routes are limited by their proof (and the refusal limit above), not by a request count.
-    allowList: (request) => isPaid(request),
+    // Paid routes are limited by their proof (and the refusal limit above), not by a request count;
+    // a verified payer's settle is not limited by anonymous traffic from its IP.
+    allowList: (request) => isPaid(request) || laneOf(request) !== undefined,
     errorResponseBuilder: (_request, c) =>
       new ClawError("RATE_LIMITED", { message: `More than ${c.max} requests per minute from this client; retry in ${Math.ceil(c.ttl / 1000)} s.`, details: { retryAfterSeconds: Math.ceil(c.ttl / 1000) } }),
   });
   // CORS on the buyer routes only (cors.ts); before the refusal limit below, so that its 429 reaches the page.
   const limitUnpaid = app.rateLimit();
   await registerCors(app, { origins: opts.server?.cors?.origins ?? corsSchema.parse({}).origins, limitPreflight: (request, reply) => limitUnpaid.call(app, request, reply) });
-  // A client that keeps sending refused paid requests is answered 429 before any check or chain read.
+  // A client that keeps sending refused paid requests is answered 429 before any check or chain read,
+  // unless the request is a verified payer's (payer-lane.ts): then the guard checks it as usual.
   app.addHook("onRequest", async (request) => {
     if (!isPaid(request)) return;
     const wait = refusals.retryAfter(request.ip);
+    if (wait > 0 && laneOf(request) !== undefined) return;
     if (wait > 0) throw new ClawError("RATE_LIMITED", { message: `Too many refused requests from this client; retry in ${wait} s.`, details: { retryAfterSeconds: wait } });
   });
   await app.register(websocket, { options: { maxPayload: 4096 } });

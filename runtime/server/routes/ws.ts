@@ -93,7 +93,7 @@ export function wsRoutes(ctx: ServerContext, o: WsOptions) {
         if (socket.bufferedAmount > o.limits.wsMaxBufferedBytes) return drop("slow reader");
         socket.send(text);
       };
-      const sendError = (e: ClawError) => send(JSON.stringify({ type: "error", ...e.toJSON().error }));
+      const sendError = (e: ClawError) => send(JSON.stringify({ ...e.toJSON().error, type: "error" }));
 
       function subscribe(from: number | undefined) {
         let cursor = Math.min(from ?? feed.lastPosition(), feed.lastPosition());
