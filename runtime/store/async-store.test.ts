@@ -1,5 +1,5 @@
 /**
- * The async store's contract (contract.test-suite.ts) on every driver: SQLite through
+ * The async store's contract (testing/contract.ts) on every driver: SQLite through
  * better-sqlite3 and node:sqlite (each skipped with the reason where it cannot load), and a real
  * PostgreSQL (scripts/pg-test-server.sh; skipped with the reason only outside CI when no server can
  * be started).
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe } from "node:test";
 import pg from "pg";
 import { openSqliteAsyncStore } from "./async-sqlite.ts";
-import { runStoreContract } from "./contract.test-suite.ts";
+import { runStoreContract } from "./testing/contract.ts";
 import { openDriver } from "./driver.ts";
 import { openPostgresStore } from "./pg/pg-store.ts";
 import { forEachDriver, tempDir } from "./testing/drivers.ts";

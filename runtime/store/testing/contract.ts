@@ -1,17 +1,17 @@
 /**
- * THE contract of the async event store, run against every driver (async-store.test.ts): SQLite
+ * THE contract of the async event store, run against every driver (runtime/store/async-store.test.ts): SQLite
  * (better-sqlite3, node:sqlite) and PostgreSQL. Each test opens two store instances on one log —
  * what two runtime instances of one provider do — and checks what they must agree on.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isClawError } from "../core/errors.ts";
-import { encodeEventData } from "../core/event-codec.ts";
-import * as ev from "../core/events.ts";
-import type { StoredEvent } from "../core/events.ts";
-import type { AsyncEventStore, LeaderLease } from "./async-types.ts";
-import { chainHash, GENESIS_HASH } from "./hash.ts";
+import { isClawError } from "../../core/errors.ts";
+import { encodeEventData } from "../../core/event-codec.ts";
+import * as ev from "../../core/events.ts";
+import type { StoredEvent } from "../../core/events.ts";
+import type { AsyncEventStore, LeaderLease } from "../async-types.ts";
+import { chainHash, GENESIS_HASH } from "../hash.ts";
 
 /** A raw write transaction on the log, outside the store (to build the late-commit case). */
 export type RawWrite = { commit(): Promise<void> };
