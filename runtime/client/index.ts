@@ -15,6 +15,8 @@ export { activeProviders, providersOfModel, providersOfWallet, readProvider } fr
 export { createDirectSigner, createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
 export { createPayingFetch, type PaidRequest, type PayingFetch, type PayingFetchHooks, type PayingFetchOptions, type SpendLedger } from "./paying-fetch.ts";
 export { decideSpend, type SpendLimits, type SpendRecord } from "./spend-limits.ts";
+export { receiptOutcome, verifyReceipt, type ReceiptCheck, type ReceiptExpectation, type ReceiptMismatch, type ReceiptTerms, type SentProof } from "./verify-receipt.ts";
+export { outputDigest, receiptFromWire, receiptSigner, receiptToWire, type DeliveredOutput, type JobReceipt, type SignedReceipt, type WireReceipt } from "../core/receipt.ts";
 export { listMarketModels, marketModels, type MarketModel } from "./market-models.ts";
 export { ClawError, isClawError, type ErrorCode } from "../core/errors.ts";
 export type * from "./types.ts";
