@@ -44,7 +44,7 @@ function setup(maxJobMs: number) {
   const queue = createOfferingQueue({ model: "m", concurrency: 1, maxQueue: 4 });
   const admit = (jobId: string) => {
     const reservation = ledger.reserve(7n, jobId, { pricePerSecond: price, minJobMs: 10, maxJobMs });
-    return { jobId, streamId: 7n, nonce: 1n, signer: sender, stream, reservation, acceptedAt: reservation.reservedAtMs };
+    return { jobId, streamId: 7n, nonce: 1n, bodyHash: `0x${"00".repeat(32)}` as const, signer: sender, stream, reservation, acceptedAt: reservation.reservedAtMs };
   };
   const run = (admission: ReturnType<typeof admit>, backend: Backend) =>
     runJob({ queue, backend, ledger, store: store as never, shutdown: new AbortController().signal }, admission, { ...job, id: admission.jobId }, {

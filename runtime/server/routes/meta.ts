@@ -40,6 +40,9 @@ export function quoteFor(ctx: ServerContext, o: ServedOffering) {
 }
 
 export function metaRoutes(ctx: ServerContext) {
+  // OpenAI's `created` (unix seconds) for every offering: when this runtime started serving it. Stable
+  // for the process; the registry's on-chain registration time is what the gateway's market list shows.
+  const servingSince = Math.floor(Date.now() / 1000);
   return async (app: FastifyInstance) => {
     // crossOrigin: a buyer's page on another origin may read these (server/cors.ts).
     app.get("/health", { config: { crossOrigin: true } }, async (_request, reply) => {
@@ -52,6 +55,7 @@ export function metaRoutes(ctx: ServerContext) {
       data: [...ctx.offerings.values()].map((o) => ({
         id: o.model,
         object: "model",
+        created: servingSince,
         owned_by: ctx.wallet,
         kind: o.kind,
         backend: o.plugin,
