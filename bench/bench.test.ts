@@ -33,3 +33,13 @@ test("bench:runtime --quick measures bare and paid side by side and prints every
     if (r.target !== undefined) assert.equal(typeof r.ok, "boolean", `${r.metric} ok`);
   }
 });
+
+test("bench:gateway --quick measures the gateway against the SDK direct, first token and requests/s, with numbers", { timeout: 300_000 }, async () => {
+  const { rows } = await quick("bench/gateway.ts");
+  const metrics = rows.map((r) => String(r.metric));
+  for (const m of ["first token p50 via gateway (ms)", "first token p50, SDK direct to the provider (ms)", "added by the gateway to first token, p50 (ms)", "gateway vs SDK direct, requests/s"]) {
+    assert.ok(metrics.includes(m), `row ${m}`);
+  }
+  assert.ok(metrics.some((m) => m.startsWith("requests/s via gateway")) && metrics.some((m) => m.startsWith("requests/s, SDK direct")));
+  for (const r of rows) assert.match(String(r.value), numeric, String(r.metric));
+});

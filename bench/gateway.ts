@@ -2,25 +2,36 @@
  * The gateway's economics and overhead on a local market (anvil + a provider runtime on loopback):
  * - gas per request: a burst of 100 chat requests through the gateway (one stream opened, reused,
  *   settled once) against one-shot purchases (`claw infer`'s path: open + settle per request);
- * - added latency to first token: the gateway (HTTP hop, limits, signing, relay) against a direct
- *   paid request signed with the same warm session, interleaved, p50 and p90.
- * Writes bench/results/gateway.json.
+ * - added time to first token: `claw gateway` (HTTP hop, access key, limits, log, then the SDK's
+ *   paying fetch) against the SDK's paying fetch calling the provider directly (its own wallet and
+ *   warm stream), interleaved one for one (order alternating), streamed chat, p50 and p90;
+ * - requests/s: CONCURRENCY closed loops of non-streamed chat through each path for WINDOW_MS, the
+ *   two paths back to back per repetition (order alternating), REPS repetitions, median (min–max).
+ * Everything (anvil aside) runs in this one process: the providers, the gateway and both clients, so
+ * both paths pay for the same providers on the same event loop and the difference is the gateway's.
+ * Writes bench/results/gateway.json (not with --quick, which only checks that it runs).
  *
  * @example
- * npx tsx bench/gateway.ts        # REQUESTS=100 LATENCY_RUNS=40 by default
+ * npx tsx bench/gateway.ts        # REQUESTS=100 LATENCY_RUNS=40 REPS=5 WINDOW_MS=3000 CONCURRENCY=8
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem, type as osType, release } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from "node:os";
 import { join, resolve } from "node:path";
 import type { Hash } from "viem";
 import { createClawClient } from "../runtime/client/client.ts";
-import { joinUrl } from "../runtime/client/provider-http.ts";
+import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
 import { startGateway } from "../runtime/gateway/start.ts";
 import { startConsumerMarket } from "../test/consumer-support.ts";
+import { spread, type Spread } from "./lib/stats.ts";
 
 const root = resolve(import.meta.dirname, "..");
-const REQUESTS = Number(process.env.REQUESTS ?? 100);
-const LATENCY_RUNS = Number(process.env.LATENCY_RUNS ?? 40);
+const quick = process.argv.includes("--quick");
+const REQUESTS = quick ? 5 : Number(process.env.REQUESTS ?? 100);
+const LATENCY_RUNS = quick ? 3 : Number(process.env.LATENCY_RUNS ?? 40);
+const REPS = quick ? 1 : Number(process.env.REPS ?? 5);
+const WINDOW_MS = quick ? 300 : Number(process.env.WINDOW_MS ?? 3000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
+type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -28,9 +39,9 @@ const pct = (xs: number[], p: number) => {
 };
 
 /** ms from sending to the first SSE event with content. */
-async function firstToken(url: string, init: RequestInit): Promise<number> {
+async function firstToken(fetcher: Fetch, url: string, init: RequestInit): Promise<number> {
   const t = performance.now();
-  const res = await fetch(url, init);
+  const res = await fetcher(url, init);
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   const reader = res.body.getReader();
   const dec = new TextDecoder();
@@ -45,6 +56,25 @@ async function firstToken(url: string, init: RequestInit): Promise<number> {
   if (at < 0) throw new Error("no token in the answer");
   return at;
 }
+
+/** `CONCURRENCY` closed loops for `WINDOW_MS`; requests/s = answers / (first sent -> last answer read). */
+async function throughput(fetcher: Fetch, url: string, init: () => RequestInit): Promise<{ rps: number; requests: number }> {
+  let done = 0;
+  const start = performance.now();
+  let last = start;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (performance.now() - start < WINDOW_MS) {
+      const res = await fetcher(url, init());
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+      done++;
+      last = performance.now();
+    }
+  }));
+  return { rps: Math.round((done / (last - start)) * 1000 * 10) / 10, requests: done };
+}
+
+const show = (s: Spread, unit = "") => (s.n === 1 ? `${s.median}${unit}` : `${s.median}${unit} (${s.min}–${s.max})`);
 
 export async function benchGateway() {
   const m = await startConsumerMarket({ idleSeconds: 600 });
@@ -70,39 +100,80 @@ export async function benchGateway() {
     }
     const burstMs = performance.now() - started;
 
-    // Latency: gateway vs direct on the gateway's warm stream (same signer), interleaved.
-    const [lane] = await gw.payingFetch.lanes();
-    if (!lane) throw new Error("no warm stream");
-    const viaGateway: number[] = [];
-    const direct: number[] = [];
-    for (let i = 0; i < LATENCY_RUNS; i++) {
-      viaGateway.push(await firstToken(`${gw.url}/v1/chat/completions`, post({ messages: [{ role: "user", content: "latency" }] }, true)));
-      const body = JSON.stringify({ model: "echo-1", stream: true, messages: [{ role: "user", content: "latency" }] });
-      const t = performance.now();
-      const headers = { ...(await lane.signer.headers(body, { method: "POST", path: "/v1/chat/completions" })), "content-type": "application/json" };
-      const signMs = performance.now() - t;
-      direct.push(signMs + (await firstToken(joinUrl(lane.provider.endpoint, "/v1/chat/completions"), { method: "POST", headers, body })));
+    // The SDK straight to the provider: the same paying fetch the gateway runs on, its own wallet.
+    const sdk = createPayingFetch({ rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[6]!, contracts: m.contracts, pollingIntervalMs: 50 });
+    const market = "http://market.invalid/v1/chat/completions";
+    const direct = (stream: boolean, content: string): RequestInit => ({
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "echo-1", stream, messages: [{ role: "user", content }] }),
+    });
+    const viaGw = (stream: boolean, content: string) => post({ messages: [{ role: "user", content }] }, stream);
+    const sdkFetch: Fetch = (url, init) => sdk(url, init);
+    // Warm both paths (streams open, sessions authorized, JIT).
+    for (let i = 0; i < 5; i++) {
+      await (await fetch(`${gw.url}/v1/chat/completions`, viaGw(false, "warm"))).arrayBuffer();
+      await (await sdk(market, direct(false, "warm"))).arrayBuffer();
     }
+
+    // Time to first token, one for one, order alternating.
+    const viaGateway: number[] = [];
+    const directTtft: number[] = [];
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      const g = () => firstToken(fetch, `${gw.url}/v1/chat/completions`, viaGw(true, "latency"));
+      const d = () => firstToken(sdkFetch, market, direct(true, "latency"));
+      if (i % 2 === 0) {
+        viaGateway.push(await g());
+        directTtft.push(await d());
+      } else {
+        directTtft.push(await d());
+        viaGateway.push(await g());
+      }
+    }
+
+    // Requests/s, the two paths back to back per repetition, order alternating.
+    const rps: Array<{ gateway: { rps: number; requests: number }; direct: { rps: number; requests: number } }> = [];
+    // One unrecorded window each first: whatever streams CONCURRENCY requests at once need are opened here.
+    const warmGw = await throughput(fetch, `${gw.url}/v1/chat/completions`, () => viaGw(false, "throughput"));
+    await throughput(sdkFetch, market, () => direct(false, "throughput"));
+    for (let i = 0; i < REPS; i++) {
+      const g = () => throughput(fetch, `${gw.url}/v1/chat/completions`, () => viaGw(false, "throughput"));
+      const d = () => throughput(sdkFetch, market, () => direct(false, "throughput"));
+      if (i % 2 === 0) rps.push({ gateway: await g(), direct: await d() });
+      else {
+        const dr = await d();
+        rps.push({ gateway: await g(), direct: dr });
+      }
+    }
+    const sdkReceipts = await sdk.close();
     const receipts = await gw.payingFetch.close();
     await gw.close();
     let gatewayGas = 0n;
     for (const r of receipts) gatewayGas += (await gasOf(r.txHashes.open)) + (await gasOf(r.txHashes.close));
-    const served = REQUESTS + LATENCY_RUNS * 2;
+    // Everything the gateway's stream served: the burst, the warm-up, the first-token runs, the throughput windows.
+    const served = REQUESTS + 5 + LATENCY_RUNS + warmGw.requests + rps.reduce((a, r) => a + r.gateway.requests, 0);
+    void sdkReceipts;
     const oneShotMean = oneShot.reduce((a, b) => a + b, 0n) / BigInt(oneShot.length);
     const perRequest = gatewayGas / BigInt(served);
-    const added = Math.round((pct(viaGateway, 50) - pct(direct, 50)) * 100) / 100;
+    const addedP50 = Math.round((pct(viaGateway, 50) - pct(directTtft, 50)) * 100) / 100;
+    const gwRps = spread(rps.map((r) => r.gateway.rps));
+    const directRps = spread(rps.map((r) => r.direct.rps));
+    const ratio = spread(rps.map((r) => r.gateway.rps / r.direct.rps));
     return {
       title: "Gateway (npm run bench:gateway)",
       rows: [
         { metric: "gas per request, one-shot (open + settle each)", value: Number(oneShotMean), target: "" },
         { metric: `gas per request through the gateway (${served} requests, ${receipts.length} stream)`, value: Number(perRequest), target: "<= 3,000", ok: perRequest <= 3000n },
         { metric: "first token p50 via gateway (ms)", value: pct(viaGateway, 50), target: "" },
-        { metric: "first token p50 direct, warm session (ms)", value: pct(direct, 50), target: "" },
-        { metric: "added by the gateway, p50 (ms)", value: added, target: "<= 5", ok: added <= 5 },
+        { metric: "first token p50, SDK direct to the provider (ms)", value: pct(directTtft, 50), target: "" },
+        { metric: "added by the gateway to first token, p50 (ms)", value: addedP50, target: "<= 5", ok: addedP50 <= 5 },
+        { metric: `requests/s via gateway (${CONCURRENCY} at once)`, value: show(gwRps), target: "" },
+        { metric: `requests/s, SDK direct (${CONCURRENCY} at once)`, value: show(directRps), target: "" },
+        { metric: "gateway vs SDK direct, requests/s", value: show(ratio, "x"), target: "" },
       ],
       date: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version },
-      note: "Local anvil and the consumer test market (three provider runtimes on loopback; the cheapest echo-1 one serves). Gas = receipt gasUsed of the stream's open (consumer) and close (provider settle) transactions. Targets: <= 3,000 gas per request amortized; <= 5 ms p50 added to first token.",
+      machine: { cpu: cpus()[0]?.model ?? "?", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}`, node: process.version, loadAverage: loadavg().map((x) => Math.round(x * 100) / 100) },
+      note:
+        "Local anvil and the consumer test market (three provider runtimes on loopback; the cheapest echo-1 one serves, 50 tokens/s). Gas = receipt gasUsed of the stream's open (consumer) and close (provider settle) transactions. " +
+        `Direct = the SDK's paying fetch (createPayingFetch, its own wallet and warm stream) called in this process; via gateway = the same request over HTTP to \`claw gateway\`, which runs the same paying fetch. First token: ${LATENCY_RUNS} streamed chats each way, one for one, order alternating. Requests/s: ${CONCURRENCY} closed loops of non-streamed chat for ${WINDOW_MS} ms per path, the two paths back to back, ${REPS} repetitions (order alternating), median (min–max); providers, gateway and clients share this one process. Targets: <= 3,000 gas per request amortized; <= 5 ms p50 added to first token.`,
       gas: {
         oneShotPerRequest: oneShotMean.toString(),
         gateway: { streams: receipts.length, requests: served, totalGas: gatewayGas.toString(), perRequest: (gatewayGas / BigInt(served)).toString() },
@@ -112,9 +183,10 @@ export async function benchGateway() {
       firstTokenMs: {
         runs: LATENCY_RUNS,
         gateway: { p50: pct(viaGateway, 50), p90: pct(viaGateway, 90) },
-        direct: { p50: pct(direct, 50), p90: pct(direct, 90) },
-        addedP50: Math.round((pct(viaGateway, 50) - pct(direct, 50)) * 100) / 100,
+        direct: { p50: pct(directTtft, 50), p90: pct(directTtft, 90) },
+        addedP50,
       },
+      requestsPerSecond: { concurrency: CONCURRENCY, windowMs: WINDOW_MS, reps: rps },
     };
   } finally {
     await m.close();
@@ -123,7 +195,10 @@ export async function benchGateway() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchGateway();
-  console.log(JSON.stringify(r, null, 2));
-  mkdirSync(resolve(root, "bench/results"), { recursive: true });
-  writeFileSync(resolve(root, "bench/results/gateway.json"), JSON.stringify(r, null, 2) + "\n");
+  console.table(r.rows);
+  if (quick) console.log(JSON.stringify({ quick: true, rows: r.rows }));
+  else {
+    mkdirSync(resolve(root, "bench/results"), { recursive: true });
+    writeFileSync(process.env.OUT ?? resolve(root, "bench/results/gateway.json"), JSON.stringify(r, null, 2) + "\n");
+  }
 }

@@ -127,5 +127,6 @@ const result = {
   raw: { reps, ttftMs: ttft.map((x) => Math.round(x * 100) / 100), warmup: warm },
 };
 console.table(rows.map((r) => ({ ...r })));
-if (!quick) writeFileSync(resolve(root, "bench/results/runtime.json"), JSON.stringify(result, null, 2) + "\n");
+// OUT=path writes the result elsewhere (a trial run must not replace the committed figures).
+if (!quick) writeFileSync(process.env.OUT ?? resolve(root, "bench/results/runtime.json"), JSON.stringify(result, null, 2) + "\n");
 else console.log(JSON.stringify({ quick: true, rows }));
