@@ -14,7 +14,9 @@ export { closeStream, readReceipt, requestSettle, type CloseOptions } from "./cl
 export { activeProviders, providersOfModel, providersOfWallet, readProvider } from "./registry.ts";
 export { createDirectSigner, createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
 export { createPayingFetch, type PaidRequest, type PayingFetch, type PayingFetchHooks, type PayingFetchOptions, type SpendLedger } from "./paying-fetch.ts";
-export { decideSpend, type SpendLimits, type SpendRecord } from "./spend-limits.ts";
+export { decideSpend, remainingAllowance, type SpendLimits } from "./spend-limits.ts";
+export { committedSince, spentSince, streamedAt, type SpendStream } from "./chain-spend.ts";
+export type { ProviderFault, ProviderFaultKind } from "./faults.ts";
 export { receiptOutcome, verifyReceipt, type ReceiptCheck, type ReceiptExpectation, type ReceiptMismatch, type ReceiptTerms, type SentProof } from "./verify-receipt.ts";
 export { outputDigest, receiptFromWire, receiptSigner, receiptToWire, type DeliveredOutput, type JobReceipt, type SignedReceipt, type WireReceipt } from "../core/receipt.ts";
 export { listMarketModels, marketModels, type MarketModel } from "./market-models.ts";

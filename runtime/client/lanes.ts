@@ -4,13 +4,15 @@
  * Used by createPayingFetch and so by the gateway. Concurrent requests to a provider share one
  * opening (one transaction), never open two.
  */
-import { ClawError } from "../core/errors.ts";
+import { ClawError, isClawError } from "../core/errors.ts";
 import { paymentDomain } from "../core/payment.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import { closeStream } from "./close-stream.ts";
 import { createStream, type OpenedStream } from "./open-stream.ts";
 import { createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
 import { fetchQuote } from "./quote.ts";
+import type { Reservation, SpendBook } from "./spend-book.ts";
+import { worstCaseCost } from "./spend-limits.ts";
 import { sizeStream } from "./stream-size.ts";
 import type { ProviderInfo, Quote, Receipt } from "./types.ts";
 
@@ -19,12 +21,16 @@ export type Lane = {
   quote: Quote;
   stream: OpenedStream;
   signer: PaymentSigner;
-  /** Sum of the job costs billed on this stream. */
+  /** The price one request pays on this stream: the higher of the registry's and the quote's (wei/s). */
+  pricePerSecond: bigint;
+  /** Sum of the job costs billed on this stream (each validated: never negative, at most its worst case). */
   metered: bigint;
   inflight: number;
   /** Worst-case cost reserved by requests in flight. */
   reserved: bigint;
   lastUsed: number;
+  /** No new requests; closed once the ones in flight end. */
+  retiring?: boolean;
   closing?: Promise<Receipt | undefined>;
 };
 
@@ -47,60 +53,165 @@ export type LaneOptions = {
   maxRequestSeconds: number;
   /** Close a lane after this long without requests (default 60 s). */
   idleCloseMs?: number;
+  /** The spending limits: each stream's deposit is reserved here before it is opened, and counted until it closes. */
+  book?: SpendBook;
   hooks?: LaneHooks;
 };
 
+/** A stream is not used for a request that could still run this close to its end (the provider refuses near the end). */
 const SETTLE_MARGIN_SECONDS = 30n;
+/** Slack for the opening transaction to be mined before the first request (its start is the block's time). */
+const OPEN_SLACK_SECONDS = 10;
+
+/** The shortest stream worth opening: one request at its time cap, the settle margin, and the opening's slack. Pure. */
+export function minLaneSeconds(maxRequestSeconds: number): number {
+  return Math.ceil(maxRequestSeconds) + Number(SETTLE_MARGIN_SECONDS) + OPEN_SLACK_SECONDS;
+}
+
+/**
+ * Whether the lane can take one more request of `worstCase` wei now: "usable"; "full" (its deposit
+ * is reserved by requests in flight, room comes back when they end); "ending" (too near its end for
+ * a request at its time cap); "closed" (closing or retired). Pure.
+ */
+export function laneState(l: Lane, worstCase: bigint, nowSeconds: bigint, maxRequestSeconds: number): "usable" | "full" | "ending" | "closed" {
+  if (l.closing || l.retiring) return "closed";
+  const end = l.stream.startTime + l.stream.durationSeconds;
+  if (nowSeconds + BigInt(Math.ceil(maxRequestSeconds)) + SETTLE_MARGIN_SECONDS > end) return "ending";
+  return l.stream.deposit - l.metered - l.reserved >= worstCase ? "usable" : "full";
+}
 
 /** True when the lane can take one more request of `worstCase` wei now. Pure. */
 export function laneUsable(l: Lane, worstCase: bigint, nowSeconds: bigint, maxRequestSeconds: number): boolean {
-  if (l.closing) return false;
-  const end = l.stream.startTime + l.stream.durationSeconds;
-  if (nowSeconds + BigInt(Math.ceil(maxRequestSeconds)) + SETTLE_MARGIN_SECONDS > end) return false;
-  return l.stream.deposit - l.metered - l.reserved >= worstCase;
+  return laneState(l, worstCase, nowSeconds, maxRequestSeconds) === "usable";
 }
 
 export function createLanes(o: LaneOptions) {
-  const lanes = new Map<bigint, Promise<Lane>>();
-  const timers = new Map<bigint, ReturnType<typeof setTimeout>>();
+  /** The lane in use per provider (opening or open); a retired lane leaves this map at once. */
+  const current = new Map<bigint, { pending: Promise<Lane>; lane?: Lane }>();
+  const idle = new Map<Lane, ReturnType<typeof setTimeout>>();
+  const draining = new Set<Lane>();
+  /** Requests waiting for room on a full lane. */
+  const waiting = new WeakMap<Lane, Array<(v: boolean) => void>>();
   const closings = new Set<Promise<Receipt | undefined>>();
   const idleMs = o.idleCloseMs ?? 60_000;
+  const parallel = Math.max(1, Math.floor(o.parallel ?? 1));
 
-  async function open(provider: ProviderInfo): Promise<Lane> {
+  /** The deposit a stream to `provider` should lock, and the least worth opening, at its registry price (before the quote). */
+  function wanted(provider: ProviderInfo): { deposit: bigint; least: bigint } {
+    const size = sizeStream({
+      pricePerSecond: provider.pricePerSecond, expectedSeconds: o.expectedSeconds ?? 120, parallel,
+      ...(o.maxPricePerSecond !== undefined ? { maxPricePerSecond: o.maxPricePerSecond } : {}),
+      ...(o.maxDepositPerStream !== undefined ? { maxDeposit: o.maxDepositPerStream } : {}),
+    });
+    return { deposit: size.deposit, least: size.ratePerSecond * BigInt(minLaneSeconds(o.maxRequestSeconds)) };
+  }
+
+  /**
+   * Holds the deposit of a new stream to `provider` against the limits (one synchronous step). When
+   * it does not fit, idle lanes are closed and closings in progress awaited — their refunds free
+   * allowance — and it is tried once more.
+   */
+  async function reserve(provider: ProviderInfo): Promise<Reservation | undefined> {
+    const book = o.book;
+    if (!book) return undefined;
+    const w = wanted(provider);
+    try {
+      return book.reserve(w.deposit, w.least);
+    } catch (err) {
+      if (!isClawError(err, "SPEND_LIMIT_REACHED")) throw err;
+      const idleLanes = [...current.values()].flatMap((e) => (e.lane && e.lane.inflight === 0 && !e.lane.closing ? [e.lane] : []));
+      if (idleLanes.length === 0 && closings.size === 0) throw err;
+      for (const l of idleLanes) void close(l);
+      await Promise.allSettled([...closings]);
+      return book.reserve(w.deposit, w.least);
+    }
+  }
+
+  async function open(provider: ProviderInfo, reservation: Reservation | undefined): Promise<Lane> {
     const wallet = requireWallet(o.chain, "Paying for requests");
     const quote = await fetchQuote(o.chain, provider);
     const price = quote.pricePerSecond > provider.pricePerSecond ? quote.pricePerSecond : provider.pricePerSecond;
-    const parallel = BigInt(Math.max(1, Math.floor(o.parallel ?? 1)));
     // The stream pays price × parallel per second, so the provider may run `parallel` jobs at once on it.
-    const perJobDeposit = o.maxDepositPerStream === undefined ? undefined : o.maxDepositPerStream / parallel;
     const size = sizeStream({
-      pricePerSecond: price, expectedSeconds: o.expectedSeconds ?? 120, queueWaitMs: quote.queue.expectedWaitMs, minJobMs: quote.minJobMs,
+      pricePerSecond: price, expectedSeconds: o.expectedSeconds ?? 120, queueWaitMs: quote.queue.expectedWaitMs, minJobMs: quote.minJobMs, parallel,
       ...(o.maxPricePerSecond !== undefined ? { maxPricePerSecond: o.maxPricePerSecond } : {}),
-      ...(perJobDeposit !== undefined ? { maxDeposit: perJobDeposit } : {}),
+      ...(o.maxDepositPerStream !== undefined ? { maxDeposit: o.maxDepositPerStream } : {}),
+      // Under a spending limit the whole deposit fits what was reserved for it.
+      ...(reservation && o.book?.limited ? { allowance: reservation.amount, minDurationSeconds: minLaneSeconds(o.maxRequestSeconds) } : {}),
     });
     const stream = await createStream(o.chain, {
-      recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit * parallel, durationSeconds: size.durationSeconds,
+      recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit, durationSeconds: size.durationSeconds,
     });
+    if (reservation) o.book?.opened(reservation, stream);
     const ttlSeconds = Number(stream.startTime + stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
     const signer = await createSessionSigner({
       account: wallet.account, domain: paymentDomain(o.chain.chainId, o.chain.contracts.streamPay), streamId: stream.streamId, ttlSeconds: Math.max(ttlSeconds, 300),
     });
-    const lane: Lane = { provider, quote, stream, signer, metered: 0n, inflight: 0, reserved: 0n, lastUsed: Date.now() };
+    const lane: Lane = { provider, quote, stream, signer, pricePerSecond: price, metered: 0n, inflight: 0, reserved: 0n, lastUsed: Date.now() };
     await o.hooks?.onOpened?.(lane);
     return lane;
   }
 
+  /** The current lane of `provider`, opening: its deposit is held against the limits, then the stream opened. */
+  function start(provider: ProviderInfo): { pending: Promise<Lane>; lane?: Lane } {
+    let reservation: Reservation | undefined;
+    const e: { pending: Promise<Lane>; lane?: Lane } = {
+      pending: reserve(provider).then((r) => {
+        reservation = r;
+        return open(provider, r);
+      }),
+    };
+    current.set(provider.id, e);
+    e.pending.then(
+      (l) => void (e.lane = l),
+      () => {
+        if (reservation) o.book?.release(reservation);
+        if (current.get(provider.id) === e) current.delete(provider.id);
+      },
+    );
+    return e;
+  }
+
+  /** Resolves true when a request on `lane` ends, false after `ms`. */
+  function released(lane: Lane, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const list = waiting.get(lane) ?? [];
+      waiting.set(lane, list);
+      const t = setTimeout(() => {
+        const i = list.indexOf(wake);
+        if (i >= 0) list.splice(i, 1);
+        resolve(false);
+      }, ms);
+      const wake = (v: boolean) => {
+        clearTimeout(t);
+        resolve(v);
+      };
+      list.push(wake);
+    });
+  }
+
+  /** Drops `lane` from the providers' current lanes (only if it is still the current one). */
+  function forget(lane: Lane): void {
+    const e = current.get(lane.provider.id);
+    if (e?.lane === lane) current.delete(lane.provider.id);
+  }
+
   function close(lane: Lane): Promise<Receipt | undefined> {
     if (lane.closing) return lane.closing;
-    const t = timers.get(lane.provider.id);
+    const t = idle.get(lane);
     if (t) clearTimeout(t);
-    lanes.delete(lane.provider.id);
+    idle.delete(lane);
+    draining.delete(lane);
+    forget(lane);
     const p = closeStream(o.chain, { ...lane.stream, endpoint: lane.provider.endpoint, metered: lane.metered, signer: lane.signer })
       .then(async (receipt) => {
+        // What left the deposit for good: the provider's share and any keeper's fee.
+        o.book?.closed(lane.stream.streamId, receipt.paid + receipt.keeperFee);
         await o.hooks?.onClosed?.(lane, receipt);
         return receipt;
       })
       .catch((err: unknown) => {
+        // Still counted at its whole deposit: a stream that did not close can still stream.
         o.hooks?.onCloseFailed?.(lane, err);
         return undefined;
       });
@@ -110,56 +221,72 @@ export function createLanes(o: LaneOptions) {
     return p;
   }
 
+  /** No new requests on `lane`; it closes as soon as the requests in flight on it end. */
+  function retireWhenDrained(lane: Lane): void {
+    lane.retiring = true;
+    forget(lane);
+    if (lane.inflight === 0) void close(lane);
+    else draining.add(lane);
+  }
+
   function armIdle(lane: Lane): void {
-    const old = timers.get(lane.provider.id);
+    const old = idle.get(lane);
     if (old) clearTimeout(old);
     const t = setTimeout(() => {
       if (lane.inflight === 0 && Date.now() - lane.lastUsed >= idleMs - 5) void close(lane);
     }, idleMs);
     (t as { unref?: () => void }).unref?.();
-    timers.set(lane.provider.id, t);
+    idle.set(lane, t);
   }
 
   return {
     /**
-     * A lane for `provider` that can pay a request of `worstCase` wei, opening one if needed; the
-     * request is counted in flight until `release` is called.
+     * A lane for `provider` that can pay one more request, opening one if needed (its deposit held
+     * against the spending limits first), and the request's worst case (price × time cap), reserved
+     * on the lane until `release` is called.
      */
-    async acquire(provider: ProviderInfo, worstCase: bigint): Promise<Lane> {
+    async acquire(provider: ProviderInfo): Promise<{ lane: Lane; worstCase: bigint }> {
       const now = () => BigInt(Math.floor(Date.now() / 1000));
-      for (let attempt = 0; attempt < 3; attempt++) {
-        let pending = lanes.get(provider.id);
-        if (!pending) {
-          pending = open(provider);
-          lanes.set(provider.id, pending);
-          pending.catch(() => lanes.delete(provider.id));
-        }
-        const lane = await pending;
-        if (laneUsable(lane, worstCase, now(), o.maxRequestSeconds)) {
+      for (let attempt = 0; attempt < 3; ) {
+        // Created synchronously: concurrent requests to a provider share one opening and its reservation.
+        const entry = current.get(provider.id) ?? start(provider);
+        const lane = await entry.pending;
+        // Check and reserve in one synchronous step: concurrent requests never both take the last room.
+        const worstCase = worstCaseCost(lane.pricePerSecond, o.maxRequestSeconds);
+        const state = laneState(lane, worstCase, now(), o.maxRequestSeconds);
+        if (state === "usable") {
           lane.inflight += 1;
           lane.reserved += worstCase;
           lane.lastUsed = Date.now();
-          return lane;
+          return { lane, worstCase };
         }
-        // Spent or near its end: close it (settle) and open a fresh one.
-        if (lanes.get(provider.id) === pending) void close(lane);
+        // Full of requests in flight: wait for one to end (its unused reservation comes back), bounded.
+        if (state === "full" && lane.reserved > 0n && (await released(lane, Math.ceil(o.maxRequestSeconds * 1000) + 5_000))) continue;
+        // Spent or near its end: no new requests on it; it closes (settle) once its requests end.
+        if (state !== "closed") retireWhenDrained(lane);
+        attempt++;
       }
       throw new ClawError("INTERNAL", { message: `No usable stream could be opened for provider #${provider.id}.` });
     },
-    /** Ends a request on `lane`: drops its reservation and adds what it was billed. */
-    release(lane: Lane, reserved: bigint, billed: bigint): void {
+    /** Ends a request on `lane`: drops its reservation and adds what it counted (validated billing). */
+    release(lane: Lane, reserved: bigint, counted: bigint): void {
       lane.inflight -= 1;
       lane.reserved -= reserved;
-      lane.metered += billed;
+      lane.metered += counted;
       lane.lastUsed = Date.now();
-      if (!lane.closing) armIdle(lane);
+      for (const wake of waiting.get(lane)?.splice(0) ?? []) wake(true);
+      if (lane.closing) return;
+      if (lane.retiring) {
+        if (lane.inflight === 0) void close(lane);
+      } else armIdle(lane);
     },
     /** Stop using this lane (the provider said the stream is over, or it is unreachable) and close it. */
     retire: (lane: Lane) => close(lane),
-    /** The lanes open now. */
+    /** The lanes open now (in use or draining). */
     async list(): Promise<Lane[]> {
-      const settled = await Promise.allSettled([...lanes.values()]);
-      return settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+      const settled = await Promise.allSettled([...current.values()].map((e) => e.pending));
+      const open = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+      return [...new Set([...open, ...draining])].filter((l) => !l.closing);
     },
     /** Closes every lane; resolves when every close (including earlier ones) has finished. */
     async closeAll(): Promise<Array<Receipt | undefined>> {

@@ -7,8 +7,13 @@
  * - Sessions: one stream per provider, opened on first use, reused, replaced when spent, closed when
  *   idle (./lanes.ts). `close()` closes them all and returns the receipts.
  * - Limits (./spend-limits.ts): max price per second, max deposit per stream, max spend per hour and
- *   per day. A request over a limit is answered with an OpenAI-shaped error and opens nothing; only
- *   a spending limit reached (and a price above the maximum) is 402.
+ *   per day. Spending is what the chain can take (./chain-spend.ts): every open stream's whole
+ *   deposit and what closed ones paid, never what providers report; each stream's deposit is reserved
+ *   before the check, atomically (./spend-book.ts), and sized to what the limits leave, so the chain
+ *   can never take more than a limit, however many requests run at once. A request over a limit is
+ *   answered with an OpenAI-shaped error and opens nothing; only a spending limit reached (and a price
+ *   above the maximum) is 402. A provider's reported cost that is negative or above the request's
+ *   worst case is refused and reported as a fault (hooks.onProviderFault, ./billing-check.ts).
  * - Failover: unreachable, 5xx, a refusal or an error event before the first token -> the next
  *   provider. Never after output was delivered, so one request is never paid twice. All failed:
  *   PROVIDERS_EXHAUSTED (503, retryable).
@@ -17,24 +22,32 @@
 import { ClawError, isClawError } from "../core/errors.ts";
 import { connectChain, type ChainOptions, type ClientChain } from "./chain.ts";
 import { discover } from "./discover.ts";
+import { judgeBilling } from "./billing-check.ts";
+import { answerLimits, type AnswerLimits } from "./answer-limits.ts";
+import { checkDelivery } from "./answer-checks.ts";
+import { providerFault, type ProviderFault } from "./faults.ts";
+import { createFaultBook, type FaultBook } from "./faults-routing.ts";
+import type { SignedReceipt } from "../core/receipt.ts";
 import { createLanes, type Lane, type LaneHooks } from "./lanes.ts";
 import { listMarketModels } from "./market-models.ts";
 import { errorResponse, readMarketRequest, type MarketRequest } from "./openai-request.ts";
-import { attempt, type Proof } from "./relay.ts";
-import { DAY_MS, HOUR_MS, decideSpend, spentSince, withinPrice, worstCaseCost, type SpendLimits, type SpendRecord } from "./spend-limits.ts";
+import { attempt, type Attempt, type Proof } from "./relay.ts";
+import { createSpendBook, type SpendLedger } from "./spend-book.ts";
+import { withinPrice, type SpendLimits } from "./spend-limits.ts";
 import type { JobBilling, ProviderInfo, Receipt } from "./types.ts";
 
-/** Where spending is remembered (in memory by default; the gateway keeps it in its SQLite log). */
-export type SpendLedger = {
-  records(since: number): SpendRecord[] | Promise<SpendRecord[]>;
-};
+export type { SpendLedger } from "./spend-book.ts";
 
-/** One request that was paid (or counted at its worst case because its billing never arrived). */
+/** One request that was paid; `counted` is its validated billing, or its worst case when none (or a refused one) arrived. */
 export type PaidRequest = { lane: Lane; model: string; route: string; billing?: JobBilling; counted: bigint; proof: Proof };
 
 export type PayingFetchHooks = LaneHooks & {
   onPaid?(p: PaidRequest): void | Promise<void>;
   onFailover?(from: ProviderInfo, error: ClawError): void;
+  /** A provider did something wrong to the consumer (a lying cost, …): for routing, status and the log. */
+  onProviderFault?(provider: ProviderInfo, fault: ProviderFault): void;
+  /** A provider-signed job receipt that verified (./answer-checks.ts), with the time to first token measured here: evidence to keep. */
+  onReceipt?(lane: Lane, receipt: SignedReceipt, measuredTtftMs?: number): void | Promise<void>;
 };
 
 export type PayingFetchOptions = (ChainOptions | { chain: ClientChain }) & {
@@ -51,7 +64,14 @@ export type PayingFetchOptions = (ChainOptions | { chain: ClientChain }) & {
   probe?: boolean;
   /** Reuse a model's discovered providers this long (default 15 s): registry reads and health probes stay off the request path. */
   discoveryTtlMs?: number;
+  /** Streams opened by earlier runs, counted against the limits too (the gateway's log); this process's own are kept in memory. */
   ledger?: SpendLedger;
+  /** Byte caps on what providers answer (./answer-limits.ts has the defaults). */
+  answerLimits?: Partial<AnswerLimits>;
+  /** Providers' faults and answers, for routing (./faults-routing.ts); the gateway passes one replayed from its log. */
+  faultBook?: FaultBook;
+  /** Without a faultBook: how long a faulty provider is avoided (default 300 s). */
+  avoidFaultySeconds?: number;
   hooks?: PayingFetchHooks;
 };
 
@@ -60,20 +80,17 @@ export type PayingFetch = ((input: RequestInfo | URL, init?: RequestInit) => Pro
   close(): Promise<Receipt[]>;
   /** The streams open now. */
   lanes(): Promise<Lane[]>;
-  /** Spending in the last hour and day (wei). */
+  /** What the chain can take now, from the streams of the last hour and day (wei; see ./chain-spend.ts). */
   spent(): Promise<{ hour: bigint; day: bigint }>;
+  /** The same with what open streams can still stream (committed, what the limits count) and what the limits leave. */
+  budget(): { spent: { hour: bigint; day: bigint; total: bigint }; committed: { hour: bigint; day: bigint }; remaining?: bigint };
   chain(): Promise<ClientChain>;
+  /** Each provider's faults and answers (what routing avoids). */
+  faults: FaultBook;
 };
 
 /** Why a provider cannot be used (down, quote not its own, quote or deposit above a limit): the next may. */
 const skippable = new Set<string>(["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"]);
-
-/** The last day's spending, in memory (createPayingFetch's default ledger). */
-function memoryLedger(): SpendLedger & { add(r: SpendRecord): void } {
-  let all: SpendRecord[] = [];
-  const add = (r: SpendRecord) => void (all = [...all.filter((x) => x.at >= Date.now() - DAY_MS), r]);
-  return { add, records: (since) => all.filter((r) => r.at >= since) };
-}
 
 /**
  * @example
@@ -83,15 +100,20 @@ function memoryLedger(): SpendLedger & { add(r: SpendRecord): void } {
 export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
   const limits = o.limits ?? {};
   const maxRequestSeconds = o.maxRequestSeconds ?? 120;
-  const memory = memoryLedger();
-  const ledger = o.ledger ?? memory;
+  const book = createSpendBook(limits, o.ledger);
+  const caps = answerLimits(o.answerLimits);
+  const faults = o.faultBook ?? createFaultBook(o.avoidFaultySeconds !== undefined ? { avoidMs: o.avoidFaultySeconds * 1000 } : {});
+  const reportFault = (provider: ProviderInfo, f: ProviderFault) => {
+    faults.record(f);
+    o.hooks?.onProviderFault?.(provider, f);
+  };
   let chainP: Promise<ClientChain> | undefined;
   const chainOf = () => (chainP ??= "chain" in o ? Promise.resolve(o.chain) : connectChain(o));
   let lanesP: Promise<ReturnType<typeof createLanes>> | undefined;
   const lanesOf = () =>
     (lanesP ??= chainOf().then((chain) =>
       createLanes({
-        chain, maxRequestSeconds,
+        chain, maxRequestSeconds, book,
         ...(limits.maxPricePerSecond !== undefined ? { maxPricePerSecond: limits.maxPricePerSecond } : {}),
         ...(limits.maxDepositPerStream !== undefined ? { maxDepositPerStream: limits.maxDepositPerStream } : {}),
         ...(o.expectedSeconds !== undefined ? { expectedSeconds: o.expectedSeconds } : {}),
@@ -113,25 +135,23 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
   }
 
   async function spent(): Promise<{ hour: bigint; day: bigint }> {
-    const now = Date.now();
-    const day = await ledger.records(now - DAY_MS);
-    return { hour: spentSince(day, now - HOUR_MS), day: spentSince(day, now - DAY_MS) };
+    const { hour, day } = book.summary().spent;
+    return { hour, day };
   }
 
   async function paid(r: Extract<MarketRequest, { kind: "paid" }>, signal: AbortSignal): Promise<Response> {
     const chain = await chainOf();
     const found = await providersOf(chain, r.model);
-    const candidates = withinPrice(found, limits, r.model);
+    // Providers avoided for a recent fault are tried last (./faults-routing.ts).
+    const candidates = faults.route(withinPrice(found, limits, r.model));
     const lanes = await lanesOf();
     const failures: ClawError[] = [];
     for (const provider of candidates) {
-      const worstCase = worstCaseCost(provider.pricePerSecond, maxRequestSeconds);
-      const s = await spent();
-      const refused = decideSpend({ limits, spentLastHour: s.hour, spentLastDay: s.day, worstCase });
-      if (refused) throw refused;
+      // The limits are checked where a stream's deposit is reserved (lanes → spend book), before it opens.
       let lane: Lane;
+      let worstCase: bigint;
       try {
-        lane = await lanes.acquire(provider, worstCase);
+        ({ lane, worstCase } = await lanes.acquire(provider));
       } catch (err) {
         if (!isClawError(err) || !skippable.has(err.code)) throw err;
         failures.push(err);
@@ -140,7 +160,7 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       }
       let result;
       try {
-        result = await attempt(lane, r, signal);
+        result = await attempt(lane, r, signal, { limits: caps, onFault: (kind, detail) => reportFault(provider, providerFault(provider.id, kind, detail)) });
       } catch (err) {
         lanes.release(lane, worstCase, 0n);
         throw err;
@@ -155,10 +175,14 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
         continue;
       }
       void result.billing.then(async (billing) => {
-        // No billing seen (cut stream, text formats): count the worst case against the limits.
-        const counted = billing?.cost ?? worstCase;
-        lanes.release(lane, worstCase, billing?.cost ?? 0n);
-        if (!o.ledger) memory.add({ at: Date.now(), cost: counted });
+        // A reported cost only lowers the request's worst case; a lying one is refused and a fault.
+        // No billing seen (cut stream, text formats): counted at the worst case, the lane keeps 0.
+        const judged = judgeBilling(billing, { providerId: provider.id, streamId: lane.stream.streamId, worstCase });
+        if (judged.fault) reportFault(provider, judged.fault);
+        else await judgeReceipt(provider, lane, r, result, chain);
+        const counted = judged.counted;
+        lanes.release(lane, worstCase, billing && !judged.fault ? counted : billing ? worstCase : 0n);
+        book.billed(lane.stream.streamId, counted);
         await o.hooks?.onPaid?.({ lane, model: r.model, route: r.route, counted, proof: result.proof, ...(billing ? { billing } : {}) });
       });
       return result.response;
@@ -169,6 +193,21 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       message: `No provider of "${r.model}" answered: ${failures.map((f) => f.message).join("; ").slice(0, 1000)}`,
       details: { model: r.model, failures: failures.map((f) => ({ code: f.code, providerCode: f.details?.providerCode ?? null })) },
     });
+  }
+
+  /** The delivered answer's receipt: a fault when missing or wrong, else kept (hooks.onReceipt). Never throws. */
+  async function judgeReceipt(provider: ProviderInfo, lane: Lane, r: Extract<MarketRequest, { kind: "paid" }>, result: Extract<Attempt, { ok: true }>, chain: ClientChain): Promise<void> {
+    try {
+      const delivery = await result.delivery;
+      const v = await checkDelivery({ lane, body: r.body, proof: result.proof, delivery, maxRequestSeconds, chainId: chain.chainId, streamPay: chain.contracts.streamPay });
+      if (v.fault) reportFault(provider, providerFault(provider.id, v.fault.kind, v.fault.detail));
+      else if (v.receipt) {
+        faults.answered(provider.id, delivery.ttftMs);
+        await o.hooks?.onReceipt?.(lane, v.receipt, delivery.ttftMs);
+      }
+    } catch {
+      // Keeping evidence must never break the answer that was already delivered.
+    }
   }
 
   const payingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -196,6 +235,8 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       return lanesP ? (await lanesP).list() : [];
     },
     spent,
+    budget: () => book.summary(),
     chain: chainOf,
+    faults,
   });
 }

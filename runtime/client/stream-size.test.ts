@@ -48,6 +48,24 @@ describe("sizeStream", () => {
     assert.throws(() => sizeStream({ pricePerSecond: 10n, expectedSeconds: 5, minJobMs: 1000, maxDeposit: 400n, parallel: 8 }), (e) => isClawError(e, "PRICE_ABOVE_MAX"));
   });
 
+  test("under a spending limit the whole deposit fits the allowance, or SPEND_LIMIT_REACHED below the least useful window", () => {
+    const table: Array<[string, bigint, number, bigint | "refused"]> = [
+      ["room for the whole window: unchanged (5×2 + 1 + 60 = 71 s)", 10_000n, 40, 71n],
+      ["shrunk to what is left: 500 wei at 10 wei/s", 500n, 40, 50n],
+      ["rounds down, never over the allowance", 509n, 40, 50n],
+      ["exactly the least useful window", 400n, 40, 40n],
+      ["one wei short of it", 399n, 40, "refused"],
+    ];
+    for (const [name, allowance, least, want] of table) {
+      const size = () => sizeStream({ pricePerSecond: 10n, expectedSeconds: 5, minJobMs: 1000, allowance, minDurationSeconds: least });
+      if (want === "refused") assert.throws(size, (e) => isClawError(e, "SPEND_LIMIT_REACHED") && e.status === 402, name);
+      else {
+        assert.equal(size().durationSeconds, want, name);
+        assert.ok(size().deposit <= allowance, name);
+      }
+    }
+  });
+
   test("parallel must be a whole number from 1 to 1024", () => {
     for (const parallel of [0, -1, 1.5, 1025, Number.NaN]) {
       assert.throws(() => sizeStream({ pricePerSecond: 10n, parallel }), (e) => isClawError(e, "BAD_REQUEST"), String(parallel));

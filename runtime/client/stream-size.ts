@@ -43,6 +43,14 @@ export type SizeInput = {
   durationSeconds?: number;
   /** Requests the caller runs at once on this stream (default 1): the stream pays price × parallel per second. */
   parallel?: number;
+  /**
+   * What the spending limits leave (wei): the window shrinks so the whole deposit fits — what the
+   * stream can still stream then never exceeds the allowance — or SPEND_LIMIT_REACHED when the
+   * window would be shorter than `minDurationSeconds`.
+   */
+  allowance?: bigint;
+  /** The shortest window worth opening under `allowance` (default: the minimum job + 1 s). */
+  minDurationSeconds?: number;
 };
 
 export type StreamSize = { durationSeconds: bigint; deposit: bigint; ratePerSecond: bigint };
@@ -83,6 +91,17 @@ export function sizeStream(i: SizeInput): StreamSize {
       throw new ClawError("PRICE_ABOVE_MAX", {
         message: `A deposit of at most ${i.maxDeposit} wei buys ${affordable} s at ${rate} wei/s (${parallel} at once); this job needs about ${needed} s.`,
         details: { pricePerSecond: price.toString(), maxDeposit: i.maxDeposit.toString(), neededSeconds: needed.toString() },
+      });
+    }
+    duration = affordable;
+  }
+  if (i.allowance !== undefined && rate * duration > i.allowance) {
+    const least = BigInt(Math.ceil(Math.max(i.minDurationSeconds ?? 0, Number(minJob) + 1)));
+    const affordable = i.allowance / rate;
+    if (affordable < least) {
+      throw new ClawError("SPEND_LIMIT_REACHED", {
+        message: `The spending limits leave ${i.allowance} wei: at ${rate} wei/s (${parallel} at once) that opens a stream of ${affordable} s, shorter than the ${least} s one request needs (its time cap and margins).`,
+        details: { allowance: i.allowance.toString(), ratePerSecond: rate.toString(), neededSeconds: least.toString() },
       });
     }
     duration = affordable;

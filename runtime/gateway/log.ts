@@ -4,34 +4,49 @@
  * JobAccepted (the nonce and body hash it was signed with) and a JobCompleted (what the provider
  * billed, or the worst case when no billing arrived); a close is StreamSettled / StreamCancelled /
  * StreamBatchUpdated from the receipt. Replaying it gives the open streams (closed or resumed after
- * a restart, so no deposit is forgotten), spending per window, per model and per provider, and refunds.
+ * a restart, so no deposit is forgotten), spending per window (what the chain can take: see
+ * client/chain-spend.ts), what providers billed per model and per provider, refunds, and the faults
+ * providers were caught at (ProviderFaulted).
  */
 import type { Address } from "viem";
 import * as ev from "../core/events.ts";
 import type { StoredEvent } from "../core/events.ts";
 import type { StreamStatus } from "../core/stream.ts";
+import type { SpendStream } from "../client/chain-spend.ts";
+import type { ProviderFault } from "../client/faults.ts";
 import type { Lane } from "../client/lanes.ts";
-import type { PaidRequest, SpendLedger } from "../client/paying-fetch.ts";
-import { DAY_MS, type SpendRecord } from "../client/spend-limits.ts";
+import type { PaidRequest } from "../client/paying-fetch.ts";
+import type { SpendLedger } from "../client/spend-book.ts";
+import { DAY_MS } from "../client/spend-limits.ts";
 import type { Receipt } from "../client/types.ts";
 import { openStore } from "../store/index.ts";
 import type { EventStore } from "../store/index.ts";
 
 export type LoggedStream = {
   streamId: bigint; providerId: bigint; recipient: string; deposit: bigint; openTx: string; openBlock: bigint; openedAt: number;
-  status: Exclude<StreamStatus, "none">; model?: string; metered: bigint; paid: bigint; refunded: bigint; requests: number;
+  /** The stream's on-chain window (unix start, seconds): what it has streamed by now follows from them. */
+  startTime: bigint; durationSeconds: bigint;
+  status: Exclude<StreamStatus, "none">; model?: string; metered: bigint; paid: bigint; refunded: bigint; keeperFee: bigint; requests: number;
+  /** When its close was logged (ms). */
+  closedAt?: number;
 };
 
 export type GatewayState = {
   streams: Map<bigint, LoggedStream>;
-  /** Spending of the last 24 hours (older records are dropped: the limits look back a day at most). */
-  spend: SpendRecord[];
-  spentTotal: bigint;
+  /** What providers billed (validated costs, never negative), per model and per provider. */
   byModel: Map<string, { requests: number; spent: bigint }>;
   byProvider: Map<string, { requests: number; spent: bigint }>;
 };
 
-export const emptyState = (): GatewayState => ({ streams: new Map(), spend: [], spentTotal: 0n, byModel: new Map(), byProvider: new Map() });
+export const emptyState = (): GatewayState => ({ streams: new Map(), byModel: new Map(), byProvider: new Map() });
+
+/** A logged stream as the spending limits count it. Pure. */
+export function spendStreamOf(s: LoggedStream): SpendStream {
+  return {
+    streamId: s.streamId, deposit: s.deposit, startTime: s.startTime, durationSeconds: s.durationSeconds, billed: s.metered,
+    ...(s.status !== "active" ? { closed: { at: s.closedAt ?? s.openedAt, paid: s.paid + s.keeperFee } } : {}),
+  };
+}
 
 function bump(m: Map<string, { requests: number; spent: bigint }>, k: string, cost: bigint): void {
   const e = m.get(k) ?? { requests: 0, spent: 0n };
@@ -45,7 +60,7 @@ export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
       const d = e.data;
       s.streams.set(d.streamId, {
         streamId: d.streamId, providerId: d.providerId, recipient: d.recipient, deposit: d.deposit, openTx: d.chain.txHash, openBlock: d.chain.blockNumber,
-        openedAt: e.time, status: "active", metered: 0n, paid: 0n, refunded: 0n, requests: 0,
+        openedAt: e.time, startTime: d.startTime, durationSeconds: d.duration, status: "active", metered: 0n, paid: 0n, refunded: 0n, keeperFee: 0n, requests: 0,
       });
       break;
     }
@@ -56,15 +71,13 @@ export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
     }
     case "JobCompleted": {
       const st = s.streams.get(e.data.streamId);
-      s.spend.push({ at: e.time, cost: e.data.cost });
-      s.spentTotal += e.data.cost;
-      // Appends come in time order, so the oldest records are at the front.
-      while (s.spend.length > 0 && s.spend[0]!.at < e.time - DAY_MS) s.spend.shift();
+      // Logs written before costs were validated may hold a provider's negative cost: never below 0.
+      const cost = e.data.cost < 0n ? 0n : e.data.cost;
       if (st) {
-        st.metered += e.data.cost;
+        st.metered += cost;
         st.requests += 1;
-        bump(s.byModel, st.model ?? "?", e.data.cost);
-        bump(s.byProvider, st.providerId.toString(), e.data.cost);
+        bump(s.byModel, st.model ?? "?", cost);
+        bump(s.byProvider, st.providerId.toString(), cost);
       }
       break;
     }
@@ -76,6 +89,8 @@ export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
       st.status = e.type === "StreamSettled" ? "settled" : e.type === "StreamCancelled" ? "cancelled" : "depleted";
       st.paid = e.type === "StreamSettled" ? e.data.earned : e.data.recipientAmount;
       st.refunded = e.type === "StreamSettled" ? e.data.refund : e.data.senderRefund;
+      st.keeperFee = e.type === "StreamBatchUpdated" ? e.data.keeperFee : 0n;
+      st.closedAt = e.time;
       break;
     }
     default:
@@ -97,7 +112,10 @@ export function openGatewayLog(path: string, wallet: Address, o: { readonly?: bo
   const state = store.replay(evolve, emptyState());
   if (!o.readonly) store.subscribe((e: StoredEvent) => evolve(state, e));
 
-  const ledger: SpendLedger = { records: (since) => state.spend.filter((r) => r.at >= since) };
+  // The streams the limits count: open ones, and the ones closed within the last day.
+  const ledger: SpendLedger = {
+    streams: () => [...state.streams.values()].filter((x) => x.status === "active" || (x.closedAt ?? 0) >= Date.now() - DAY_MS).map(spendStreamOf),
+  };
 
   return {
     store, ledger,
@@ -119,6 +137,10 @@ export function openGatewayLog(path: string, wallet: Address, o: { readonly?: bo
         }),
         ev.jobCompleted({ jobId, streamId: s.streamId, meteredMs: BigInt(p.billing?.meteredMs ?? 0), cost: p.counted, tokens: {} }),
       ]);
+    },
+    /** A provider's fault (a lying cost, …), with the stream it happened on when known. */
+    fault(f: ProviderFault, streamId?: bigint): void {
+      store.append(ev.providerFaulted({ providerId: f.providerId, kind: f.kind, detail: f.detail, ...(streamId !== undefined ? { streamId } : {}) }, { time: f.at }));
     },
     closed(streamId: bigint, r: Receipt, closeBlock: bigint): void {
       const chain = { blockNumber: closeBlock, txHash: r.txHashes.close ?? `0x${"0".repeat(64)}`, logIndex: 0 };

@@ -7,18 +7,22 @@
 import { join } from "node:path";
 import { connectChain, type ChainOptions, type ClientChain } from "../client/chain.ts";
 import { createPayingFetch, type PayingFetch, type PayingFetchOptions } from "../client/paying-fetch.ts";
-import { DAY_MS, HOUR_MS, spentSince, type SpendLimits } from "../client/spend-limits.ts";
+import { committedSince, spentSince, streamedAt } from "../client/chain-spend.ts";
+import { DAY_MS, HOUR_MS, remainingAllowance, type SpendLimits } from "../client/spend-limits.ts";
 import type { Receipt } from "../client/types.ts";
 import { loadOrCreateKey } from "./access.ts";
 import { createGatewayApp } from "./app.ts";
-import { openGatewayLog, type GatewayLog } from "./log.ts";
+import { openGatewayLog, spendStreamOf, type GatewayLog } from "./log.ts";
+import { faultBookFromLog, providerStatus, type ProviderStatus } from "./faults.ts";
+import { keepReceipt } from "./receipts.ts";
 import { blockOf, recoverStreams } from "./recover.ts";
+import type { FaultBook } from "../client/faults-routing.ts";
 import { serveNode } from "./serve-node.ts";
 
 export const DEFAULT_GATEWAY_PORT = 8790;
 
 /** The session and limit settings the gateway hands to createPayingFetch unchanged (one meaning, one place). */
-type SessionOptions = Pick<PayingFetchOptions, "maxRequestSeconds" | "expectedSeconds" | "parallel" | "idleCloseMs" | "probe">;
+type SessionOptions = Pick<PayingFetchOptions, "maxRequestSeconds" | "expectedSeconds" | "parallel" | "idleCloseMs" | "probe" | "answerLimits" | "avoidFaultySeconds">;
 
 export type GatewayOptions = SessionOptions & {
   chain: ChainOptions;
@@ -34,30 +38,45 @@ export type GatewayOptions = SessionOptions & {
 
 export type GatewayStatus = {
   url: string; wallet: string; chainId: number; log: string;
+  /** What the chain can take now: open streams' max(streamed so far, billed), closed streams' paid (client/chain-spend.ts). Never negative. */
   spent: { lastHour: string; lastDay: string; total: string };
+  /** What the limits count: spent plus what open streams can still stream (their whole deposits). */
+  committed: { lastHour: string; lastDay: string };
+  /** What the limits leave for new streams (absent without a spending limit). */
+  remaining?: string;
   refunded: string;
   limits: Record<string, string>;
-  openStreams: Array<{ streamId: string; providerId: string; model: string | null; deposit: string; metered: string; requests: number }>;
+  openStreams: Array<{ streamId: string; providerId: string; model: string | null; deposit: string; streamed: string; metered: string; requests: number }>;
   closedStreams: number;
+  /** What providers billed (validated: never negative, each request at most its worst case), per model and provider. */
   byModel: Record<string, { requests: number; spent: string }>;
   byProvider: Record<string, { requests: number; spent: string }>;
+  /** Each provider's record (requests, faults by kind, last fault, p50 time to first token measured here), from the log (./faults.ts). */
+  providers: Record<string, ProviderStatus>;
 };
 
 /** The status from the log's state. Pure. */
-export function statusOf(log: GatewayLog, meta: { url: string; wallet: string; chainId: number; path: string; limits: SpendLimits }, now = Date.now()): GatewayStatus {
+export function statusOf(log: GatewayLog, meta: { url: string; wallet: string; chainId: number; path: string; limits: SpendLimits; faults?: FaultBook }, now = Date.now()): GatewayStatus {
   const s = log.state();
   const streams = [...s.streams.values()];
+  const counted = streams.map(spendStreamOf);
   const str = (m: Map<string, { requests: number; spent: bigint }>) => Object.fromEntries([...m].map(([k, v]) => [k, { requests: v.requests, spent: v.spent.toString() }]));
+  const committed = { hour: committedSince(counted, now - HOUR_MS), day: committedSince(counted, now - DAY_MS) };
+  const remaining = remainingAllowance(meta.limits, committed.hour, committed.day);
   return {
     url: meta.url, wallet: meta.wallet, chainId: meta.chainId, log: meta.path,
-    spent: { lastHour: spentSince(s.spend, now - HOUR_MS).toString(), lastDay: spentSince(s.spend, now - DAY_MS).toString(), total: s.spentTotal.toString() },
+    spent: { lastHour: spentSince(counted, now - HOUR_MS, now).toString(), lastDay: spentSince(counted, now - DAY_MS, now).toString(), total: spentSince(counted, 0, now).toString() },
+    committed: { lastHour: committed.hour.toString(), lastDay: committed.day.toString() },
+    ...(remaining !== undefined ? { remaining: remaining.toString() } : {}),
     refunded: streams.reduce((t, x) => t + x.refunded, 0n).toString(),
     limits: Object.fromEntries(Object.entries(meta.limits).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
     openStreams: streams.filter((x) => x.status === "active").map((x) => ({
-      streamId: x.streamId.toString(), providerId: x.providerId.toString(), model: x.model ?? null, deposit: x.deposit.toString(), metered: x.metered.toString(), requests: x.requests,
+      streamId: x.streamId.toString(), providerId: x.providerId.toString(), model: x.model ?? null, deposit: x.deposit.toString(),
+      streamed: streamedAt(spendStreamOf(x), now).toString(), metered: x.metered.toString(), requests: x.requests,
     })),
     closedStreams: streams.filter((x) => x.status !== "active").length,
     byModel: str(s.byModel), byProvider: str(s.byProvider),
+    providers: providerStatus(s.byProvider, meta.faults ?? faultBookFromLog(log.store), now),
   };
 }
 
@@ -91,8 +110,10 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     return r;
   });
 
+  // Faults caught before a restart keep their provider avoided for the rest of its time.
+  const faults = faultBookFromLog(log.store, o.avoidFaultySeconds !== undefined ? o.avoidFaultySeconds * 1000 : undefined);
   const payingFetch = createPayingFetch({
-    chain, limits,
+    chain, limits, faultBook: faults, ...(o.answerLimits ? { answerLimits: o.answerLimits } : {}),
     maxRequestSeconds: o.maxRequestSeconds, expectedSeconds: o.expectedSeconds, parallel: o.parallel, idleCloseMs: o.idleCloseMs, probe: o.probe,
     ledger: log.ledger,
     hooks: {
@@ -107,11 +128,17 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       },
       onCloseFailed: (lane, err) => note(`closing stream ${lane.stream.streamId} failed: ${err instanceof Error ? err.message : String(err)}`),
       onFailover: (p, err) => note(`provider #${p.id} ${p.endpoint} failed before answering (${err.code}); trying the next`),
+      onReceipt: (lane, receipt, measuredTtftMs) =>
+        keepReceipt(log.store, { providerId: lane.provider.id, signer: lane.stream.recipient, receipt, ...(measuredTtftMs !== undefined ? { measuredTtftMs } : {}) }),
+      onProviderFault: (p, f) => {
+        log.fault(f);
+        note(`provider #${p.id} fault (${f.kind}): ${f.detail}`);
+      },
     },
   });
 
   let url = "";
-  const status = () => statusOf(log, { url, wallet: chain.wallet!.address, chainId: chain.chainId, path: logPath, limits });
+  const status = () => statusOf(log, { url, wallet: chain.wallet!.address, chainId: chain.chainId, path: logPath, limits, faults });
   const app = createGatewayApp({ key, allowedOrigins: o.allowedOrigins ?? [], payingFetch, status: async () => status() });
   const server = await serveNode(app, { host: o.host ?? "127.0.0.1", port: o.port ?? DEFAULT_GATEWAY_PORT });
   url = server.url;

@@ -1,18 +1,21 @@
 /**
  * `claw gateway`: the local OpenAI-compatible gateway (runtime/gateway). Point any OpenAI client or
  * OpenClaw agent at its URL with its key; it buys per second from the market. Ctrl-C closes every
- * stream it opened. `claw gateway status [--json]` reads its log: spend by model and provider, open
- * streams, refunds.
+ * stream it opened. `claw gateway status [--json]` reads its log: what the chain can take (open streams
+ * at max(streamed so far, billed), closed ones at what they paid), what open streams can still stream,
+ * billing by model and provider, open streams, refunds.
  */
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { jsonAware, printJson } from "../lib/json.ts";
 import { secondsArg, weiArg, withCommonOptions, type CommonOptions } from "../lib/options.ts";
 import { resolveChain } from "../lib/resolve.ts";
+import { registerGatewayAudit } from "./gateway-audit.ts";
 
 type GatewayCliOptions = CommonOptions & {
   host: string; port: string; stateDir: string; allowOrigin?: string[]; maxPrice?: bigint; maxDeposit?: bigint; maxSpendHour?: bigint; maxSpendDay?: bigint;
   maxRequestSeconds?: number; expectedSeconds?: number; parallel?: string; idleSeconds?: number; probe: boolean;
+  avoidFaultySeconds?: number; maxAnswerBytes?: number;
 };
 
 async function run(o: GatewayCliOptions): Promise<void> {
@@ -29,6 +32,8 @@ async function run(o: GatewayCliOptions): Promise<void> {
     ...(o.expectedSeconds !== undefined ? { expectedSeconds: o.expectedSeconds } : {}),
     ...(o.parallel !== undefined ? { parallel: Number(o.parallel) } : {}),
     ...(o.idleSeconds !== undefined ? { idleCloseMs: o.idleSeconds * 1000 } : {}),
+    ...(o.avoidFaultySeconds !== undefined ? { avoidFaultySeconds: o.avoidFaultySeconds } : {}),
+    ...(o.maxAnswerBytes !== undefined ? { answerLimits: { maxBodyBytes: o.maxAnswerBytes, maxStreamBytes: o.maxAnswerBytes } } : {}),
   });
   if (o.json) printJson({ url: `${gw.url}/v1`, key: gw.key, keyCreated: gw.keyCreated, keyFile: gw.keyFile, log: gw.logPath, wallet: gw.chain.wallet?.address });
   else {
@@ -66,12 +71,23 @@ async function status(o: { stateDir: string; json?: boolean }): Promise<void> {
   if (o.json) return printJson(s);
   const lines = [
     `log ${s.log}`,
-    `spent: ${s.spent.lastHour} wei in the last hour, ${s.spent.lastDay} in the last day, ${s.spent.total} in all; refunded ${s.refunded} wei`,
-    `open streams: ${s.openStreams.length ? s.openStreams.map((x) => `#${x.streamId} (provider ${x.providerId}, ${x.model ?? "unused"}, metered ${x.metered}/${x.deposit})`).join(", ") : "none"}; closed: ${s.closedStreams}`,
-    ...Object.entries(s.byModel).map(([m, v]) => `  model ${m}: ${v.requests} requests, ${v.spent} wei`),
-    ...Object.entries(s.byProvider).map(([p, v]) => `  provider #${p}: ${v.requests} requests, ${v.spent} wei`),
+    `spent (what the chain can take now): ${s.spent.lastHour} wei in the last hour, ${s.spent.lastDay} in the last day, ${s.spent.total} in all; refunded ${s.refunded} wei`,
+    `committed (with what open streams can still stream): ${s.committed.lastHour} wei in the last hour, ${s.committed.lastDay} in the last day`,
+    `open streams: ${s.openStreams.length ? s.openStreams.map((x) => `#${x.streamId} (provider ${x.providerId}, ${x.model ?? "unused"}, streamed ${x.streamed}, billed ${x.metered} of ${x.deposit})`).join(", ") : "none"}; closed: ${s.closedStreams}`,
+    ...Object.entries(s.byModel).map(([m, v]) => `  model ${m}: ${v.requests} requests, billed ${v.spent} wei`),
+    ...Object.entries(s.byProvider).map(([p, v]) => `  provider #${p}: ${v.requests} requests, billed ${v.spent} wei`),
+    ...Object.entries(s.providers).filter(([, r]) => r.faultCount > 0 || r.ttftP50Ms !== null).map(([p, r]) =>
+      `  provider #${p} record: ${r.answersWithReceipt} answers with a verified receipt, p50 first token ${r.ttftP50Ms ?? "-"} ms, ${r.faultCount} faults` +
+      `${r.faultCount ? ` (${Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(", ")}; last: ${r.lastFault?.detail ?? ""})` : ""}${r.avoidedUntil ? `; avoided until ${r.avoidedUntil}` : ""}`),
   ];
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** A whole number of bytes, at least 1. */
+function bytesArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a whole number of bytes.`);
+  return n;
 }
 
 export function register(program: Command): void {
@@ -85,13 +101,15 @@ export function register(program: Command): void {
       .option("--allow-origin <origin...>", "web origins allowed to call it (default: none; browsers are refused)")
       .option("--max-price <wei>", "never pay more than this per second", weiArg)
       .option("--max-deposit <wei>", "never lock more than this in one stream", weiArg)
-      .option("--max-spend-hour <wei>", "refuse requests that could take the last hour's spending past this", weiArg)
-      .option("--max-spend-day <wei>", "refuse requests that could take the last day's spending past this", weiArg)
+      .option("--max-spend-hour <wei>", "the chain can take at most this in any hour: open streams count their whole deposit, closed ones what they paid", weiArg)
+      .option("--max-spend-day <wei>", "the same over any 24 hours", weiArg)
       .option("--max-request-seconds <s>", "cut a request after this long (bounds its cost; default 120)", secondsArg)
       .option("--expected-seconds <s>", "compute seconds one stream should buy (sizes deposits; default 120)", secondsArg)
       .option("--parallel <n>", "requests at once per provider stream (default 1)")
       .option("--idle-seconds <s>", "close a provider's stream after this long unused (default 60)", secondsArg)
-      .option("--no-probe", "skip the providers' health check"),
+      .option("--no-probe", "skip the providers' health check")
+      .option("--avoid-faulty-seconds <s>", "after a provider's fault, try it only when no other provider is left, for this long (default 300)", secondsArg)
+      .option("--max-answer-bytes <n>", "the largest answer read from a provider, JSON or a whole SSE stream (default 33554432)", bytesArg),
   ).action(async (opts: GatewayCliOptions) => jsonAware(opts.json, () => run(opts)));
   gateway
     .command("status")
@@ -104,4 +122,5 @@ export function register(program: Command): void {
       const o = { stateDir: opts.stateDir ?? parent?.stateDir ?? ".claw", json: opts.json ?? parent?.json };
       return jsonAware(o.json, () => status(o));
     });
+  registerGatewayAudit(gateway);
 }
