@@ -1,6 +1,7 @@
 /**
  * Provider-signed job receipts, end to end on anvil: every paid route's answer (chat streamed and
- * not, /v1/inference, images, transcriptions, a budget-cut partial answer) carries `claw.receipt`,
+ * not, /v1/inference, images, transcriptions, a budget-cut partial answer, a streamed answer cut by
+ * a backend failure) carries `claw.receipt`,
  * signed by the provider's wallet over the proof the consumer sent, the billed cost, the stream's
  * running total and the digest of exactly what the consumer received. Checked from the consumer's
  * own numbers (its nonce, the hash of the bytes it sent, the text it read) with verifyReceipt, and
@@ -15,13 +16,18 @@ import type { PaymentSigner } from "../runtime/client/payment-signer.ts";
 import { verifyReceipt, type SentProof } from "../runtime/client/verify-receipt.ts";
 import type { Market } from "./support/market.ts";
 import { startMediaMarket } from "./support/media-market.ts";
+import { startFakeOpenAI } from "../plugins/testing/fake-openai.ts";
+import type { FakeServer } from "../plugins/testing/fake-server.ts";
 
 const price = 1_000_000n; // wei per second
 let market: Awaited<ReturnType<typeof startMediaMarket>> | undefined;
 let m: Market;
+let oa: FakeServer | undefined;
 
 before(async () => {
+  oa = await startFakeOpenAI("openai");
   market = await startMediaMarket((u) => [
+    { model: "oa", backend: "openai", options: { baseUrl: `${oa!.url}/v1`, retries: 0 }, pricePerSecond: price },
     { model: "echo-1", backend: "echo", options: { tokensPerSecond: 200 }, pricePerSecond: price },
     // One second of budget per job at 10 words/s: an 80-word answer is cut by its budget.
     { model: "echo-slow", backend: "echo", options: { tokensPerSecond: 10 }, pricePerSecond: price, maxJobSeconds: 1 },
@@ -30,7 +36,10 @@ before(async () => {
   ]);
   m = market.m;
 });
-after(() => market?.close());
+after(async () => {
+  await market?.close();
+  await oa?.close();
+});
 
 const offering = (model: string) => m.provider.offerings.find((o) => o.model === model)!;
 const longPrompt = Array.from({ length: 80 }, (_, i) => `word${i}`).join(" ");
@@ -156,6 +165,22 @@ describe("every paid route's answer carries a receipt the consumer can verify", 
     const partial = await assertReceipt(sse.claw, streamed.sent, "echo-slow", { text: sse.content });
     assert.equal(partial.cumulativeCost, receipt.cost + partial.cost);
     assert.equal(m.provider.views.streams.get(streamId)?.metered, partial.cumulativeCost);
+  });
+
+  test("a streamed answer cut by a backend failure: the error event carries claw beside it, receipted for the text delivered", async () => {
+    const { signer } = await openFor("oa", 7);
+    oa!.queue("stream-error");
+    const { res, sent } = await paidPost(signer, "/v1/chat/completions", { model: "oa", stream: true, messages: [{ role: "user", content: "say something" }] });
+    const events = (await res.text()).split("\n\n").map((b) => b.replace(/^data: /, "")).filter((d) => d && d !== "[DONE]").map((d) => JSON.parse(d) as { choices?: Array<{ delta: { content?: string } }>; error?: { code: string }; claw?: Claw });
+    const failed = events.find((e) => e.error);
+    assert.equal(failed?.error?.code, "BACKEND_STREAM_ERROR", "OpenAI clients still see the failure");
+    const content = events.flatMap((e) => e.choices ?? []).map((c) => c.delta.content ?? "").join("");
+    assert.ok(content.length > 0, "a token was delivered before the failure");
+    const receipt = await assertReceipt(failed?.claw, sent, "oa", { text: content });
+    const ended = m.provider.store.read({ types: ["JobFailed"] }).find((e) => e.type === "JobFailed" && e.data.jobId === receipt.jobId);
+    assert.ok(ended?.type === "JobFailed");
+    assert.equal(receipt.cost, ended.data.cost);
+    assert.equal(failed?.claw?.partial?.code, "BACKEND_STREAM_ERROR");
   });
 
   test("a tampered receipt (cost changed) or one checked against other output fails verification", async () => {

@@ -6,12 +6,16 @@
  * nonce and bills nothing. `stream: true` answers with OpenAI chunks over SSE; the last data event
  * before `data: [DONE]` carries `usage` and the `claw` billing facts with the provider-signed
  * receipt (its own `choices: []` chunk when `stream_options.include_usage` asked for it, else on the
- * finish_reason chunk, where the official client ignores it). Streamed or not, an answer cut by its
- * budget or by a backend failure after output ends like a whole one, with finish_reason "length" /
- * "error" and `claw.partial`, billed and receipted exactly for what was delivered.
+ * finish_reason chunk, where the official client ignores it). An answer cut by its budget ends like a
+ * whole one with finish_reason "length" and `claw.partial` (streamed too); one cut by a backend
+ * failure after output is, non-streamed, the partial answer with finish_reason "error", streamed,
+ * the error event (so OpenAI clients see the failure) with the same `claw` beside `error`. Either way
+ * it is billed and receipted exactly for what was delivered; an SSE event that carries `claw` is the
+ * answer's billing, whatever else it holds.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ChatJob } from "../../../plugins/types.ts";
+import { ClawError, type ErrorCode } from "../../core/errors.ts";
 import { missingCapability } from "../../../plugins/lib/capabilities.ts";
 import { toClawError } from "../error-handler.ts";
 import type { ServedOffering, ServerContext } from "../context.ts";
@@ -88,6 +92,10 @@ export function chatRoutes(ctx: ServerContext) {
         const { admission, result } = served;
         const id = admission.jobId;
         const facts = { usage: openaiUsageOf(result.usage), claw: await billing(ctx, served, deliveredOf(answerFor(id))) };
+        if (result.partial?.finishReason === "error") {
+          send({ ...new ClawError(result.partial.code as ErrorCode, { message: result.partial.message }).toJSON(), claw: facts.claw });
+          return void reply.raw.end("data: [DONE]\n\n");
+        }
         const finish = answerFor(id).finishReason(result.usage, result.partial?.finishReason);
         if (chat.includeUsage) {
           chunk(id, {}, finish);
@@ -97,7 +105,10 @@ export function chatRoutes(ctx: ServerContext) {
       } catch (err) {
         if (!opened) throw err;
         if (!reply.raw.writableEnded && !reply.raw.destroyed) {
-          send(toClawError(err).toJSON());
+          // A billed failure (servePaidPartial put its receipted billing in details.claw) keeps the SSE rule: `claw` beside `error`.
+          const error = toClawError(err);
+          const claw = error.details?.claw;
+          send({ ...error.toJSON(), ...(claw ? { claw } : {}) });
           reply.raw.end("data: [DONE]\n\n");
         }
       }
