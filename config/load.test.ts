@@ -54,6 +54,21 @@ describe("parseConfig", () => {
   });
 });
 
+describe("server.trustProxy", () => {
+  test("off by default; proxy addresses, CIDR ranges, named ranges, a hop count or true", () => {
+    assert.equal(parseConfig(minimal).server.trustProxy, false);
+    for (const trustProxy of [["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "loopback"], 2, true]) {
+      assert.deepEqual(parseConfig({ ...minimal, server: { trustProxy } }).server.trustProxy, trustProxy);
+    }
+  });
+
+  test("anything else names the field", () => {
+    for (const trustProxy of [["proxy.example"], ["10.0.0.0/33"], ["127.0.0.1/8/1"], [], 0, "127.0.0.1"]) {
+      assert.throws(() => parseConfig({ ...minimal, server: { trustProxy } }), (err) => isClawError(err, "CONFIG_INVALID") && /server\.trustProxy/.test(err.message), JSON.stringify(trustProxy));
+    }
+  });
+});
+
 describe("loadConfig", () => {
   test("imports a TypeScript config file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
