@@ -2,7 +2,7 @@
  * What a paying fetch (or the gateway) is asked for: an OpenAI-style request read once into bytes,
  * so that the bytes signed are exactly the bytes sent to the provider. Pure apart from reading the body.
  */
-import { ClawError } from "../core/errors.ts";
+import { ClawError, isClawError } from "../core/errors.ts";
 
 export type PaidRoute = "chat" | "images" | "transcriptions";
 
@@ -83,6 +83,6 @@ export function openAiError(err: ClawError): { error: { message: string; type: s
 
 /** A JSON Response in the OpenAI error shape. */
 export function errorResponse(err: unknown): Response {
-  const e = err instanceof ClawError ? err : new ClawError("INTERNAL", { message: err instanceof Error ? err.message : String(err), cause: err });
+  const e = isClawError(err) ? err : new ClawError("INTERNAL", { message: err instanceof Error ? err.message : String(err), cause: err });
   return new Response(JSON.stringify(openAiError(e), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)), { status: e.status, headers: { "content-type": "application/json" } });
 }
