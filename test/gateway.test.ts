@@ -53,7 +53,11 @@ describe("claw gateway (in process)", () => {
     assert.equal(st.openStreams[0]!.providerId, m.cheap.offerings[0]!.providerId.toString());
     assert.equal(st.byModel["echo-1"]?.requests, 2);
     assert.ok(BigInt(st.spent.lastHour) > 0n);
-    assert.equal(BigInt(st.spent.lastHour), BigInt(st.openStreams[0]!.metered), "spend = what the provider billed on the stream");
+    // Spend is what the chain can take: an open stream at max(streamed so far, billed); the limits count its whole deposit.
+    const open = st.openStreams[0]!;
+    const chainCanTake = BigInt(open.streamed) > BigInt(open.metered) ? BigInt(open.streamed) : BigInt(open.metered);
+    assert.ok(BigInt(st.spent.lastHour) >= chainCanTake && BigInt(st.spent.lastHour) <= BigInt(open.deposit), "spend = what the chain can take from the open stream");
+    assert.equal(st.committed.lastHour, open.deposit, "committed = the open stream's whole deposit");
     const models = await openai.models.list();
     assert.ok(models.data.some((x) => x.id === "echo-1"));
   });
