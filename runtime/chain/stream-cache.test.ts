@@ -114,6 +114,53 @@ test("an unconfirmed cancel that a reorg drops reopens the stream; a confirmed e
   assert.equal((await c.cache.get(id))?.status, "settled", "a confirmed end is not re-read into active");
 });
 
+test("a stream in use is re-read in the background when the head moves: no get waits for the chain, and the re-read's news is served next", async () => {
+  // Stream reads are held until released, so "did the get wait for the chain" is observable.
+  let hold: Promise<void> | undefined;
+  let release: () => void = () => undefined;
+  const held = new Proxy(t.read, {
+    get(target, prop, receiver) {
+      if (prop !== "readContract") return Reflect.get(target, prop, receiver);
+      return async (...args: Parameters<typeof target.readContract>) => {
+        if (hold) await hold;
+        return target.readContract(...args);
+      };
+    },
+  });
+  const reads: ChainRead[] = [];
+  let headPolled: (() => void) | undefined;
+  const cache = createStreamCache(held, t.contracts.streamPay, {
+    headPollMs: 0,
+    onRead: (r) => {
+      reads.push(r);
+      if (r.op === "stream_head") headPolled?.();
+    },
+  });
+  const nextHead = () => new Promise<void>((r) => (headPolled = () => setImmediate(r)));
+  const id = await open();
+  let polled = nextHead();
+  await cache.get(id);
+  await polled;
+  await cache.get(id); // read at the known head: the stream is in the hot set from here on
+  const streamReads = () => reads.filter((r) => r.op === "stream").length;
+
+  hold = new Promise<void>((r) => (release = r));
+  await cancelStream(t.wallet(1), { streamPay: t.contracts.streamPay, streamId: id });
+  const before = streamReads();
+  polled = nextHead();
+  await cache.get(id); // starts the head poll that sees the cancel's block
+  await polled;
+  // The re-read at the new head is in flight and held: gets are answered from the cache meanwhile.
+  const during = await Promise.race([cache.get(id), new Promise<"waited">((r) => setTimeout(() => r("waited"), 500))]);
+  assert.notEqual(during, "waited", "a get on a stream in use waited for the chain");
+  assert.equal((during as OnChainStream).status, "active", "served as last read while the re-read is in flight");
+  release();
+  hold = undefined;
+  for (let i = 0; i < 50 && streamReads() === before; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(streamReads(), before + 1, "one background re-read for the new head");
+  assert.equal((await cache.get(id))?.status, "cancelled", "the re-read's news is served from the next get on");
+});
+
 test("while the node cannot be reached a known stream is served as last read; an unknown one is CHAIN_UNAVAILABLE", async () => {
   const c = counted();
   const id = await warm(c);

@@ -5,8 +5,12 @@
  *
  * Stop at cancel: each cached stream remembers the chain head it was read at. The cache learns the
  * head with one `eth_blockNumber` at most every `headPollMs` (in the background, started by a get;
- * no request waits for it), and a stream read before the newest known head is read again at `latest`
- * before it is served (one eth_call per served stream per block; concurrent gets share it). So once a
+ * no request waits for it). When the head moves, every stream served since its last read (the hot
+ * set) is read again at `latest` at once, in the background: a stream in use is never waited for on
+ * the request path (no chain call there for a known stream). A request that arrives while that
+ * re-read is in flight is served as last read: it arrives within headPollMs + two round trips of the
+ * block. Any other stream read before the newest known head (idle since, or not active) is read again
+ * before it is served. One eth_call per served stream per block; concurrent gets share it. So once a
  * cancel or settle is in a block the node has, no request on that stream is admitted later than
  * headPollMs + two round trips to the node — within the next block whenever headPollMs is below the
  * block time. An end is final only once the watcher confirms it; until then it refuses requests but
@@ -55,7 +59,9 @@ export function createStreamCache(client: ReadClient, streamPay: Address, o: Str
   const headPollMs = o.headPollMs ?? 250;
   const nowMs = o.nowMs ?? Date.now;
   const cache = new Map<bigint, Entry>();
-  const inflight = new Map<bigint, Promise<Entry>>();
+  const inflight = new Map<bigint, { at: bigint; entry: Promise<Entry> }>();
+  // Streams served since their last read: re-read as soon as the head moves.
+  const hot = new Set<bigint>();
   let head = -1n;
   let headAskedAt = Number.NEGATIVE_INFINITY;
   let headInflight = false;
@@ -65,44 +71,70 @@ export function createStreamCache(client: ReadClient, streamPay: Address, o: Str
     headInflight = true;
     headAskedAt = nowMs();
     timedRead("stream_head", o.onRead, () => client.getBlockNumber({ cacheTime: 0 }))
-      .then((n) => void (n > head && (head = n)), () => undefined)
+      .then((n) => {
+        if (n <= head) return;
+        head = n;
+        refreshHot();
+      }, () => undefined)
       .finally(() => (headInflight = false));
   }
 
+  function refreshHot(): void {
+    const ids = [...hot];
+    hot.clear();
+    // A failed background read leaves the entry stale: the next get reads it again (or serves it as last read if the node is down).
+    for (const id of ids) if (cache.get(id)?.final === false) void refresh(id).catch(() => undefined);
+  }
+
   function read(streamId: bigint): Promise<Entry> {
-    let p = inflight.get(streamId);
-    if (!p) {
-      const at = head;
-      p = timedRead("stream", o.onRead, () => getStream(client, { streamPay, streamId })).then((stream) => ({ stream, head: at, final: false })).finally(() => inflight.delete(streamId));
-      inflight.set(streamId, p);
+    const running = inflight.get(streamId);
+    if (running) return running.entry;
+    const at = head;
+    const entry = timedRead("stream", o.onRead, () => getStream(client, { streamPay, streamId })).then((stream) => ({ stream, head: at, final: false })).finally(() => inflight.delete(streamId));
+    inflight.set(streamId, { at, entry });
+    return entry;
+  }
+
+  /** Reads the stream at `latest` and takes the read in, unless the cache knows better. */
+  async function refresh(streamId: bigint): Promise<OnChainStream | null> {
+    const hit = cache.get(streamId);
+    let fresh: Entry;
+    try {
+      fresh = await read(streamId);
+    } catch (err) {
+      // The node stopped answering between learning the new head and the re-read: the outage
+      // choice (serve what was verified before) rather than refusing a stream we hold as active.
+      if (hit && isClawError(err, "CHAIN_UNAVAILABLE")) return hit.stream;
+      throw err;
     }
-    return p;
+    if (fresh.stream.status === "none") return null;
+    const current = cache.get(streamId);
+    // A confirmed end is never undone, and a newer status from the watcher (setStatus) is not
+    // overwritten by an older read; a newer read does replace an unconfirmed end (a reorg).
+    if (current && (current.final || (current.stream.status !== "active" && fresh.stream.status === "active" && current.head >= fresh.head))) {
+      return current.stream;
+    }
+    cache.set(streamId, fresh);
+    if (current?.stream.status === "active" && fresh.stream.status !== "active") o.onStopped?.(fresh.stream);
+    return fresh.stream;
   }
 
   return {
     async get(streamId) {
       pollHead();
       const hit = cache.get(streamId);
-      if (hit && (hit.head >= head || hit.final)) return hit.stream;
-      let fresh: Entry;
-      try {
-        fresh = await read(streamId);
-      } catch (err) {
-        // The node stopped answering between learning the new head and the re-read: the outage
-        // choice (serve what was verified before) rather than refusing a stream we hold as active.
-        if (hit && isClawError(err, "CHAIN_UNAVAILABLE")) return hit.stream;
-        throw err;
+      if (hit && (hit.head >= head || hit.final)) {
+        if (!hit.final) hot.add(streamId);
+        return hit.stream;
       }
-      if (fresh.stream.status === "none") return null;
-      const current = cache.get(streamId);
-      // A confirmed end is never undone, and a newer status from the watcher (setStatus) is not
-      // overwritten by an older read; a newer read does replace an unconfirmed end (a reorg).
-      if (current && (current.final || (current.stream.status !== "active" && fresh.stream.status === "active" && current.head >= fresh.head))) {
-        return current.stream;
+      // Stale by one head move and already being read again at it (the hot set): serve it as last read.
+      if (hit && hit.stream.status === "active" && inflight.get(streamId)?.at === head) {
+        hot.add(streamId);
+        return hit.stream;
       }
-      cache.set(streamId, fresh);
-      if (hit?.stream.status === "active" && fresh.stream.status !== "active") o.onStopped?.(fresh.stream);
-      return fresh.stream;
+      const stream = await refresh(streamId);
+      if (stream) hot.add(streamId);
+      return stream;
     },
     setStatus(streamId, status, so = {}) {
       const e = cache.get(streamId);
