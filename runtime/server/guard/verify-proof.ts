@@ -1,11 +1,14 @@
 /**
  * Checks that a payment proof was made by the stream's sender. Direct proofs cost one secp256k1
- * recovery each; session authorizations are recovered once and cached, after which each request costs
- * one Ed25519 verification (WebCrypto, so the same code runs on Node and Deno).
+ * recovery each; session authorizations are recovered once per session and cached (with the session's
+ * public key parsed once), after which each request costs one Ed25519 verification: node:crypto's
+ * synchronous verify (~20 µs less CPU per request than WebCrypto and no thread-pool round trip), or
+ * WebCrypto where node:crypto cannot take the key.
  *
  * `verify` checks a payment (bound to body, method and path); `verifySettle` checks the distinct settle
  * act (EIP-712 `Settle` / the `claw-settle:` session message). A proof made for one never passes the other.
  */
+import * as nodeCrypto from "node:crypto";
 import { bytesToHex, recoverAddress, type Address, type Hex } from "viem";
 import { ClawError } from "../../core/errors.ts";
 import {
@@ -13,7 +16,19 @@ import {
 } from "../../core/payment.ts";
 import type { PaymentProof, SessionAuth } from "./parse-proof.ts";
 
-type CachedSession = { signer: Address; key: CryptoKey; expiresAt: bigint; streamId: bigint };
+type Ed25519Check = (signature: Uint8Array<ArrayBuffer>, message: Uint8Array<ArrayBuffer>) => boolean | Promise<boolean>;
+type CachedSession = { signer: Address; verify: Ed25519Check; expiresAt: bigint; streamId: bigint };
+
+/** One session key's verifier, built once per session. */
+async function ed25519Check(publicKey: Uint8Array<ArrayBuffer>): Promise<Ed25519Check> {
+  try {
+    const key = nodeCrypto.createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: toBase64Url(publicKey) }, format: "jwk" });
+    return (signature, message) => nodeCrypto.verify(null, message, key, signature);
+  } catch {
+    const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+    return (signature, message) => crypto.subtle.verify("Ed25519", key, signature, message);
+  }
+}
 
 const MAX_CACHED_SESSIONS = 10_000;
 
@@ -42,8 +57,7 @@ export function createProofVerifier(domain: PaymentDomain): ProofVerifier {
     } catch (cause) {
       throw new ClawError("SESSION_KEY_INVALID", { message: "The session key authorization signature cannot be recovered.", cause });
     }
-    const key = await crypto.subtle.importKey("raw", auth.publicKey, { name: "Ed25519" }, false, ["verify"]);
-    const entry = { signer, key, expiresAt: auth.expiresAt, streamId };
+    const entry = { signer, verify: await ed25519Check(auth.publicKey), expiresAt: auth.expiresAt, streamId };
     if (sessions.size >= MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value as string);
     sessions.set(auth.raw, entry);
     return entry;
@@ -72,7 +86,7 @@ export function createProofVerifier(domain: PaymentDomain): ProofVerifier {
     if (session.expiresAt <= nowSeconds) {
       throw new ClawError("SESSION_KEY_INVALID", { message: `The session key authorization expired at ${session.expiresAt} (unix seconds).` });
     }
-    const ok = await crypto.subtle.verify("Ed25519", session.key, proof.signature, bytes());
+    const ok = await session.verify(proof.signature, bytes());
     if (!ok) throw new ClawError("SIGNATURE_INVALID", { message: "The session key's signature over this request does not verify." });
   }
 
