@@ -5,7 +5,8 @@
  * itself, taking everything streamed. Chain time is moved past each stream's window before it closes,
  * so the liar takes whole deposits. What the consumer's wallet lost (balance change minus gas) must
  * stay within the limit (the stated bound is 0: every open stream counts its whole deposit) — with
- * the gateway request after request, and with createPayingFetch under eight requests at once.
+ * the gateway request after request (and after a restart on its log), and with createPayingFetch under
+ * eight requests at once.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -104,6 +105,18 @@ describe("spend limits against a lying provider, from on-chain balances", () => 
       for (const m of Object.values(st.byModel)) assert.ok(BigInt(m.spent) >= 0n);
     } finally {
       await gw.close();
+    }
+    // A restart on the same log still counts what the chain took: the limit stays used up.
+    const again = await startGateway({
+      chain: { rpcUrl: t.anvil.rpcUrl, privateKey: key(5), contracts: t.contracts, pollingIntervalMs: 50 },
+      stateDir: gw.logPath.replace(/\/gateway\.db$/, ""), port: 0, limits: { maxSpendPerDay: limit }, ...session,
+    });
+    try {
+      const openai2 = new OpenAI({ baseURL: `${again.url}/v1`, apiKey: again.key, maxRetries: 0 });
+      await assert.rejects(openai2.chat.completions.create({ model: "liar-1", messages: [{ role: "user", content: "hi" }] }), isLimit);
+      assert.equal(BigInt(again.status().spent.lastDay), await spentOnChain(address(5), startBalance, startBlock));
+    } finally {
+      await again.close();
     }
   });
 

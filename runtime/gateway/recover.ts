@@ -24,6 +24,8 @@ async function recoverOne(chain: ClientChain, log: GatewayLog, s: LoggedStream):
   const base = {
     streamId: s.streamId, providerId: s.providerId, recipient: getAddress(s.recipient), deposit: s.deposit,
     openTx: isHash(s.openTx) ? s.openTx : "0x", openBlock: s.openBlock, gasPaid: 0n, metered: s.metered,
+    // The window lets the close wait until what was metered has streamed (the provider's settle is covered by then).
+    startTime: s.startTime, durationSeconds: s.durationSeconds,
   };
   const onChain = await getStream(chain.publicClient, { streamPay: chain.contracts.streamPay, streamId: s.streamId });
   let receipt: Receipt;
