@@ -58,6 +58,13 @@ describe("chatPieces", () => {
     );
   });
 
+  test("an error event after output that carries claw (a billed failure) keeps that billing in details.billing", async () => {
+    await assert.rejects(
+      collect(chunk("a") + `data: ${JSON.stringify({ error: { code: "BACKEND_STREAM_ERROR", message: "gone" }, claw })}\n\ndata: [DONE]\n\n`),
+      (e) => isClawError(e, "PROVIDER_FAILED") && (e.details as { billing?: { cost: bigint } }).billing?.cost === 1500n,
+    );
+  });
+
   test("a stream that ends without its billing chunk is reported as cut", async () => {
     await assert.rejects(collect(chunk("a") + "data: [DONE]\n\n"), (e) => isClawError(e, "PROVIDER_FAILED") && /billing/.test(e.message));
   });

@@ -3,7 +3,8 @@
  * `text` piece per content delta; the tool calls, assembled from their deltas (by `index`: id and
  * name once, `arguments` in pieces), as one `tools` piece with the finish reason; then the billing
  * facts of the last chunk (`usage` and `claw`).
- * An `{error}` event inside the stream (the job failed after it started) is a PROVIDER_FAILED.
+ * An `{error}` event inside the stream (the job failed after it started) is a PROVIDER_FAILED; when
+ * the event carries `claw` (the job was billed: output was delivered), its `details.billing` holds it.
  * A stream that ends without its billing chunk is PROVIDER_FAILED too: the answer may be cut.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
@@ -74,7 +75,11 @@ export async function* chatPieces(body: ReadableStream<Uint8Array>, endpoint: st
     } catch (cause) {
       throw new ClawError("PROVIDER_FAILED", { message: `${endpoint} sent an SSE event that is not JSON: ${ev.data.slice(0, 80)}`, details: { endpoint }, cause });
     }
-    if (chunk.error) throw providerError(endpoint, 502, chunk);
+    if (chunk.error) {
+      const failed = providerError(endpoint, 502, chunk);
+      if (!chunk.claw) throw failed;
+      throw new ClawError(failed.code, { message: failed.message, details: { ...failed.details, billing: parseBilling(chunk.claw) } });
+    }
     for (const choice of chunk.choices ?? []) {
       const text = choice.delta?.content;
       if (text) yield { type: "text", text };

@@ -8,7 +8,7 @@
  * `receiptError` (RECEIPT_INVALID) and the session lists it in `receiptErrors`. With
  * `receipts: "require"` the call throws it instead (after the job's billing is recorded).
  */
-import { ClawError } from "../core/errors.ts";
+import { ClawError, isClawError } from "../core/errors.ts";
 import { paymentDomain } from "../core/payment.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import { closeStream, type CloseOptions } from "./close-stream.ts";
@@ -100,17 +100,24 @@ export async function startSession(i: SessionInput): Promise<Session> {
     let end: ({ billing: JobBilling; usage?: InferResult["usage"] } & ReceiptResult) | undefined;
     const tokens = (async function* () {
       live();
-      for await (const piece of chatCompletion(target, input, o)) {
-        if (piece.type === "text") {
-          text += piece.text;
-          yield piece.text;
-        } else if (piece.type === "tools") {
-          toolCalls = piece.calls;
-          finishReason = piece.finishReason;
-        } else {
-          const { type: _, ...rest } = piece;
-          end = billed(piece.billing, rest);
+      try {
+        for await (const piece of chatCompletion(target, input, o)) {
+          if (piece.type === "text") {
+            text += piece.text;
+            yield piece.text;
+          } else if (piece.type === "tools") {
+            toolCalls = piece.calls;
+            finishReason = piece.finishReason;
+          } else {
+            const { type: _, ...rest } = piece;
+            end = billed(piece.billing, rest);
+          }
         }
+      } catch (err) {
+        // A failure after output is billed (chat-stream.ts puts its billing in details): count it.
+        const failedBilling = isClawError(err) ? (err.details?.billing as JobBilling | undefined) : undefined;
+        if (failedBilling) jobs.push(failedBilling);
+        throw err;
       }
     })();
     let whole: Promise<InferResult> | undefined;
