@@ -198,7 +198,7 @@ describe("claw gateway against hostile providers", () => {
     assert.match(text.stdout, new RegExp(`provider #${overId}: .*OVERCHARGED`));
   });
 
-  test("a 1 GB answer through a real claw gateway child process: clear error, provider faulted, peak RSS under 300 MB", async () => {
+  test("a 1 GB answer through a real claw gateway child process: clear error, provider faulted, peak RSS under 300 MB", async (t) => {
     const stateDir = mkdtempSync(join(tmpdir(), "claw-gw-huge-"));
     const child = spawn(process.execPath, [cliBin, "gateway", "--json", "--port", "0", "--state-dir", stateDir, "--no-probe"], { env: cliEnv(keys[9]!), stdio: ["ignore", "pipe", "pipe"] });
     try {
@@ -222,6 +222,7 @@ describe("claw gateway against hostile providers", () => {
       assert.ok(proxy.hugeBytesSent < 200 * 1024 * 1024, `the gateway stopped reading early (${proxy.hugeBytesSent} bytes sent)`);
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]);
+      t.diagnostic(`gateway peak RSS ${Math.round(hwmKb / 1024)} MB; the hostile server wrote ${Math.round(proxy.hugeBytesSent / 2 ** 20)} MiB of its 1 GiB`);
       assert.ok(hwmKb < 300 * 1024, `peak RSS ${hwmKb} kB`);
       const st = (await (await fetch(`${url}/gateway/status`, { headers: { authorization: `Bearer ${key}` } })).json()) as GatewayStatus;
       const rec = st.providers[idOf(hostile, "echo-huge")];
