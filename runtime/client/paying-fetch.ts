@@ -14,6 +14,10 @@
  *   answered with an OpenAI-shaped error and opens nothing; only a spending limit reached (and a price
  *   above the maximum) is 402. A provider's reported cost that is negative or above the request's
  *   worst case is refused and reported as a fault (hooks.onProviderFault, ./billing-check.ts).
+ * - Hostile providers: every answer is read under byte caps (./answer-limits.ts), its claw.receipt is
+ *   verified (./answer-checks.ts; a verified one goes to hooks.onReceipt), and every fault (lying cost,
+ *   bad receipt, oversized or malformed answer, failure before the first token) goes to the fault book,
+ *   which tries a recently faulty provider only after all others (./faults-routing.ts).
  * - Failover: unreachable, 5xx, a refusal or an error event before the first token -> the next
  *   provider. Never after output was delivered, so one request is never paid twice. All failed:
  *   PROVIDERS_EXHAUSTED (503, retryable).
@@ -90,7 +94,7 @@ export type PayingFetch = ((input: RequestInfo | URL, init?: RequestInit) => Pro
 };
 
 /** Why a provider cannot be used (down, quote not its own, quote or deposit above a limit): the next may. */
-const skippable = new Set<string>(["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"]);
+const skippable = new Set<string>(["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX", "SPEND_LIMIT_REACHED"]);
 
 /**
  * @example
@@ -155,7 +159,8 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
       } catch (err) {
         if (!isClawError(err) || !skippable.has(err.code)) throw err;
         failures.push(err);
-        o.hooks?.onFailover?.(provider, err);
+        // A limit refusing a new stream here: another provider's open stream (already counted) may still serve.
+        if (err.code !== "SPEND_LIMIT_REACHED") o.hooks?.onFailover?.(provider, err);
         continue;
       }
       let result;
@@ -181,14 +186,15 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
         if (judged.fault) reportFault(provider, judged.fault);
         else await judgeReceipt(provider, lane, r, result, chain);
         const counted = judged.counted;
-        lanes.release(lane, worstCase, billing && !judged.fault ? counted : billing ? worstCase : 0n);
+        lanes.release(lane, worstCase, billing ? counted : 0n);
         book.billed(lane.stream.streamId, counted);
         await o.hooks?.onPaid?.({ lane, model: r.model, route: r.route, counted, proof: result.proof, ...(billing ? { billing } : {}) });
       });
       return result.response;
     }
     // Every provider was refused by a limit: that is the answer (402), not a market failure.
-    if (failures.length > 0 && failures.every((f) => f.code === "PRICE_ABOVE_MAX")) throw failures[0]!;
+    const byLimit = (f: ClawError) => f.code === "PRICE_ABOVE_MAX" || f.code === "SPEND_LIMIT_REACHED";
+    if (failures.length > 0 && failures.every(byLimit)) throw failures.find((f) => f.code === "SPEND_LIMIT_REACHED") ?? failures[0]!;
     throw new ClawError("PROVIDERS_EXHAUSTED", {
       message: `No provider of "${r.model}" answered: ${failures.map((f) => f.message).join("; ").slice(0, 1000)}`,
       details: { model: r.model, failures: failures.map((f) => ({ code: f.code, providerCode: f.details?.providerCode ?? null })) },
