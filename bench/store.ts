@@ -2,12 +2,15 @@
  * `npm run bench:store`: the event store against raw SQLite in the same run, written to
  * bench/results/store.json with the machine and date. better-sqlite3 runs here; node:sqlite runs
  * in a child on the Node 24 shim when it is installed. `--driver node:sqlite --json` is that child.
+ * Then the async store (bench/store-async.ts) on SQLite and PostgreSQL side by side: appends/s and
+ * replay/s through the interface several runtime instances share.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statfsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { resolve } from "node:path";
 import type { DriverName } from "../runtime/store/driver.ts";
+import { measureAsyncStores, printAsync } from "./store-async.ts";
 import { measureDriver, REPEAT, type DriverResult } from "./store-measure.ts";
 
 const args = process.argv.slice(2);
@@ -46,7 +49,11 @@ const verdict = (r: DriverResult) => ({
 });
 const method = `each throughput figure is the fastest of ${REPEAT} repetitions (wall clock; CPU time alongside); latencies are percentiles over ` +
   `3000 single appends, each its own transaction; raw = the same driver with the same pragmas and schema, no hashing/encoding/validation`;
-const out = { date: new Date().toISOString(), machine, method, targets, runs: drivers.map((d) => ({ ...d, meetsTargets: verdict(d.result) })) };
+const asyncStores = await measureAsyncStores();
+const out = {
+  date: new Date().toISOString(), machine, method, targets, runs: drivers.map((d) => ({ ...d, meetsTargets: verdict(d.result) })),
+  asyncStores: { ...asyncStores, note: "PostgreSQL on this machine over loopback TCP, the test cluster of scripts/pg-test-server.sh (fsync off): the cost measured is round trips and the append lock, not disk" },
+};
 mkdirSync(resolve(import.meta.dirname, "results"), { recursive: true });
 writeFileSync(resolve(import.meta.dirname, "results/store.json"), `${JSON.stringify(out, null, 2)}\n`);
 
@@ -65,4 +72,5 @@ for (const { node, result: r } of drivers) {
   console.log(`${mark(v.replay)} replay           ${f(r.replay.store.eventsPerSecond)} ev/s (decoded, counted; ${f(r.replay.store.eventsPerCpuSecond)}/CPU-s)  vs raw row read ${f(r.replay.raw.eventsPerSecond)} ev/s  = ${r.replay.ratio}x raw  (target >= ${f(targets.replayEventsPerSecond)})`);
   console.log(`     replay into all projections ${f(r.replay.projections.eventsPerSecond)} ev/s;  verify hash chain ${f(r.verify.eventsPerSecond)} ev/s`);
 }
+printAsync(asyncStores);
 console.log(`\nwrote bench/results/store.json`);

@@ -6,7 +6,7 @@
  */
 import pg from "pg";
 import { ClawError } from "../../core/errors.ts";
-import type { NewEvent, StoredEvent } from "../../core/events.ts";
+import { nonceDedupe, type NewEvent, type StoredEvent } from "../../core/events.ts";
 import { checkAccepted, checkLeaderName, checkSlotRequest, checkTtl } from "../async-common.ts";
 import type { AdmitResult, AsyncEventStore, SlotResult } from "../async-types.ts";
 import { decodeRow, EVENT_COLUMNS } from "../decode-row.ts";
@@ -46,7 +46,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Asy
   const readonly = opts.readonly ?? false;
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, keepAlive: true, application_name: "claw-store" });
   // An idle pooled connection that dies is emitted here; the pool drops it and the next query reconnects.
-  pool.on("error", (err) => console.error(`event store: a pooled connection to ${where} failed: ${err.message}`));
+  // After close() the pool has let go of its connections, but their sockets may close a moment later: quiet then.
+  pool.on("error", (err) => { if (!closed) console.error(`event store: a pooled connection to ${where} failed: ${err.message}`); });
+  let closed = false;
   let schemaVersion: number;
   try {
     const client = await pool.connect();
@@ -55,7 +57,6 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Asy
     await pool.end().catch(() => undefined);
     throw pgError(err, where, "open");
   }
-  let closed = false;
   const leaderClosers = new Set<() => void>();
 
   async function db<T>(action: string, fn: () => Promise<T>): Promise<T> {
@@ -147,7 +148,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Asy
     verify: () => db("verify", () => verifyRows((after) =>
       rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 AND ${VISIBLE} ORDER BY position LIMIT ${PAGE}`, [after]), PAGE)),
     hasNonce: (streamId, nonce) => db("read", async () =>
-      (await pool.query("SELECT 1 FROM events WHERE dedupe = $1", [`nonce:${streamId}:${nonce}`])).rowCount === 1),
+      (await pool.query("SELECT 1 FROM events WHERE dedupe = $1", [nonceDedupe(streamId, nonce)])).rowCount === 1),
     getCursor: (name) => db("read cursor", async () =>
       (await pool.query<{ value: string }>("SELECT value FROM cursors WHERE name = $1", [name])).rows[0]?.value),
     setCursor: async (name, value) => {
