@@ -127,7 +127,7 @@ export function createLanes(o: LaneOptions) {
     }
   }
 
-  async function open(provider: ProviderInfo, reservation: Reservation | undefined): Promise<Lane> {
+  async function open(provider: ProviderInfo, reservation: Reservation | undefined, sent: { tx: boolean }): Promise<Lane> {
     const wallet = requireWallet(o.chain, "Paying for requests");
     const quote = await fetchQuote(o.chain, provider);
     const price = quote.pricePerSecond > provider.pricePerSecond ? quote.pricePerSecond : provider.pricePerSecond;
@@ -141,7 +141,7 @@ export function createLanes(o: LaneOptions) {
     });
     const stream = await createStream(o.chain, {
       recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit, durationSeconds: size.durationSeconds,
-    });
+    }, (p) => void (p.txHash && (sent.tx = true)));
     if (reservation) o.book?.opened(reservation, stream);
     const ttlSeconds = Number(stream.startTime + stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
     const signer = await createSessionSigner({
@@ -155,17 +155,20 @@ export function createLanes(o: LaneOptions) {
   /** The current lane of `provider`, opening: its deposit is held against the limits, then the stream opened. */
   function start(provider: ProviderInfo): { pending: Promise<Lane>; lane?: Lane } {
     let reservation: Reservation | undefined;
+    const sent = { tx: false };
     const e: { pending: Promise<Lane>; lane?: Lane } = {
       pending: reserve(provider).then((r) => {
         reservation = r;
-        return open(provider, r);
+        return open(provider, r, sent);
       }),
     };
     current.set(provider.id, e);
     e.pending.then(
       (l) => void (e.lane = l),
-      () => {
-        if (reservation) o.book?.release(reservation);
+      (err: unknown) => {
+        // An opening sent but not confirmed may have locked its deposit: it stays reserved (the payer's side).
+        const mayBeLocked = sent.tx && !isClawError(err, "CHAIN_TX_FAILED");
+        if (reservation && !mayBeLocked) o.book?.release(reservation);
         if (current.get(provider.id) === e) current.delete(provider.id);
       },
     );
