@@ -2,7 +2,8 @@
  * `npm run test:mutants` (root) / `npm run mutants` (contracts/): applies each named mutant below to
  * a scratch copy of contracts/ (src, test, config; node_modules linked), runs the Solidity suites
  * there (all but the slow RegistrySpam set-up) and expects them to FAIL. Passes only if every mutant is killed; the real tree is never
- * touched. Each mutant is a bug the suite is meant to catch (the first two are issue 14's).
+ * touched. Each mutant is a bug the suite is meant to catch (the first two are issue 14's, the last
+ * five issue 22's).
  * Compiled with the `mutants` build profile (no viaIR, no optimizer: seconds instead of a minute of
  * solc-js per copy); the unmutated copy runs first and must pass.
  * Options: `--only <name>` runs one mutant; `--jobs n` (default 2) runs n mutants at a time.
@@ -67,11 +68,50 @@ export const mutants: Mutant[] = [
     replace: "",
     why: "coin streamed to the registry could never be taken out",
   },
+  // Issue 22: the five the v2 suite let survive, as they read in v3's code.
+  {
+    name: "retired-entry-keeps-list-link",
+    file: "src/ComputeRegistry.sol",
+    find: "        r.nextByModel = 0;\n        r.active = false;",
+    replace: "        r.active = false;",
+    why: "a later retirement walking from that stale hint would relink the wrong entry, leaving a retired one listed",
+  },
+  {
+    name: "failed-bond-refund-ignored",
+    file: "src/ComputeRegistry.sol",
+    find: "        if (!ok) revert Errors.BondRefundFailed(due.payee, amount);",
+    replace: "",
+    why: "a payee that refuses coin would lose the bond (cleared from the books, kept by the registry)",
+  },
+  {
+    name: "batch-closes-at-end-minus-1",
+    file: "src/StreamPay.sol",
+    find: "if (since < duration) continue;",
+    replace: "if (since + 1 < duration) continue;",
+    why: "a keeper would close a stream one second early, taking the sender's last second",
+  },
+  {
+    name: "claim-zeroes-credit-after-call",
+    file: "src/StreamPay.sol",
+    find: "        claimable[account] = 0;\n        emit Claimed(account, to, amount);\n        (bool ok,) = to.call{value: amount}(\"\");",
+    replace: "        emit Claimed(account, to, amount);\n        (bool ok,) = to.call{value: amount}(\"\");\n        claimable[account] = 0;",
+    why: "a re-entrant claimer would be paid twice out of other streams' coin",
+  },
+  {
+    name: "bond-paid-before-books-cleared",
+    file: "src/ComputeRegistry.sol",
+    find: "        delete _bondDue[providerId];\n        amount = REGISTRATION_BOND;\n        emit BondClaimed(providerId, due.payee, amount);\n        (bool ok,) = due.payee.call{value: amount}(\"\");",
+    replace: "        amount = REGISTRATION_BOND;\n        emit BondClaimed(providerId, due.payee, amount);\n        (bool ok,) = due.payee.call{value: amount}(\"\");\n        delete _bondDue[providerId];",
+    why: "v2's 'bond refunded before the entry is unlinked': a re-entrant payee would be paid the bond twice",
+  },
 ];
 
 const root = resolve(import.meta.dirname, "..");
-/** The StreamPay suites (every mutant is in StreamPay.sol; RegistrySpam's 20,000-entry set-up is skipped to stay fast). */
-const suite = ["test/StreamPay.t.sol", "test/StreamPayFuzz.t.sol", "test/StreamPayInvariant.t.sol", "test/Issue14.t.sol", "test/ComputeRegistry.t.sol"];
+/** The unit, fuzz and invariant suites (RegistrySpam's 20,000-entry set-up and the printed campaigns are skipped to stay fast). */
+const suite = [
+  "test/StreamPay.t.sol", "test/StreamPayFuzz.t.sol", "test/StreamPayInvariant.t.sol", "test/Issue14.t.sol", "test/ComputeRegistry.t.sol",
+  "test/Issue22.t.sol", "test/Ratings.t.sol", "test/RegistryInvariant.t.sol",
+];
 const MAX_RSS_MB = Number(process.env.MUTANT_MAX_RSS_MB ?? 3000);
 const { values } = parseArgs({ options: { only: { type: "string" }, jobs: { type: "string" } } });
 const selected = values.only ? mutants.filter((m) => m.name === values.only) : mutants;

@@ -15,7 +15,11 @@ import {StreamPay} from "./StreamPay.sol";
 ///      never reads more than MAX_PAGE providers or scans more than MAX_SCAN ids, whatever the
 ///      number registered. There is no index per wallet on purpose: a fresh slot per new wallet
 ///      (22,100 gas) would put a new wallet's first registration of a new model above 150k gas;
-///      the wallet view scans a window of ids instead (~2,300 gas per id, bounded by MAX_SCAN).
+///      the wallet view scans a window of ids instead (~2,300 gas per id, bounded by MAX_SCAN);
+///      clients find a wallet's ids from the indexed ProviderRegistered logs.
+///      Retiring unlinks the entry and locks its bond for BOND_COOLDOWN (claimBond after it), so
+///      register/retire churn costs capital over time. Ratings: two packed slots per provider,
+///      written only by rateStream, which asks StreamPay (markRated) whether the caller paid.
 contract ComputeRegistry is IComputeRegistry {
     /// @notice Longest model name accepted, in bytes.
     uint256 public constant MAX_MODEL_LENGTH = 128;
@@ -29,6 +33,16 @@ contract ComputeRegistry is IComputeRegistry {
     /// @notice Most ids or list entries one scan visits (getProviderIdsByWallet,
     ///         getActiveProviderIds, getCheapestProvider).
     uint256 public constant MAX_SCAN = 2_000;
+    /// @notice Seconds a retired entry's bond stays locked before claimBond pays it out.
+    uint256 public constant BOND_COOLDOWN = 30 days;
+    /// @notice Most list entries one retirement walks to find the entry before it (per phase: from
+    ///         the hint, then from the head).
+    uint256 public constant MAX_HINT_WALK = 1_000;
+    /// @notice Highest score a rating may carry (0..MAX_SCORE).
+    uint256 public constant MAX_SCORE = 100;
+    /// @notice A rating weighs what its sender paid the provider, counted in units of this many wei
+    ///         (floored: a stream that paid less than one unit rates with weight 0).
+    uint256 public constant RATING_WEIGHT_UNIT = 1 gwei;
 
     struct Record {
         // slot 0: what a consumer needs to pay
@@ -55,8 +69,30 @@ contract ComputeRegistry is IComputeRegistry {
     ///      changed slot (5,000 gas) rather than a fresh one (22,100).
     uint256 private _nextId = 1;
 
+    /// @dev A retired entry's bond, waiting for its cooldown: who gets it and from when.
+    struct BondDue {
+        address payee;
+        uint64 releaseAt;
+    }
+
+    /// @dev Per provider, two slots; every sum saturates at its width (never reverts).
+    ///      Weighted sums are Σ value × weight, weight = paid / RATING_WEIGHT_UNIT.
+    struct Rep {
+        // slot A
+        uint32 ratings;
+        uint96 paidByRaters; // wei
+        uint64 weight;
+        uint64 scoreWeighted;
+        // slot B
+        uint96 ttftWeighted;
+        uint96 tokensPerSecondWeighted;
+        uint64 failuresWeighted;
+    }
+
     mapping(uint256 providerId => Record) private _providers;
     mapping(bytes32 modelHash => uint32 headId) private _modelHead;
+    mapping(uint256 providerId => BondDue) private _bondDue;
+    mapping(uint256 providerId => Rep) private _rep;
 
     /// @param registrationBond Wei every registration locks until retirement (0 on a local chain).
     constructor(uint256 registrationBond) {
@@ -110,28 +146,56 @@ contract ComputeRegistry is IComputeRegistry {
     }
 
     /// @inheritdoc IComputeRegistry
-    function retireProvider(uint256 providerId, uint256 prevId) external {
-        Record storage r = _ownedLive(providerId);
-        uint32 next = r.nextByModel;
-        if (prevId == 0) {
-            bytes32 modelHash = keccak256(bytes(r.model));
-            if (_modelHead[modelHash] != providerId) revert Errors.BadListHint(providerId, prevId);
-            _modelHead[modelHash] = next;
-        } else {
-            // Each id is the `next` of at most one entry, so this identifies the predecessor.
-            Record storage prev = _providers[prevId];
-            if (prev.nextByModel != providerId) revert Errors.BadListHint(providerId, prevId);
-            prev.nextByModel = next;
-        }
-        r.nextByModel = 0;
-        r.active = false;
-        r.retired = true;
-        uint256 bond = REGISTRATION_BOND;
-        emit ProviderRetired(providerId, msg.sender, bond);
-        if (bond != 0) {
-            (bool ok,) = msg.sender.call{value: bond}("");
-            if (!ok) revert Errors.BondRefundFailed(msg.sender, bond);
-        }
+    function retireProvider(uint256 providerId, uint256 hint) external {
+        _retire(providerId, hint, msg.sender);
+    }
+
+    /// @inheritdoc IComputeRegistry
+    function retireTo(uint256 providerId, uint256 hint, address payee) external {
+        if (payee == address(0) || payee == address(this) || payee == streamPay) revert Errors.InvalidPayee(payee);
+        _retire(providerId, hint, payee);
+    }
+
+    /// @inheritdoc IComputeRegistry
+    function claimBond(uint256 providerId) external returns (uint256 amount) {
+        BondDue memory due = _bondDue[providerId];
+        if (due.payee == address(0)) revert Errors.NoBondDue(providerId);
+        if (block.timestamp < due.releaseAt) revert Errors.BondNotDue(providerId, due.releaseAt, block.timestamp);
+        // Books first: a payee that calls back finds nothing due.
+        delete _bondDue[providerId];
+        amount = REGISTRATION_BOND;
+        emit BondClaimed(providerId, due.payee, amount);
+        (bool ok,) = due.payee.call{value: amount}("");
+        if (!ok) revert Errors.BondRefundFailed(due.payee, amount);
+    }
+
+    /// @inheritdoc IComputeRegistry
+    function rateStream(
+        uint256 streamId,
+        uint8 score,
+        uint24 ttftMs,
+        uint24 tokensPerSecond,
+        uint16 failures,
+        bytes32 receiptDigest
+    ) external {
+        if (score > MAX_SCORE) revert Errors.InvalidScore(score, MAX_SCORE);
+        // StreamPay checks that the stream is closed, that msg.sender opened it and that it was not
+        // rated before, and marks it; it returns whom it paid and how much.
+        (uint256 providerId, address recipient, uint256 paid) = StreamPay(streamPay).markRated(streamId, msg.sender);
+        if (providerId == 0) revert Errors.NotAProviderStream(streamId);
+        address wallet = _providers[providerId].wallet;
+        if (wallet != recipient) revert Errors.NotProviderWallet(providerId, wallet, recipient);
+        if (paid == 0) revert Errors.NothingPaid(streamId);
+        uint256 w = paid / RATING_WEIGHT_UNIT; // paid < 2^72, so w < 2^43
+        Rep storage rep = _rep[providerId];
+        rep.ratings = uint32(_sat(rep.ratings, 1, type(uint32).max));
+        rep.paidByRaters = uint96(_sat(rep.paidByRaters, paid, type(uint96).max));
+        rep.weight = uint64(_sat(rep.weight, w, type(uint64).max));
+        rep.scoreWeighted = uint64(_sat(rep.scoreWeighted, w * score, type(uint64).max));
+        rep.ttftWeighted = uint96(_sat(rep.ttftWeighted, w * ttftMs, type(uint96).max));
+        rep.tokensPerSecondWeighted = uint96(_sat(rep.tokensPerSecondWeighted, w * tokensPerSecond, type(uint96).max));
+        rep.failuresWeighted = uint64(_sat(rep.failuresWeighted, w * failures, type(uint64).max));
+        emit StreamRated(providerId, streamId, msg.sender, paid, score, ttftMs, tokensPerSecond, failures, receiptDigest);
     }
 
     /// @inheritdoc IComputeRegistry
@@ -244,6 +308,25 @@ contract ComputeRegistry is IComputeRegistry {
     }
 
     /// @inheritdoc IComputeRegistry
+    function getReputation(uint256 providerId) external view returns (Reputation memory out) {
+        if (providerId == 0 || providerId >= _nextId) revert Errors.UnknownProvider(providerId);
+        Rep storage rep = _rep[providerId];
+        out.ratings = rep.ratings;
+        out.paidByRaters = rep.paidByRaters;
+        out.weight = rep.weight;
+        out.scoreWeighted = rep.scoreWeighted;
+        out.ttftWeighted = rep.ttftWeighted;
+        out.tokensPerSecondWeighted = rep.tokensPerSecondWeighted;
+        out.failuresWeighted = rep.failuresWeighted;
+    }
+
+    /// @inheritdoc IComputeRegistry
+    function bondOf(uint256 providerId) external view returns (address payee, uint256 releaseAt) {
+        BondDue memory due = _bondDue[providerId];
+        return (due.payee, due.releaseAt);
+    }
+
+    /// @inheritdoc IComputeRegistry
     function providerCount() external view returns (uint256) {
         return _nextId - 1;
     }
@@ -260,12 +343,67 @@ contract ComputeRegistry is IComputeRegistry {
         if (r.retired) revert Errors.ProviderIsRetired(providerId);
     }
 
+    /// @dev Unlinks, freezes and (bond != 0) locks the bond of the caller's provider `providerId`.
+    function _retire(uint256 providerId, uint256 hint, address payee) private {
+        Record storage r = _ownedLive(providerId);
+        _unlink(r, providerId, hint);
+        // A retired entry keeps no link: a walk or a cursor that reaches it stops there.
+        r.nextByModel = 0;
+        r.active = false;
+        r.retired = true;
+        uint256 bond = REGISTRATION_BOND;
+        uint256 releaseAt = block.timestamp + BOND_COOLDOWN;
+        if (bond != 0) _bondDue[providerId] = BondDue(payee, uint64(releaseAt));
+        emit ProviderRetired(providerId, msg.sender, bond, payee, releaseAt);
+    }
+
+    /// @dev Takes `id` out of its model's list. The entry before it is searched from `hint` (any
+    ///      live entry of the list before it; stale hints are fine), then from the head, at most
+    ///      MAX_HINT_WALK entries each: new registrations enter at the head, so they cannot push a
+    ///      good hint away, and a hint that was retired meanwhile has no link and falls back to the head.
+    function _unlink(Record storage r, uint256 id, uint256 hint) private {
+        uint32 next = r.nextByModel;
+        bytes32 modelHash = keccak256(bytes(r.model));
+        uint256 head = _modelHead[modelHash];
+        if (head == id) {
+            _modelHead[modelHash] = next;
+            return;
+        }
+        if (hint != 0 && hint != id && _relinkAfter(hint, id, next)) return;
+        if (_relinkAfter(head, id, next)) return;
+        revert Errors.BadListHint(id, hint);
+    }
+
+    /// @dev Walks from `from` for the entry whose link is `id` and points it at `next`.
+    function _relinkAfter(uint256 from, uint256 id, uint32 next) private returns (bool) {
+        for (uint256 n; n < MAX_HINT_WALK && from != 0; ++n) {
+            Record storage p = _providers[from];
+            uint256 link = p.nextByModel;
+            if (link == id) {
+                p.nextByModel = next;
+                return true;
+            }
+            from = link;
+        }
+        return false;
+    }
+
     /// @dev Where a walk along `model`'s list starts: its head, or `cursor` (a `next` from an earlier
-    ///      page). A cursor that names no provider reverts rather than return an empty entry.
+    ///      page). A cursor that names no provider reverts (UnknownProvider); one that left the list
+    ///      (retired) or belongs to another model reverts (StaleCursor) instead of ending the walk
+    ///      early or wandering into another list.
     function _start(string calldata model, uint256 cursor) private view returns (uint256) {
         if (cursor == 0) return _modelHead[keccak256(bytes(model))];
         if (cursor >= _nextId) revert Errors.UnknownProvider(cursor);
+        Record storage r = _providers[cursor];
+        if (r.retired || keccak256(bytes(r.model)) != keccak256(bytes(model))) revert Errors.StaleCursor(cursor);
         return cursor;
+    }
+
+    /// @dev a + b, or max when that would exceed it.
+    function _sat(uint256 a, uint256 b, uint256 max) private pure returns (uint256) {
+        uint256 c = a + b; // both < 2^128 here
+        return c > max ? max : c;
     }
 
     /// @dev Ids (from, to] to scan: at most MAX_SCAN of them, clipped to the count.

@@ -29,8 +29,22 @@ library Errors {
     error ProviderIsRetired(uint256 providerId);
     /// @notice `prevId` is not the entry just before `providerId` in its model's list (0 = the head).
     error BadListHint(uint256 providerId, uint256 prevId);
-    /// @notice Returning the bond (`amount`) to `to` failed.
+    /// @notice Returning the bond (`amount`) to `to` failed; the bond stays claimable.
     error BondRefundFailed(address to, uint256 amount);
+    /// @notice Provider `providerId` has no bond waiting to be claimed (never retired, bond 0, or claimed).
+    error NoBondDue(uint256 providerId);
+    /// @notice The bond of retired provider `providerId` is released only at `releaseAt`; it is `now`.
+    error BondNotDue(uint256 providerId, uint256 releaseAt, uint256 now);
+    /// @notice `payee` cannot receive a bond (the zero address, the registry or its StreamPay).
+    error InvalidPayee(address payee);
+    /// @notice `cursor` is no longer in `model`'s list (retired, or of another model): start again from 0.
+    error StaleCursor(uint256 cursor);
+    /// @notice A rating's score is above `max`.
+    error InvalidScore(uint256 score, uint256 max);
+    /// @notice Stream `streamId` names no provider (providerId 0): there is nobody to rate.
+    error NotAProviderStream(uint256 streamId);
+    /// @notice Stream `streamId` paid its recipient nothing: its sender has nothing to weigh a rating with.
+    error NothingPaid(uint256 streamId);
 
     // ----------------------------------------------------------------------------------------
     // StreamPay
@@ -65,4 +79,12 @@ library Errors {
     error NothingToClaim(address account);
     /// @notice Sending `amount` to `to` failed during a claim.
     error ClaimFailed(address to, uint256 amount);
+    /// @notice Only the registry (`registry`) may mark a stream rated; `caller` is not it.
+    error NotRegistry(address caller, address registry);
+    /// @notice Stream `streamId` is still active: it can be rated once it is settled, cancelled or depleted.
+    error StreamStillActive(uint256 streamId);
+    /// @notice `caller` is not the sender of stream `streamId` (only the payer may rate).
+    error NotStreamSender(uint256 streamId, address caller);
+    /// @notice Stream `streamId` has already been rated (once per stream).
+    error AlreadyRated(uint256 streamId);
 }

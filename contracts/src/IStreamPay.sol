@@ -132,6 +132,19 @@ interface IStreamPay {
     /// @return keeperFee The caller's total fee.
     function batchUpdateStreams(uint256[] calldata streamIds) external returns (uint256 closed, uint256 keeperFee);
 
+    /// @notice Marks a closed stream rated by its sender; only the registry calls it (from
+    ///         ComputeRegistry.rateStream), so each stream carries at most one rating.
+    /// @dev Reverts NotRegistry (caller is not the registry), UnknownStream, StreamStillActive,
+    ///      NotStreamSender (`rater` did not open it) or AlreadyRated. The flag shares the stream's
+    ///      status byte (getStream still reports the plain status; see isRated).
+    /// @param rater The account that wants to rate (the registry passes its msg.sender).
+    /// @return providerId The provider the stream named (0: none).
+    /// @return recipient The stream's recipient.
+    /// @return paid Everything the recipient received from the stream (wei).
+    function markRated(uint256 streamId, address rater)
+        external
+        returns (uint256 providerId, address recipient, uint256 paid);
+
     /// @notice Sends the caller's deferred payments to the caller.
     function claim() external returns (uint256 amount);
 
@@ -160,6 +173,9 @@ interface IStreamPay {
 
     /// @notice Deferred payments waiting for `account`.
     function claimable(address account) external view returns (uint256);
+
+    /// @notice Whether the stream's sender has rated it (ComputeRegistry.rateStream); false for unknown ids.
+    function isRated(uint256 streamId) external view returns (bool);
 
     /// @notice The id the next stream will get.
     function nextStreamId() external view returns (uint256);

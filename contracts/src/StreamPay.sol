@@ -36,6 +36,11 @@ contract StreamPay is IStreamPay {
     uint256 public constant PUSH_GAS = 30_000;
 
     uint8 private constant ACTIVE = uint8(Status.Active);
+    /// @dev Set in a closed stream's status byte once its sender rated it (ComputeRegistry.rateStream):
+    ///      the flag lives in a slot the rating reads anyway, so marking costs 2,900 gas, not a fresh
+    ///      slot's 22,100. Status values are 0..4, so the low bits stay the status.
+    uint8 private constant RATED = 0x80;
+    uint8 private constant STATUS_BITS = 0x7f;
 
     struct Packed {
         address sender;
@@ -195,6 +200,22 @@ contract StreamPay is IStreamPay {
     }
 
     /// @inheritdoc IStreamPay
+    function markRated(uint256 streamId, address rater)
+        external
+        returns (uint256 providerId, address recipient, uint256 paid)
+    {
+        if (msg.sender != address(registry)) revert Errors.NotRegistry(msg.sender, address(registry));
+        Packed storage s = _streams[streamId];
+        uint8 status = s.status;
+        if (status == 0) revert Errors.UnknownStream(streamId);
+        if (status == ACTIVE) revert Errors.StreamStillActive(streamId);
+        if (s.sender != rater) revert Errors.NotStreamSender(streamId, rater);
+        if (status & RATED != 0) revert Errors.AlreadyRated(streamId);
+        s.status = status | RATED;
+        return (s.providerId, s.recipient, _paidOf(s));
+    }
+
+    /// @inheritdoc IStreamPay
     function claim() external returns (uint256 amount) {
         return _claim(msg.sender, payable(msg.sender));
     }
@@ -222,7 +243,7 @@ contract StreamPay is IStreamPay {
         stream.deposit = s.deposit;
         stream.providerId = s.providerId;
         stream.serviceType = s.serviceType;
-        stream.status = Status(s.status);
+        stream.status = Status(s.status & STATUS_BITS);
         if (s.status == ACTIVE) {
             stream.withdrawn = _streamed(s.deposit, s.withdrawnUntil, s.duration);
             stream.startTime = EPOCH + s.start;
@@ -263,6 +284,11 @@ contract StreamPay is IStreamPay {
     }
 
     /// @inheritdoc IStreamPay
+    function isRated(uint256 streamId) external view returns (bool) {
+        return _streams[streamId].status & RATED != 0;
+    }
+
+    /// @inheritdoc IStreamPay
     function nextStreamId() external view returns (uint256) {
         return _nextId;
     }
@@ -286,7 +312,7 @@ contract StreamPay is IStreamPay {
         uint8 status = s.status;
         if (status != ACTIVE) {
             if (status == 0) revert Errors.UnknownStream(streamId);
-            revert Errors.StreamNotActive(streamId, status);
+            revert Errors.StreamNotActive(streamId, status & STATUS_BITS);
         }
     }
 

@@ -168,7 +168,7 @@ contract ComputeRegistryTest is Base {
         eq(ids.length + next, 0, "last window: nothing active, end");
     }
 
-    function test_bond_isExactLockedAndRefundedOnRetirement() public {
+    function test_bond_isExactLockedAndReturnedOnlyAfterTheCooldown() public {
         ComputeRegistry bonded = new ComputeRegistry(0.5 ether);
         eq(bonded.REGISTRATION_BOND(), 0.5 ether, "bond");
         vm.deal(bob, 2 ether);
@@ -181,31 +181,40 @@ contract ComputeRegistryTest is Base {
         vm.prank(bob);
         uint256 id = bonded.registerProvider{value: 0.5 ether}("m", 1, "e", 0);
         eq(address(bonded).balance, 0.5 ether, "locked");
+        vm.expectRevert(abi.encodeWithSelector(Errors.NoBondDue.selector, id));
+        bonded.claimBond(id); // listed: nothing due
         uint256 b0 = bob.balance;
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(Errors.NotProviderWallet.selector, id, bob, carol));
         bonded.retireProvider(id, 0);
         vm.prank(bob);
         bonded.retireProvider(id, 0);
-        eq(bob.balance - b0, 0.5 ether, "refunded");
+        eq(bob.balance, b0, "retiring pays nothing");
+        (address payee, uint256 releaseAt) = bonded.bondOf(id);
+        eq(payee, bob, "payee: the wallet");
+        eq(releaseAt, T0 + bonded.BOND_COOLDOWN(), "released after the cooldown");
+        vm.warp(releaseAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(Errors.BondNotDue.selector, id, releaseAt, releaseAt - 1));
+        bonded.claimBond(id);
+        vm.warp(releaseAt);
+        vm.prank(stranger); // anyone may push it to the payee
+        eq(bonded.claimBond(id), 0.5 ether, "claimed");
+        eq(bob.balance - b0, 0.5 ether, "refunded to the wallet");
         eq(address(bonded).balance, 0, "nothing left");
+        vm.expectRevert(abi.encodeWithSelector(Errors.NoBondDue.selector, id));
+        bonded.claimBond(id); // once
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(Errors.ProviderIsRetired.selector, id));
         bonded.retireProvider(id, 0);
     }
 
-    function test_retire_unlinksWithACheckedHintAndFreezesTheEntry() public {
+    function test_retire_unlinksWithAnyHintAndFreezesTheEntry() public {
         registerAs(bob, "m", 5); // 1
         registerAs(carol, "m", 3); // 2
         registerAs(stranger, "m", 4); // 3 (head)
+        registerAs(keeper, "other", 4); // 4, another model
         vm.prank(carol);
-        vm.expectRevert(abi.encodeWithSelector(Errors.BadListHint.selector, 2, 0));
-        registry.retireProvider(2, 0); // 2 is not the head
-        vm.prank(carol);
-        vm.expectRevert(abi.encodeWithSelector(Errors.BadListHint.selector, 2, 1));
-        registry.retireProvider(2, 1); // 1 comes after 2, not before
-        vm.prank(carol);
-        registry.retireProvider(2, 3);
+        registry.retireProvider(2, 1); // a wrong hint (1 comes after 2): found from the head instead
         (IComputeRegistry.Provider[] memory list,) = registry.getProvidersByModel("m", 0, 100);
         eq(list.length * 100 + list[0].id * 10 + list[1].id, 231, "2 left the list: 3, 1");
         (uint256 id,,) = registry.getCheapestProvider("m", 0, 100);
@@ -215,10 +224,14 @@ contract ComputeRegistryTest is Base {
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(Errors.ProviderIsRetired.selector, 2));
         registry.updateProvider(2, 3, "e", true);
+        vm.prank(bob);
+        registry.retireProvider(1, 4); // a hint of another model: falls back to the head
         vm.prank(stranger);
-        registry.retireProvider(3, 0); // the head
+        registry.retireProvider(3, 999); // the head, with a hint that is no provider
         (list,) = registry.getProvidersByModel("m", 0, 100);
-        eq(list.length * 10 + list[0].id, 11, "only 1 left");
+        eq(list.length, 0, "all gone");
+        (list,) = registry.getProvidersByModel("other", 0, 100);
+        eq(list.length * 10 + list[0].id, 14, "the other model untouched");
     }
 
     function test_limits_registryIdsFitWhatAStreamCanName() public view {

@@ -4,12 +4,16 @@
  * (localhost / 127.x / ::1) never replaces a public one unless `overwritePublicEndpoint` is set, so a
  * developer's laptop run cannot hijack a deployed provider's traffic. Registration carries the
  * registry's REGISTRATION_BOND; retired entries are skipped (they cannot be updated).
+ * The wallet's entries come from the registry's indexed ProviderRegistered logs (from `fromBlock`,
+ * the registry's deployment block) and are read at one block; a scan that cannot finish throws
+ * (CHAIN_PAGE_CAP, CHAIN_UNAVAILABLE...) rather than register a second time with a second bond.
  */
 import { getProvider } from "./actions/get-provider.ts";
 import { listProviderIdsByWallet } from "./actions/list-provider-ids-by-wallet.ts";
 import { registerProvider } from "./actions/register-provider.ts";
 import { updateProvider } from "./actions/update-provider.ts";
 import type { ChainClients } from "./client.ts";
+import { chainError } from "./errors.ts";
 import type { Address } from "viem";
 
 export type OfferingRegistration = { model: string; pricePerSecond: bigint; endpoint: string; serviceType: number };
@@ -25,8 +29,8 @@ export function isLocalEndpoint(url: string): boolean {
 }
 
 /**
- * Bounded calls only: the wallet's ids come in windows of 2,000 (listProviderIdsByWallet), so 20,000
- * junk registrations cost 11 calls here, never one call over the node's gas cap.
+ * Bounded calls only: junk registrations by other wallets add nothing to the log scan (the node
+ * filters on the indexed wallet), and each window of LOG_WINDOW blocks is one eth_getLogs call.
  * @example
  * const { providerId } = await ensureRegistered(clients, registry, { model: "echo-1", pricePerSecond: 10n, endpoint, serviceType: 0 });
  */
@@ -34,14 +38,20 @@ export async function ensureRegistered(
   clients: ChainClients,
   registry: Address,
   o: OfferingRegistration,
-  opts: { overwritePublicEndpoint?: boolean; confirmations?: number } = {},
+  opts: { overwritePublicEndpoint?: boolean; confirmations?: number; fromBlock?: bigint } = {},
 ): Promise<RegistrationOutcome> {
   const read = clients.publicClient;
   const confirmations = opts.confirmations ?? 1;
+  let blockNumber: bigint;
+  try {
+    blockNumber = await read.getBlockNumber({ cacheTime: 0 });
+  } catch (err) {
+    throw chainError(err, "ensureRegistered: head block");
+  }
   // Newest first: the latest registration of this model is the one kept up to date.
-  const ids = (await listProviderIdsByWallet(read, { registry, wallet: clients.address })).reverse();
+  const ids = (await listProviderIdsByWallet(read, { registry, wallet: clients.address, blockNumber, ...(opts.fromBlock === undefined ? {} : { fromBlock: opts.fromBlock }) })).reverse();
   for (const id of ids) {
-    const p = await getProvider(read, { registry, providerId: id });
+    const p = await getProvider(read, { registry, providerId: id, blockNumber });
     if (!p || p.model !== o.model || p.retired) continue;
     const keepPublic = isLocalEndpoint(o.endpoint) && !isLocalEndpoint(p.endpoint) && !opts.overwritePublicEndpoint;
     const endpoint = keepPublic ? p.endpoint : o.endpoint;

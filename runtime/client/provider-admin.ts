@@ -24,7 +24,7 @@ export async function registerOffering(
   o: { model: string; pricePerSecond: bigint; endpoint: string; serviceType: number; overwritePublicEndpoint?: boolean },
 ): Promise<RegistrationOutcome> {
   const wallet = requireWallet(chain, "Registering a provider");
-  return ensureRegistered(wallet, chain.contracts.registry, o, { overwritePublicEndpoint: o.overwritePublicEndpoint ?? true, confirmations: chain.confirmations });
+  return ensureRegistered(wallet, chain.contracts.registry, o, { overwritePublicEndpoint: o.overwritePublicEndpoint ?? true, confirmations: chain.confirmations, ...(chain.fromBlock === undefined ? {} : { fromBlock: chain.fromBlock }) });
 }
 
 export type ProviderChange = { pricePerSecond?: bigint; endpoint?: string; active?: boolean };

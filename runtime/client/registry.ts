@@ -38,6 +38,6 @@ export function activeProviders(chain: ClientChain): Promise<ProviderInfo[]> {
 
 /** Every provider registered by `wallet`, active or not, by id. */
 export async function providersOfWallet(chain: ClientChain, wallet: Address): Promise<ProviderInfo[]> {
-  const ids = await listProviderIdsByWallet(chain.publicClient, { registry: chain.contracts.registry, wallet });
+  const ids = await listProviderIdsByWallet(chain.publicClient, { registry: chain.contracts.registry, wallet, ...(chain.fromBlock === undefined ? {} : { fromBlock: chain.fromBlock }) });
   return Promise.all(ids.map((id) => readProvider(chain, id)));
 }

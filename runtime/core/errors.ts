@@ -91,6 +91,7 @@ export const errorCatalogue = {
   CHAIN_TX_FAILED: { status: 502, message: "A chain transaction failed." },
   CHAIN_REVERTED: { status: 502, message: "The contract refused the call (details.errorName names the reason)." },
   CHAIN_ERROR: { status: 502, message: "The chain returned an error." },
+  CHAIN_PAGE_CAP: { status: 502, message: "A paged chain listing reached its page cap before its end; nothing was cut silently (details name the listing and the cap)." },
   INTERNAL: { status: 500, message: "Internal error." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

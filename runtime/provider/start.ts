@@ -195,7 +195,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   try {
     for (const s of served) {
       const outcome = await ensureRegistered(clients, chain.contracts.registry, { model: s.model, pricePerSecond: s.pricePerSecond, endpoint: publicUrl, serviceType: s.serviceType }, {
-        overwritePublicEndpoint: config.server.overwritePublicEndpoint, confirmations: config.chain.confirmations,
+        overwritePublicEndpoint: config.server.overwritePublicEndpoint, confirmations: config.chain.confirmations, fromBlock: chain.fromBlock,
       });
       s.providerId = outcome.providerId;
       byProviderId.set(outcome.providerId, s);

@@ -11,43 +11,70 @@ export declare namespace IComputeRegistry {
 
     export type ProviderStructOutput = [id: bigint, wallet: string, model: string, endpoint: string, pricePerSecond: bigint, serviceType: bigint, active: boolean, retired: boolean, completedJobs: bigint, totalEarned: bigint, registeredAt: bigint] & {id: bigint, wallet: string, model: string, endpoint: string, pricePerSecond: bigint, serviceType: bigint, active: boolean, retired: boolean, completedJobs: bigint, totalEarned: bigint, registeredAt: bigint }
   
+
+    export type ReputationStruct = {ratings: BigNumberish, paidByRaters: BigNumberish, weight: BigNumberish, scoreWeighted: BigNumberish, ttftWeighted: BigNumberish, tokensPerSecondWeighted: BigNumberish, failuresWeighted: BigNumberish}
+
+    export type ReputationStructOutput = [ratings: bigint, paidByRaters: bigint, weight: bigint, scoreWeighted: bigint, ttftWeighted: bigint, tokensPerSecondWeighted: bigint, failuresWeighted: bigint] & {ratings: bigint, paidByRaters: bigint, weight: bigint, scoreWeighted: bigint, ttftWeighted: bigint, tokensPerSecondWeighted: bigint, failuresWeighted: bigint }
+  
     }
 
   export interface IComputeRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "REGISTRATION_BOND" | "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByWallet" | "getProviders" | "getProvidersByModel" | "providerCount" | "recordCompletion" | "registerProvider" | "retireProvider" | "streamPay" | "updateProvider"): FunctionFragment;
+    getFunction(nameOrSignature: "REGISTRATION_BOND" | "bondOf" | "claimBond" | "getActiveProviderIds" | "getCheapestProvider" | "getProvider" | "getProviderIdsByWallet" | "getProviders" | "getProvidersByModel" | "getReputation" | "providerCount" | "rateStream" | "recordCompletion" | "registerProvider" | "retireProvider" | "retireTo" | "streamPay" | "updateProvider"): FunctionFragment;
 
-    getEvent(nameOrSignatureOrTopic: "CompletionRecorded" | "ProviderRegistered" | "ProviderRetired" | "ProviderUpdated" | "StreamPayBound"): EventFragment;
+    getEvent(nameOrSignatureOrTopic: "BondClaimed" | "CompletionRecorded" | "ProviderRegistered" | "ProviderRetired" | "ProviderUpdated" | "StreamPayBound" | "StreamRated"): EventFragment;
 
     encodeFunctionData(functionFragment: 'REGISTRATION_BOND', values?: undefined): string;
+encodeFunctionData(functionFragment: 'bondOf', values: [BigNumberish]): string;
+encodeFunctionData(functionFragment: 'claimBond', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getActiveProviderIds', values: [BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getCheapestProvider', values: [string, BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getProvider', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getProviderIdsByWallet', values: [AddressLike, BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getProviders', values: [BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getProvidersByModel', values: [string, BigNumberish, BigNumberish]): string;
+encodeFunctionData(functionFragment: 'getReputation', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'providerCount', values?: undefined): string;
+encodeFunctionData(functionFragment: 'rateStream', values: [BigNumberish, BigNumberish, BigNumberish, BigNumberish, BigNumberish, BytesLike]): string;
 encodeFunctionData(functionFragment: 'recordCompletion', values: [BigNumberish, BigNumberish, AddressLike, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'registerProvider', values: [string, BigNumberish, string, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'retireProvider', values: [BigNumberish, BigNumberish]): string;
+encodeFunctionData(functionFragment: 'retireTo', values: [BigNumberish, BigNumberish, AddressLike]): string;
 encodeFunctionData(functionFragment: 'streamPay', values?: undefined): string;
 encodeFunctionData(functionFragment: 'updateProvider', values: [BigNumberish, BigNumberish, string, boolean]): string;
 
     decodeFunctionResult(functionFragment: 'REGISTRATION_BOND', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'bondOf', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'claimBond', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getActiveProviderIds', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getCheapestProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProviderIdsByWallet', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProviders', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getProvidersByModel', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'getReputation', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'providerCount', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'rateStream', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'recordCompletion', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'registerProvider', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'retireProvider', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'retireTo', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'streamPay', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Result;
   }
 
   
+    export namespace BondClaimedEvent {
+      export type InputTuple = [providerId: BigNumberish, payee: AddressLike, amount: BigNumberish];
+      export type OutputTuple = [providerId: bigint, payee: string, amount: bigint];
+      export interface OutputObject {providerId: bigint, payee: string, amount: bigint };
+      export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
+      export type Filter = TypedDeferredTopicFilter<Event>
+      export type Log = TypedEventLog<Event>
+      export type LogDescription = TypedLogDescription<Event>
+    }
+
+  
+
     export namespace CompletionRecordedEvent {
       export type InputTuple = [providerId: BigNumberish, streamId: BigNumberish, earned: BigNumberish, completedJobs: BigNumberish, totalEarned: BigNumberish];
       export type OutputTuple = [providerId: bigint, streamId: bigint, earned: bigint, completedJobs: bigint, totalEarned: bigint];
@@ -73,9 +100,9 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
   
 
     export namespace ProviderRetiredEvent {
-      export type InputTuple = [providerId: BigNumberish, wallet: AddressLike, bondRefunded: BigNumberish];
-      export type OutputTuple = [providerId: bigint, wallet: string, bondRefunded: bigint];
-      export interface OutputObject {providerId: bigint, wallet: string, bondRefunded: bigint };
+      export type InputTuple = [providerId: BigNumberish, wallet: AddressLike, bond: BigNumberish, payee: AddressLike, releaseAt: BigNumberish];
+      export type OutputTuple = [providerId: bigint, wallet: string, bond: bigint, payee: string, releaseAt: bigint];
+      export interface OutputObject {providerId: bigint, wallet: string, bond: bigint, payee: string, releaseAt: bigint };
       export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
       export type Filter = TypedDeferredTopicFilter<Event>
       export type Log = TypedEventLog<Event>
@@ -100,6 +127,18 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
       export type InputTuple = [streamPay: AddressLike];
       export type OutputTuple = [streamPay: string];
       export interface OutputObject {streamPay: string };
+      export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
+      export type Filter = TypedDeferredTopicFilter<Event>
+      export type Log = TypedEventLog<Event>
+      export type LogDescription = TypedLogDescription<Event>
+    }
+
+  
+
+    export namespace StreamRatedEvent {
+      export type InputTuple = [providerId: BigNumberish, streamId: BigNumberish, rater: AddressLike, paid: BigNumberish, score: BigNumberish, ttftMs: BigNumberish, tokensPerSecond: BigNumberish, failures: BigNumberish, receiptDigest: BytesLike];
+      export type OutputTuple = [providerId: bigint, streamId: bigint, rater: string, paid: bigint, score: bigint, ttftMs: bigint, tokensPerSecond: bigint, failures: bigint, receiptDigest: string];
+      export interface OutputObject {providerId: bigint, streamId: bigint, rater: string, paid: bigint, score: bigint, ttftMs: bigint, tokensPerSecond: bigint, failures: bigint, receiptDigest: string };
       export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
       export type Filter = TypedDeferredTopicFilter<Event>
       export type Log = TypedEventLog<Event>
@@ -146,6 +185,22 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
       [],
       [bigint],
       'view'
+    >
+    
+
+    
+    bondOf: TypedContractMethod<
+      [providerId: BigNumberish, ],
+      [[string, bigint] & {payee: string, releaseAt: bigint }],
+      'view'
+    >
+    
+
+    
+    claimBond: TypedContractMethod<
+      [providerId: BigNumberish, ],
+      [bigint],
+      'nonpayable'
     >
     
 
@@ -198,10 +253,26 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
     
 
     
+    getReputation: TypedContractMethod<
+      [providerId: BigNumberish, ],
+      [IComputeRegistry.ReputationStructOutput],
+      'view'
+    >
+    
+
+    
     providerCount: TypedContractMethod<
       [],
       [bigint],
       'view'
+    >
+    
+
+    
+    rateStream: TypedContractMethod<
+      [streamId: BigNumberish, score: BigNumberish, ttftMs: BigNumberish, tokensPerSecond: BigNumberish, failures: BigNumberish, receiptDigest: BytesLike, ],
+      [void],
+      'nonpayable'
     >
     
 
@@ -223,7 +294,15 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
 
     
     retireProvider: TypedContractMethod<
-      [providerId: BigNumberish, prevId: BigNumberish, ],
+      [providerId: BigNumberish, hint: BigNumberish, ],
+      [void],
+      'nonpayable'
+    >
+    
+
+    
+    retireTo: TypedContractMethod<
+      [providerId: BigNumberish, hint: BigNumberish, payee: AddressLike, ],
       [void],
       'nonpayable'
     >
@@ -252,6 +331,16 @@ decodeFunctionResult(functionFragment: 'updateProvider', data: BytesLike): Resul
       [],
       [bigint],
       'view'
+    >;
+getFunction(nameOrSignature: 'bondOf'): TypedContractMethod<
+      [providerId: BigNumberish, ],
+      [[string, bigint] & {payee: string, releaseAt: bigint }],
+      'view'
+    >;
+getFunction(nameOrSignature: 'claimBond'): TypedContractMethod<
+      [providerId: BigNumberish, ],
+      [bigint],
+      'nonpayable'
     >;
 getFunction(nameOrSignature: 'getActiveProviderIds'): TypedContractMethod<
       [offset: BigNumberish, limit: BigNumberish, ],
@@ -283,10 +372,20 @@ getFunction(nameOrSignature: 'getProvidersByModel'): TypedContractMethod<
       [[IComputeRegistry.ProviderStructOutput[], bigint] & {page: IComputeRegistry.ProviderStructOutput[], next: bigint }],
       'view'
     >;
+getFunction(nameOrSignature: 'getReputation'): TypedContractMethod<
+      [providerId: BigNumberish, ],
+      [IComputeRegistry.ReputationStructOutput],
+      'view'
+    >;
 getFunction(nameOrSignature: 'providerCount'): TypedContractMethod<
       [],
       [bigint],
       'view'
+    >;
+getFunction(nameOrSignature: 'rateStream'): TypedContractMethod<
+      [streamId: BigNumberish, score: BigNumberish, ttftMs: BigNumberish, tokensPerSecond: BigNumberish, failures: BigNumberish, receiptDigest: BytesLike, ],
+      [void],
+      'nonpayable'
     >;
 getFunction(nameOrSignature: 'recordCompletion'): TypedContractMethod<
       [providerId: BigNumberish, streamId: BigNumberish, recipient: AddressLike, earned: BigNumberish, ],
@@ -299,7 +398,12 @@ getFunction(nameOrSignature: 'registerProvider'): TypedContractMethod<
       'payable'
     >;
 getFunction(nameOrSignature: 'retireProvider'): TypedContractMethod<
-      [providerId: BigNumberish, prevId: BigNumberish, ],
+      [providerId: BigNumberish, hint: BigNumberish, ],
+      [void],
+      'nonpayable'
+    >;
+getFunction(nameOrSignature: 'retireTo'): TypedContractMethod<
+      [providerId: BigNumberish, hint: BigNumberish, payee: AddressLike, ],
       [void],
       'nonpayable'
     >;
@@ -314,14 +418,20 @@ getFunction(nameOrSignature: 'updateProvider'): TypedContractMethod<
       'nonpayable'
     >;
 
-    getEvent(key: 'CompletionRecorded'): TypedContractEvent<CompletionRecordedEvent.InputTuple, CompletionRecordedEvent.OutputTuple, CompletionRecordedEvent.OutputObject>;
+    getEvent(key: 'BondClaimed'): TypedContractEvent<BondClaimedEvent.InputTuple, BondClaimedEvent.OutputTuple, BondClaimedEvent.OutputObject>;
+getEvent(key: 'CompletionRecorded'): TypedContractEvent<CompletionRecordedEvent.InputTuple, CompletionRecordedEvent.OutputTuple, CompletionRecordedEvent.OutputObject>;
 getEvent(key: 'ProviderRegistered'): TypedContractEvent<ProviderRegisteredEvent.InputTuple, ProviderRegisteredEvent.OutputTuple, ProviderRegisteredEvent.OutputObject>;
 getEvent(key: 'ProviderRetired'): TypedContractEvent<ProviderRetiredEvent.InputTuple, ProviderRetiredEvent.OutputTuple, ProviderRetiredEvent.OutputObject>;
 getEvent(key: 'ProviderUpdated'): TypedContractEvent<ProviderUpdatedEvent.InputTuple, ProviderUpdatedEvent.OutputTuple, ProviderUpdatedEvent.OutputObject>;
 getEvent(key: 'StreamPayBound'): TypedContractEvent<StreamPayBoundEvent.InputTuple, StreamPayBoundEvent.OutputTuple, StreamPayBoundEvent.OutputObject>;
+getEvent(key: 'StreamRated'): TypedContractEvent<StreamRatedEvent.InputTuple, StreamRatedEvent.OutputTuple, StreamRatedEvent.OutputObject>;
 
     filters: {
       
+      'BondClaimed(uint256,address,uint256)': TypedContractEvent<BondClaimedEvent.InputTuple, BondClaimedEvent.OutputTuple, BondClaimedEvent.OutputObject>;
+      BondClaimed: TypedContractEvent<BondClaimedEvent.InputTuple, BondClaimedEvent.OutputTuple, BondClaimedEvent.OutputObject>;
+    
+
       'CompletionRecorded(uint256,uint256,uint256,uint256,uint256)': TypedContractEvent<CompletionRecordedEvent.InputTuple, CompletionRecordedEvent.OutputTuple, CompletionRecordedEvent.OutputObject>;
       CompletionRecorded: TypedContractEvent<CompletionRecordedEvent.InputTuple, CompletionRecordedEvent.OutputTuple, CompletionRecordedEvent.OutputObject>;
     
@@ -330,7 +440,7 @@ getEvent(key: 'StreamPayBound'): TypedContractEvent<StreamPayBoundEvent.InputTup
       ProviderRegistered: TypedContractEvent<ProviderRegisteredEvent.InputTuple, ProviderRegisteredEvent.OutputTuple, ProviderRegisteredEvent.OutputObject>;
     
 
-      'ProviderRetired(uint256,address,uint256)': TypedContractEvent<ProviderRetiredEvent.InputTuple, ProviderRetiredEvent.OutputTuple, ProviderRetiredEvent.OutputObject>;
+      'ProviderRetired(uint256,address,uint256,address,uint256)': TypedContractEvent<ProviderRetiredEvent.InputTuple, ProviderRetiredEvent.OutputTuple, ProviderRetiredEvent.OutputObject>;
       ProviderRetired: TypedContractEvent<ProviderRetiredEvent.InputTuple, ProviderRetiredEvent.OutputTuple, ProviderRetiredEvent.OutputObject>;
     
 
@@ -340,6 +450,10 @@ getEvent(key: 'StreamPayBound'): TypedContractEvent<StreamPayBoundEvent.InputTup
 
       'StreamPayBound(address)': TypedContractEvent<StreamPayBoundEvent.InputTuple, StreamPayBoundEvent.OutputTuple, StreamPayBoundEvent.OutputObject>;
       StreamPayBound: TypedContractEvent<StreamPayBoundEvent.InputTuple, StreamPayBoundEvent.OutputTuple, StreamPayBoundEvent.OutputObject>;
+    
+
+      'StreamRated(uint256,uint256,address,uint256,uint8,uint24,uint24,uint16,bytes32)': TypedContractEvent<StreamRatedEvent.InputTuple, StreamRatedEvent.OutputTuple, StreamRatedEvent.OutputObject>;
+      StreamRated: TypedContractEvent<StreamRatedEvent.InputTuple, StreamRatedEvent.OutputTuple, StreamRatedEvent.OutputObject>;
     
     };
   }

@@ -14,7 +14,7 @@ export declare namespace IStreamPay {
     }
 
   export interface StreamPayInterface extends Interface {
-    getFunction(nameOrSignature: "EPOCH" | "KEEPER_FEE_DIVISOR" | "KEEPER_GRACE" | "MAX_DEPOSIT" | "MAX_DURATION" | "MAX_PROVIDER_ID" | "PUSH_GAS" | "batchUpdateStreams" | "cancelStream" | "claim" | "claimFor" | "claimTo" | "claimable" | "createStream" | "getStream" | "nextStreamId" | "ratePerSecond" | "refundableAmountOf" | "registry" | "settle" | "streamedAmountOf" | "withdrawFromStream" | "withdrawableAmountOf"): FunctionFragment;
+    getFunction(nameOrSignature: "EPOCH" | "KEEPER_FEE_DIVISOR" | "KEEPER_GRACE" | "MAX_DEPOSIT" | "MAX_DURATION" | "MAX_PROVIDER_ID" | "PUSH_GAS" | "batchUpdateStreams" | "cancelStream" | "claim" | "claimFor" | "claimTo" | "claimable" | "createStream" | "getStream" | "isRated" | "markRated" | "nextStreamId" | "ratePerSecond" | "refundableAmountOf" | "registry" | "settle" | "streamedAmountOf" | "withdrawFromStream" | "withdrawableAmountOf"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "Claimed" | "PaymentDeferred" | "StreamBatchUpdated" | "StreamCancelled" | "StreamCreated" | "StreamDepleted" | "StreamSettled" | "StreamWithdrawn"): EventFragment;
 
@@ -33,6 +33,8 @@ encodeFunctionData(functionFragment: 'claimTo', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'claimable', values: [AddressLike]): string;
 encodeFunctionData(functionFragment: 'createStream', values: [AddressLike, BigNumberish, BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'getStream', values: [BigNumberish]): string;
+encodeFunctionData(functionFragment: 'isRated', values: [BigNumberish]): string;
+encodeFunctionData(functionFragment: 'markRated', values: [BigNumberish, AddressLike]): string;
 encodeFunctionData(functionFragment: 'nextStreamId', values?: undefined): string;
 encodeFunctionData(functionFragment: 'ratePerSecond', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'refundableAmountOf', values: [BigNumberish]): string;
@@ -57,6 +59,8 @@ decodeFunctionResult(functionFragment: 'claimTo', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claimable', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'createStream', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'getStream', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'isRated', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'markRated', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'nextStreamId', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'ratePerSecond', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'refundableAmountOf', data: BytesLike): Result;
@@ -318,6 +322,22 @@ decodeFunctionResult(functionFragment: 'withdrawableAmountOf', data: BytesLike):
     
 
     
+    isRated: TypedContractMethod<
+      [streamId: BigNumberish, ],
+      [boolean],
+      'view'
+    >
+    
+
+    
+    markRated: TypedContractMethod<
+      [streamId: BigNumberish, rater: AddressLike, ],
+      [[bigint, string, bigint] & {providerId: bigint, recipient: string, paid: bigint }],
+      'nonpayable'
+    >
+    
+
+    
     nextStreamId: TypedContractMethod<
       [],
       [bigint],
@@ -458,6 +478,16 @@ getFunction(nameOrSignature: 'getStream'): TypedContractMethod<
       [streamId: BigNumberish, ],
       [IStreamPay.StreamStructOutput],
       'view'
+    >;
+getFunction(nameOrSignature: 'isRated'): TypedContractMethod<
+      [streamId: BigNumberish, ],
+      [boolean],
+      'view'
+    >;
+getFunction(nameOrSignature: 'markRated'): TypedContractMethod<
+      [streamId: BigNumberish, rater: AddressLike, ],
+      [[bigint, string, bigint] & {providerId: bigint, recipient: string, paid: bigint }],
+      'nonpayable'
     >;
 getFunction(nameOrSignature: 'nextStreamId'): TypedContractMethod<
       [],

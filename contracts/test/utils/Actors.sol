@@ -71,3 +71,30 @@ contract HostileActor {
         }
     }
 }
+
+/// @notice A recipient that refuses pushes until armed, then, when paid by `claim`, calls `claim`
+///         again once from inside its receive() (a re-entrant double claim must find nothing).
+contract ReentrantClaimer {
+    StreamPay public immutable sp;
+    bool public armed;
+    uint256 public reentries;
+    uint256 public received;
+
+    constructor(StreamPay sp_) {
+        sp = sp_;
+    }
+
+    receive() external payable {
+        if (!armed) revert("not yet");
+        received += msg.value;
+        if (reentries == 0) {
+            reentries = 1;
+            try sp.claim() {} catch {}
+        }
+    }
+
+    function claimNow() external returns (uint256) {
+        armed = true;
+        return sp.claim();
+    }
+}

@@ -38,6 +38,7 @@ contract StreamHandler {
     uint256 public createsOk;
     uint256 public hostileSent;
     uint256 public hostilePaid;
+    mapping(uint256 => bool) public ratedInGhost;
 
     constructor(ComputeRegistry registry_, StreamPay sp_) {
         registry = registry_;
@@ -183,6 +184,37 @@ contract StreamHandler {
             }
         }
         calls[caller == KEEPER ? bytes32("batch by keeper") : bytes32("batch by a party")]++;
+        _checkAll();
+    }
+
+    /// Issue 22: the sender of a closed stream rates it through the registry. Valid exactly when it
+    /// is a provider stream paying the provider's wallet something and not rated yet; the rating
+    /// flag shares the status byte, so _checkAll also proves it never disturbs a stream's books.
+    function rate(uint256 idSeed, uint8 score) external {
+        (uint256 id, IStreamPay.Stream memory s) = _pick(idSeed);
+        if (s.status == IStreamPay.Status.None) return;
+        score = uint8(score % 101);
+        bool valid = s.status != IStreamPay.Status.Active && s.providerId != 0 && s.recipient == actors[1]
+            && s.withdrawn != 0 && !ratedInGhost[id];
+        uint256 before = registry.getReputation(providerId).ratings;
+        bytes memory data = abi.encodeCall(registry.rateStream, (id, score, 100, 10, 0, bytes32(0)));
+        bool ok;
+        if (s.sender == address(hostile)) {
+            try hostile.exec(address(registry), 0, data) {
+                ok = true;
+            } catch {}
+        } else {
+            vm.prank(s.sender);
+            (ok,) = address(registry).call(data);
+        }
+        if (ok != valid) return _violation(valid ? "liveness: a valid rating reverted" : "an invalid rating was accepted");
+        if (ok) {
+            ratedInGhost[id] = true;
+            calls["rate"]++;
+            if (registry.getReputation(providerId).ratings != before + 1 || !sp.isRated(id)) _violation("rating not counted once");
+        } else {
+            calls["rate refused"]++;
+        }
         _checkAll();
     }
 

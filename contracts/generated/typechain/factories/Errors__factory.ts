@@ -13,6 +13,17 @@ import type { NonPayableOverrides } from "../common.js"
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "streamId",
+        "type": "uint256"
+      }
+    ],
+    "name": "AlreadyRated",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "providerId",
         "type": "uint256"
       },
@@ -23,6 +34,27 @@ import type { NonPayableOverrides } from "../common.js"
       }
     ],
     "name": "BadListHint",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "providerId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "releaseAt",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "now",
+        "type": "uint256"
+      }
+    ],
+    "name": "BondNotDue",
     "type": "error"
   },
   {
@@ -124,6 +156,17 @@ import type { NonPayableOverrides } from "../common.js"
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "payee",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidPayee",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "pricePerSecond",
         "type": "uint256"
@@ -152,6 +195,22 @@ import type { NonPayableOverrides } from "../common.js"
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "score",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidScore",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "streamId",
         "type": "uint256"
       },
@@ -172,6 +231,28 @@ import type { NonPayableOverrides } from "../common.js"
       }
     ],
     "name": "InvalidSettleAmount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "providerId",
+        "type": "uint256"
+      }
+    ],
+    "name": "NoBondDue",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "streamId",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotAProviderStream",
     "type": "error"
   },
   {
@@ -214,6 +295,22 @@ import type { NonPayableOverrides } from "../common.js"
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "registry",
+        "type": "address"
+      }
+    ],
+    "name": "NotRegistry",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "streamId",
         "type": "uint256"
@@ -241,6 +338,33 @@ import type { NonPayableOverrides } from "../common.js"
       }
     ],
     "name": "NotStreamPay",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "streamId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotStreamSender",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "streamId",
+        "type": "uint256"
+      }
+    ],
+    "name": "NothingPaid",
     "type": "error"
   },
   {
@@ -323,6 +447,17 @@ import type { NonPayableOverrides } from "../common.js"
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "cursor",
+        "type": "uint256"
+      }
+    ],
+    "name": "StaleCursor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "secondsSinceEpoch",
         "type": "uint256"
       },
@@ -349,6 +484,17 @@ import type { NonPayableOverrides } from "../common.js"
       }
     ],
     "name": "StreamNotActive",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "streamId",
+        "type": "uint256"
+      }
+    ],
+    "name": "StreamStillActive",
     "type": "error"
   },
   {
