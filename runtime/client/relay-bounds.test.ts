@@ -121,6 +121,24 @@ describe("bounded answers", () => {
     assert.deepEqual(f.faults, ["failed-before-first-token"]);
   });
 
+  test("an answer ended by our own signal (the caller left, the time cap) is no fault of the provider, and is not judged", async () => {
+    const ev = `data: ${JSON.stringify({ choices: [{ delta: { content: "x" } }] })}\n\n`;
+    reply = { status: 200, type: "text/event-stream", repeat: ev, times: 10_000_000 };
+    const f = faultsOf();
+    const ours = new AbortController();
+    const a = await attempt(lane(), await chat(true), ours.signal, { limits, onFault: f.onFault });
+    assert.equal(a.ok, true);
+    if (!a.ok) return;
+    const reader = a.response.body!.getReader();
+    await reader.read();
+    ours.abort();
+    while (!(await reader.read()).done);
+    const d = await a.delivery;
+    assert.equal(d.cancelled, true);
+    assert.equal(d.cut, undefined);
+    assert.deepEqual(f.faults, []);
+  });
+
   test("an SSE event that is not JSON is a malformed-answer fault; the answer's output digest follows what was relayed", async () => {
     const ev = (t: string) => `data: ${JSON.stringify({ choices: [{ delta: { content: t } }] })}\n\n`;
     reply = { status: 200, type: "text/event-stream", head: ev("a") + ev("b") + "data: {nope\n\n", repeat: ev("c"), times: 1, tail: "data: [DONE]\n\n" };

@@ -178,14 +178,14 @@ export async function attempt(lane: Lane, r: Paid, signal: AbortSignal, o: Relay
       billing: Promise.resolve(billing), delivery: Promise.resolve(delivery), proof,
     };
   }
-  const streamed = await sse(boundedSse(res.body, limits, endpoint), endpoint, limits, sentAt, fault);
+  const streamed = await sse(boundedSse(res.body, limits, endpoint), endpoint, limits, sentAt, fault, signal);
   return streamed.ok ? { ...streamed, proof } : streamed;
 }
 
 type Fault = (kind: ProviderFaultKind, detail: string) => void;
 
 /** Holds SSE events until the first output; an error before it is a failure to fail over from. */
-async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, sentAt: number, fault: Fault): Promise<Extract<Attempt, { ok: false }> | Omit<Extract<Attempt, { ok: true }>, "proof">> {
+async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, sentAt: number, fault: Fault, signal: AbortSignal): Promise<Extract<Attempt, { ok: false }> | Omit<Extract<Attempt, { ok: true }>, "proof">> {
   const held: EventSourceMessage[] = [];
   const delivered = trackDelivery(endpoint, limits.maxToolArgumentsBytes);
   let billing: JobBilling | undefined;
@@ -215,6 +215,7 @@ async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, se
       got = await next();
     } catch (err) {
       await reader.cancel();
+      if (signal.aborted) throw signal.reason ?? err; // the caller left or our time cap: not the provider's fault
       if (isTooLarge(err)) {
         fault("oversized-answer", (err as ClawError).message);
         throw err; // the request ends: a provider that floods is not retried elsewhere with the same bill
@@ -258,6 +259,8 @@ async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, se
           await reader.cancel();
           controller.enqueue(errorFrame(cut));
         }
+        // Our own time cap (or the caller) ended it: not the provider's doing, its billing could not arrive.
+        if (signal.aborted) cancelled = true;
         got = undefined;
       }
       if (!got) {
