@@ -20,6 +20,10 @@ DB=claw_test
 
 log() { echo "pg-test-server: $*" >&2; }
 
+# Test files running in parallel may call this together: one at a time.
+exec 9>/tmp/claw-pg-test-server.lock
+flock 9
+
 if [[ "${1:-}" == "--install" ]] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   log "installing Debian's postgresql package (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
