@@ -119,6 +119,44 @@ try {
   await measure("retireProvider", "head of its model's list (bond 0 on anvil)", null, "n/a (new)", () =>
     wallet(provider3).writeContract({ address: registry, abi: computeRegistryAbi, functionName: "retireProvider", args: [4n, 0n] }));
 
+  // Ratings (issue 22): the sender of a closed provider stream rates it. The first rating of a
+  // provider fills its two reputation slots; later ones change them.
+  const rate = (streamId: bigint, score: number) => () =>
+    wallet(consumer).writeContract({ address: registry, abi: computeRegistryAbi, functionName: "rateStream", args: [streamId, score, 350, 45, 0, `0x${"ab".repeat(32)}`] });
+  await measure("rateStream", "first rating of a provider (settled stream; two fresh reputation slots)", 60_000, "n/a (new)", rate(sSettle, 90));
+  await measure("rateStream", "later rating of the same provider (cancelled stream)", 60_000, "n/a (new)", rate(sCancel, 70));
+
+  // The cheapest wash, receipt by receipt: the provider funds a second address of its own, which opens
+  // a 1-second provider stream to it; the provider settles it in full; the second address rates it.
+  {
+    const sock = provider3;
+    const cycled = parseEther("1");
+    const g0 = await gas(await wallet(provider1).sendTransaction({ to: sock.address, value: cycled }));
+    const g1 = await gas(await wallet(sock).writeContract({ address: streamPay, abi: streamPayAbi, functionName: "createStream", args: [provider1.address, 1n, 0, 1n], value: cycled }));
+    const washId = nextId++;
+    await advance(1);
+    const g2 = await gas(await wallet(provider1).writeContract({ address: streamPay, abi: streamPayAbi, functionName: "settle", args: [washId, cycled] }));
+    const g3 = await gas(await wallet(sock).writeContract({ address: registry, abi: computeRegistryAbi, functionName: "rateStream", args: [washId, 100, 50, 200, 0, `0x${"00".repeat(32)}`] }));
+    rows.push({ operation: "wash (self-dealt rating)", case: `fund a second address ${g0.toLocaleString("en-US")} + createStream ${g1.toLocaleString("en-US")} + settle ${g2.toLocaleString("en-US")} + rateStream ${g3.toLocaleString("en-US")}; the 1 coin cycled comes back`, gasUsed: g0 + g1 + g2 + g3, target: null, seed: "v2: 74,654 per fake job (no ratings)" });
+  }
+
+  // Churn with a bond (issue 22): a registry with a 0.01-coin bond; retire locks it for the cooldown, claimBond pays it.
+  {
+    const bonded = await deployContracts({ walletClient: wallet(deployer), publicClient, registrationBond: parseEther("0.01") });
+    const reg = async (who: typeof deployer) => gas(await wallet(who).writeContract({ address: bonded.registry, abi: computeRegistryAbi, functionName: "registerProvider", args: [MODEL, 1_000_000_000n, SHORT_ENDPOINT, 0], value: parseEther("0.01") }));
+    await reg(provider1);
+    await reg(provider2);
+    for (let i = 0; i < 20; i++) await reg(keeper); // 20 entries registered in front of provider 2's
+    await measure("retireProvider", "bond 0.01: 21 entries in front, stale hint 0 (walks from the head), bond locked for the cooldown", null, "n/a (new)", () =>
+      wallet(provider2).writeContract({ address: bonded.registry, abi: computeRegistryAbi, functionName: "retireProvider", args: [2n, 0n] }));
+    await measure("retireProvider", "bond 0.01, exact hint (the entry before it)", null, "n/a (new)", () =>
+      wallet(provider1).writeContract({ address: bonded.registry, abi: computeRegistryAbi, functionName: "retireProvider", args: [1n, 3n] }));
+    const cooldown = Number(await publicClient.readContract({ address: bonded.registry, abi: computeRegistryAbi, functionName: "BOND_COOLDOWN" }));
+    await advance(cooldown);
+    await measure("claimBond", "after the cooldown, paid to an EOA", null, "n/a (new)", () =>
+      wallet(keeper).writeContract({ address: bonded.registry, abi: computeRegistryAbi, functionName: "claimBond", args: [2n] }));
+  }
+
   const anvilVersion = execFileSync(anvilBinary(), ["--version"]).toString().trim().split("\n")[0] ?? "unknown";
   const hardhatConfig = readFileSync(resolve(here, "../contracts/hardhat.config.ts"), "utf8");
   const result = {
@@ -126,7 +164,7 @@ try {
     machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
     chain: { node: anvilVersion, chainId: anvil.chainId },
     compiler: { solc: "0.8.30", viaIR: /viaIR:\s*true/.test(hardhatConfig), optimizerRuns: Number(/runs:\s*([\d_]+)/.exec(hardhatConfig)?.[1]?.replace(/_/g, "") ?? 0), evmVersion: "cancun" },
-    note: "Receipt gasUsed (includes the 21,000 base and calldata). Targets from issues 2 and 14; seed figures and anchors (Sablier Lockup create 121,086 / withdraw 34,818 / cancel 56,651; Sablier Flow create 124,332 / withdraw 40,995; LlamaPay create 69,963) from shared/reference/anchors.md. See contracts/README.md for why each miss is where it is; the paged registry views' worst cases are measured by contracts/test/RegistrySpam.t.sol.",
+    note: "Receipt gasUsed (includes the 21,000 base and calldata). Targets from issues 2, 14 and 22 (rating write <= 60,000); seed figures and anchors (Sablier Lockup create 121,086 / withdraw 34,818 / cancel 56,651; Sablier Flow create 124,332 / withdraw 40,995; LlamaPay create 69,963) from shared/reference/anchors.md. See contracts/README.md for why each miss is where it is; the paged registry views' worst cases are measured by contracts/test/RegistrySpam.t.sol.",
     rows: rows.map((r) => ({ ...r, meetsTarget: r.target === null ? null : r.gasUsed <= r.target })),
   };
   mkdirSync(resolve(here, "results"), { recursive: true });
