@@ -5,7 +5,8 @@
  *  - an answer changed after its receipt was signed is a bad-receipt fault, the provider is avoided
  *    (the next request goes to the dearer honest one) and `status --json` shows its record;
  *  - `claw gateway audit` is clean while providers took nothing, then names the provider that settled
- *    more than it signed for (forced with its own key), exit 1; the honest provider stays clean;
+ *    more than it signed for (forced with its own key), exit 1; the honest provider stays clean; the
+ *    gateway itself faults the overcharger when it closes that stream;
  *  - a 1 GB answer through a real `claw gateway` child process: the request ends with a clear error,
  *    the provider is faulted, and the child's peak RSS (VmHWM) stays under 300 MB.
  */
@@ -135,11 +136,17 @@ describe("claw gateway against hostile providers", () => {
     const second = await chat(gw.url, gw.key, "echo-1", "again please");
     assert.equal(((await second.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, "again please");
     const honestId = idOf(honest, "echo-1");
+    // Streamed too: the receipt's output hash is over the relayed deltas.
+    const streamed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST", headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "echo-1", stream: true, messages: [{ role: "user", content: "streamed honestly" }] }),
+    });
+    assert.match(await streamed.text(), /"claw"/);
     const kept = await eventually(() => {
       const k = receiptsKept().filter((r) => r.providerId.toString() === honestId);
-      return k.length > 0 ? k : undefined;
-    }, "the honest receipt to be kept");
-    assert.equal(kept.length, 1);
+      return k.length > 1 ? k : undefined;
+    }, "the honest receipts to be kept");
+    assert.equal(kept.length, 2);
     assert.ok(kept[0]!.cost > 0n && typeof kept[0]!.measuredTtftMs === "number");
     assert.equal(receiptsKept().filter((r) => r.providerId.toString() === hostileId).length, 0, "a bad receipt is not kept");
 
@@ -149,10 +156,10 @@ describe("claw gateway against hostile providers", () => {
     const st = JSON.parse(cli.stdout) as GatewayStatus;
     assert.equal(st.providers[hostileId]?.faults["bad-receipt"], 1);
     assert.equal(st.providers[hostileId]?.requests, 1);
-    assert.equal(st.providers[honestId]?.requests, 1);
+    assert.equal(st.providers[honestId]?.requests, 2);
     assert.equal(st.providers[honestId]?.faultCount, 0);
     assert.equal(typeof st.providers[honestId]?.ttftP50Ms, "number");
-    assert.equal(st.providers[honestId]?.answersWithReceipt, 1);
+    assert.equal(st.providers[honestId]?.answersWithReceipt, 2);
   });
 
   test("claw gateway audit: clean while providers took nothing; names the provider that settled more than it signed for (exit 1)", async () => {
@@ -196,6 +203,20 @@ describe("claw gateway against hostile providers", () => {
     const text = await runProcess(process.execPath, [cliBin, "gateway", "audit", "--state-dir", gwDir], { env: cliEnv(keys[8]!), cwd: dir });
     assert.equal(text.code, 1);
     assert.match(text.stdout, new RegExp(`provider #${overId}: .*OVERCHARGED`));
+
+    // Closing its lanes, the gateway sees the same thing on its own: an overcharged fault, the provider avoided.
+    await gw.payingFetch.close();
+    const rec = gw.status().providers[overId]!;
+    assert.equal(rec.faults["overcharged"], 1);
+    assert.ok(rec.avoidedUntil);
+    // After every close: the honest provider is clean; the one whose receipt was bad settled what it billed (unproven, not named).
+    const closed = await audit();
+    assert.equal(closed.code, 1);
+    const after = JSON.parse(closed.stdout) as typeof report;
+    assert.deepEqual(after.overcharging, [overId]);
+    for (const x of after.streams.filter((y) => y.providerId === honestId)) assert.equal(x.verdict, "ok");
+    const tampered = after.streams.find((y) => y.providerId === idOf(hostile, "echo-1"))!;
+    assert.equal(tampered.verdict, "unproven");
   });
 
   test("a 1 GB answer through a real claw gateway child process: clear error, provider faulted, peak RSS under 300 MB", async (t) => {

@@ -66,3 +66,12 @@ describe("gateway audit rule", () => {
     assert.equal(s.excess, 1n);
   });
 });
+
+test("a close receipt maps to who took what: the provider's settle or cancel, our cancel, a keeper", async () => {
+  const { chainTakeOfReceipt } = await import("./audit.ts");
+  const r = (closedBy: string) => chainTakeOfReceipt({ closedBy, paid: 9n, txHashes: { close: tx } });
+  assert.deepEqual(r("provider-settle"), { state: "settled", by: "provider", taken: 9n, txHash: tx });
+  assert.equal((r("provider-cancel") as { by: string }).by, "provider");
+  assert.equal((r("consumer-cancel") as { by: string }).by, "consumer");
+  assert.equal((r("keeper") as { by: string }).by, "keeper");
+});

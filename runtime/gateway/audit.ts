@@ -127,3 +127,24 @@ export function auditGateway(view: LogView, chain: ReadonlyMap<bigint, ChainTake
   const overcharging = providers.filter((p) => p.overcharged).map((p) => p.providerId);
   return { ok: overcharging.length === 0, streams, providers, overcharging };
 }
+
+/** What a close receipt (client/close-stream.ts) says the provider took. Pure. */
+export function chainTakeOfReceipt(r: { closedBy: string; paid: bigint; txHashes: { close?: string } }): ChainTake {
+  const txHash = r.txHashes.close ?? "";
+  if (r.closedBy === "provider-settle") return { state: "settled", by: "provider", taken: r.paid, txHash };
+  if (r.closedBy === "provider-cancel" || r.closedBy === "consumer-cancel") return { state: "cancelled", by: r.closedBy === "provider-cancel" ? "provider" : "consumer", taken: r.paid, txHash };
+  return { state: "batch", by: "keeper", taken: r.paid, txHash };
+}
+
+/**
+ * One stream's verdict from the log, as the gateway closes it (it replays the log: call it only when
+ * the provider was paid more than the stream's requests were counted at, the only way to overcharge).
+ * @example
+ * const a = streamVerdict(log.store, 7n, chainTakeOfReceipt(receipt));
+ * if (a?.verdict === "overcharged") log.fault(providerFault(a.providerId, "overcharged", "…"), 7n);
+ */
+export function streamVerdict(store: { replay<S>(evolve: (s: S, e: StoredEvent) => S, init: S): S }, streamId: bigint, take: ChainTake): StreamAudit | undefined {
+  const view = store.replay(foldLogView, emptyLogView());
+  const req = view.requests.get(streamId);
+  return req ? auditStream(req, view.receipts.get(streamId), view.receipted.get(streamId) ?? new Set(), take) : undefined;
+}

@@ -15,6 +15,8 @@ import { createGatewayApp } from "./app.ts";
 import { openGatewayLog, spendStreamOf, type GatewayLog } from "./log.ts";
 import { faultBookFromLog, providerStatus, type ProviderStatus } from "./faults.ts";
 import { keepReceipt } from "./receipts.ts";
+import { chainTakeOfReceipt, streamVerdict } from "./audit.ts";
+import { providerFault } from "../client/faults.ts";
 import { blockOf, recoverStreams } from "./recover.ts";
 import type { FaultBook } from "../client/faults-routing.ts";
 import { serveNode } from "./serve-node.ts";
@@ -125,6 +127,15 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       onClosed: async (lane, receipt) => {
         log.closed(lane.stream.streamId, receipt, await blockOf(chain, receipt.txHashes.close));
         note(`closed stream ${receipt.streamId} (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
+        // Paid more than its requests were counted at: did the provider take more than it signed for?
+        const counted = log.state().streams.get(lane.stream.streamId)?.metered ?? 0n;
+        const a = receipt.paid > counted ? streamVerdict(log.store, lane.stream.streamId, chainTakeOfReceipt(receipt)) : undefined;
+        if (a?.verdict === "overcharged") {
+          const f = providerFault(lane.provider.id, "overcharged", `stream ${a.streamId}: took ${a.taken} wei, signed for ${a.signed} wei (${a.excess} more) by ${receipt.closedBy}.`);
+          faults.record(f);
+          log.fault(f, lane.stream.streamId);
+          note(`provider #${lane.provider.id} fault (overcharged): ${f.detail}`);
+        }
       },
       onCloseFailed: (lane, err) => note(`closing stream ${lane.stream.streamId} failed: ${err instanceof Error ? err.message : String(err)}`),
       onFailover: (p, err) => note(`provider #${p.id} ${p.endpoint} failed before answering (${err.code}); trying the next`),
