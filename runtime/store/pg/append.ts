@@ -16,9 +16,6 @@ import { prepareInput } from "../sqlite-store.ts";
 import type { AppendResult } from "../types.ts";
 import { LOCK_APPEND, LOCK_CLASS } from "./locks.ts";
 
-/** Runs inside the append's transaction after the inserts; returning false rolls everything back. */
-export type AfterInsert = (client: pg.PoolClient, result: AppendResult) => Promise<boolean>;
-
 const STATE_SQL = `SELECT
   (SELECT position FROM events ORDER BY position DESC LIMIT 1) AS position,
   (SELECT hash FROM events ORDER BY position DESC LIMIT 1) AS hash,
@@ -33,13 +30,12 @@ const CURSOR_SQL = `INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2
 
 /**
  * Appends in one transaction on `client` (a pooled connection not in a transaction).
- * Returns undefined when `after` asked for a rollback.
  * @example
  * const res = await appendOnPostgres(client, [jobStarted({ jobId, streamId: 7n, queuedMs: 2 })]);
  */
 export async function appendOnPostgres(
-  client: pg.PoolClient, input: readonly NewEvent[], opts: AsyncAppendOptions = {}, after?: AfterInsert,
-): Promise<AppendResult | undefined> {
+  client: pg.PoolClient, input: readonly NewEvent[], opts: AsyncAppendOptions = {},
+): Promise<AppendResult> {
   const now = Date.now();
   const prepared = input.map((e) => prepareInput(e, now));
   const dedupes = prepared.flatMap((p) => (p.dedupe === null ? [] : [p.dedupe]));
@@ -72,13 +68,8 @@ export async function appendOnPostgres(
     }
     if (stored.length > 0) await client.query(INSERT_SQL, cols);
     if (opts.cursor) await client.query(CURSOR_SQL, [opts.cursor.name, opts.cursor.value, now]);
-    const result = { stored, duplicates };
-    if (after && !(await after(client, result))) {
-      await client.query("ROLLBACK");
-      return undefined;
-    }
     await client.query("COMMIT");
-    return result;
+    return { stored, duplicates };
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;

@@ -8,10 +8,11 @@ import pg from "pg";
 import { ClawError } from "../../core/errors.ts";
 import { nonceDedupe, type NewEvent, type StoredEvent } from "../../core/events.ts";
 import { checkAccepted, checkLeaderName, checkSlotRequest, checkTtl } from "../async-common.ts";
-import type { AdmitResult, AsyncEventStore, SlotResult } from "../async-types.ts";
+import type { AdmitResult, AsyncEventStore } from "../async-types.ts";
 import { decodeRow, EVENT_COLUMNS } from "../decode-row.ts";
 import { createFollower } from "../follow.ts";
 import type { ReadQuery } from "../types.ts";
+import { admitOnPostgres } from "./admit.ts";
 import { appendOnPostgres } from "./append.ts";
 import { pgError, redactUrl } from "./errors.ts";
 import { tryLeadOnPostgres } from "./leader.ts";
@@ -97,7 +98,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Asy
   async function append(events: NewEvent | readonly NewEvent[], o?: Parameters<AsyncEventStore["append"]>[1]) {
     writable("append");
     const list = Array.isArray(events) ? (events as readonly NewEvent[]) : [events as NewEvent];
-    const res = (await db("append", () => withClient((c) => appendOnPostgres(c, list, o))))!;
+    const res = await db("append", () => withClient((c) => appendOnPostgres(c, list, o)));
     if (res.stored.length > 0) follower.poke();
     return res;
   }
@@ -107,20 +108,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Asy
     checkAccepted(accepted);
     const req = o?.slot ? { ...o.slot, streamId: accepted.data.streamId } : undefined;
     if (req) checkSlotRequest(req);
-    let slot: SlotResult | undefined;
-    const res = await db("admit a job", () => withClient((c) => appendOnPostgres(c, [accepted], {}, async (client, r) => {
-      if (r.stored.length === 0 || !req) return true;
-      slot = await takeSlotOnPostgres(client, req);
-      return slot.ok;
-    })));
-    if (res === undefined) {
-      const busy = slot as Extract<SlotResult, { ok: false }>;
-      return { admitted: false, reason: "no-slot", inUse: busy.inUse, capacity: busy.capacity };
-    }
-    follower.poke();
-    if (res.stored.length === 0) return { admitted: false, reason: "duplicate-nonce" };
-    const event = res.stored[0] as StoredEvent<"JobAccepted">;
-    return slot?.ok ? { admitted: true, event, slot: slot.slot } : { admitted: true, event };
+    const res = await db("admit a job", () => withClient((c) => admitOnPostgres(c, accepted, req)));
+    if (res.admitted) follower.poke();
+    return res;
   }
 
   async function replay<S>(evolve: (s: S, e: StoredEvent) => S, init: S, o: { until?: number } = {}): Promise<S> {

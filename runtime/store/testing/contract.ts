@@ -132,6 +132,21 @@ export function runStoreContract(h: ContractHarness): void {
     await close();
   });
 
+  test("admits and plain slot takes racing on one stream, from two instances, never exceed its capacity", async () => {
+    const { a, b, close } = await two();
+    const slot = { capacity: 12, holder: "race", ttlMs: 60_000 };
+    const results = await Promise.all(range(1, 80).map((i) => {
+      const s = i % 4 < 2 ? a : b;
+      return i % 2 ? s.admitJob(accepted(7n, BigInt(i)), { slot }).then((r) => r.admitted)
+        : s.acquireSlot({ ...slot, streamId: 7n }).then((r) => r.ok);
+    }));
+    assert.equal(results.filter(Boolean).length, 12);
+    assert.equal(await a.slotsInUse(7n), 12);
+    const admitted = results.filter((ok, i) => ok && (i + 1) % 2 === 1).length;
+    assert.equal((await b.read({ types: ["JobAccepted"] })).length, admitted, "exactly the admitted jobs are in the log");
+    await close();
+  });
+
   test("slots expire (a crashed instance's slots return) and a held slot can be renewed", async () => {
     const { a, b, close } = await two();
     const short = await a.acquireSlot({ streamId: 7n, capacity: 1, holder: "crashed", ttlMs: 150 });
