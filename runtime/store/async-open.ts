@@ -6,7 +6,6 @@ import type { AsyncEventStore } from "./async-types.ts";
 import { openSqliteAsyncStore } from "./async-sqlite.ts";
 import type { DriverChoice } from "./driver.ts";
 import { isPostgresUrl } from "./pg/errors.ts";
-import { openPostgresStore } from "./pg/pg-store.ts";
 import type { Durability } from "./types.ts";
 
 export type AsyncStoreOptions = {
@@ -30,6 +29,8 @@ export type AsyncStoreOptions = {
  */
 export async function openAsyncStore(o: AsyncStoreOptions): Promise<AsyncEventStore> {
   if (o.url !== undefined && isPostgresUrl(o.url)) {
+    // Loaded only when asked for: SQLite users never load pg.
+    const { openPostgresStore } = await import("./pg/pg-store.ts");
     return openPostgresStore({ url: o.url, readonly: o.readonly, poolSize: o.poolSize, pollMs: o.pollMs, leaderHeartbeatMs: o.leaderHeartbeatMs });
   }
   const path = o.path ?? o.url;

@@ -3,9 +3,10 @@
  * database releases it the moment that session ends — the holder's process dies, its connection
  * is killed (pg_terminate_backend) or the network drops it — and the next `tryLead` elsewhere wins.
  * The holder learns of the loss from the connection's error/end events and from a heartbeat query,
- * so it stops acting as leader; between the database releasing and the holder noticing (at most one
- * heartbeat, for a silent network loss) two instances may both believe they lead: leader-only actions
- * must stay idempotent (see README "PostgreSQL").
+ * so it stops acting as leader. A silent network cut is noticed by the holder within two heartbeats
+ * (query timeout) and by the server within ~25 s (TCP keepalives set on the session); in between
+ * the two, two instances may both believe they lead, or none: leader-only actions must stay
+ * idempotent (runtime/store/README.md, "Several instances").
  */
 import pg from "pg";
 import type { LeaderLease } from "../async-types.ts";
@@ -19,7 +20,14 @@ export type LeaderOptions = { url: string; heartbeatMs: number; onOpen(lease: ()
  * if (lease) { await lease.lost; stopSettling(); }
  */
 export async function tryLeadOnPostgres(name: string, o: LeaderOptions): Promise<LeaderLease | null> {
-  const client = new pg.Client({ connectionString: o.url, keepAlive: true, application_name: `claw-leader:${name}` });
+  const client = new pg.Client({
+    connectionString: o.url, keepAlive: true, application_name: `claw-leader:${name}`, connectionTimeoutMillis: 10_000,
+    // A heartbeat that hangs (a silent network cut) counts as lost after two periods.
+    query_timeout: Math.max(1000, 2 * o.heartbeatMs),
+    // The server side of a silent cut: without keepalives PostgreSQL would hold the dead holder's
+    // lock until the OS gives up on the connection (hours); with these it lets go after ~25 s.
+    options: "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3",
+  });
   let held = false;
   let failed = false;
   let beat: NodeJS.Timeout | undefined;

@@ -45,7 +45,9 @@ const PAGE = 2048;
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<AsyncEventStore> {
   const where = redactUrl(opts.url);
   const readonly = opts.readonly ?? false;
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, keepAlive: true, application_name: "claw-store" });
+  const pool = new pg.Pool({
+    connectionString: opts.url, max: opts.poolSize ?? 10, keepAlive: true, application_name: "claw-store", connectionTimeoutMillis: 10_000,
+  });
   // An idle pooled connection that dies is emitted here; the pool drops it and the next query reconnects.
   // After close() the pool has let go of its connections, but their sockets may close a moment later: quiet then.
   pool.on("error", (err) => { if (!closed) console.error(`event store: a pooled connection to ${where} failed: ${err.message}`); });
