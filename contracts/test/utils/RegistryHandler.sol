@@ -74,13 +74,15 @@ contract RegistryHandler {
     }
 
     /// @param hintKind 0: the exact predecessor, 1: any id (stale, retired, other model), 2: no
-    ///        provider at all, 3: the head hint 0.
+    ///        provider at all, 3: the head hint 0, 4: a stale predecessor (the nearest newer entry of
+    ///        the same model, retired or not: what a listing read before its retirement showed).
     function retire(uint256 idSeed, uint256 hintKind, uint256 hintSeed, bool toPayee) external {
         if (ids.length == 0) return;
         uint256 id = ids[idSeed % ids.length];
         uint256 hint;
-        hintKind %= 4;
+        hintKind %= 5;
         if (hintKind == 0) hint = _predecessor(id);
+        else if (hintKind == 4) hint = _stalePredecessor(id);
         else if (hintKind == 1) hint = ids[hintSeed % ids.length];
         else if (hintKind == 2) hint = ids.length + 1 + hintSeed % 1000;
         bytes memory data = toPayee
@@ -153,6 +155,11 @@ contract RegistryHandler {
     function _predecessor(uint256 id) internal view returns (uint256 prev) {
         uint256[] memory list = bruteForce(modelOf[id]);
         for (uint256 i = 1; i < list.length; ++i) if (list[i] == id) return list[i - 1];
+    }
+
+    function _stalePredecessor(uint256 id) internal view returns (uint256) {
+        for (uint256 i = id + 1; i <= ids.length; ++i) if (modelOf[i] == modelOf[id]) return i;
+        return 0;
     }
 
     /// @dev Calls the registry as `who` with `value` of fresh coin; never reverts itself.
