@@ -69,3 +69,47 @@ describe("chatPieces", () => {
     await assert.rejects(collect(chunk("a") + "data: [DONE]\n\n"), (e) => isClawError(e, "PROVIDER_FAILED") && /billing/.test(e.message));
   });
 });
+
+describe("chatPieces reads within byte caps", () => {
+  const limits = { maxBodyBytes: 1024, maxEventBytes: 1024, maxStreamBytes: 64 * 1024, maxToolArgumentsBytes: 2048, maxErrorBytes: 1024 };
+  /** An endless answer made lazily; `cancelled` once the reader dropped it. */
+  function endless(event: string, first = "") {
+    const state = { cancelled: false, sent: 0 };
+    const bytes = new TextEncoder().encode(event);
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        if (first) c.enqueue(new TextEncoder().encode(first));
+      },
+      pull(c) {
+        state.sent += bytes.length;
+        c.enqueue(bytes);
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    return { stream, state };
+  }
+  const tooLarge = (e: unknown) => isClawError(e, "PROVIDER_FAILED") && e.details?.providerCode === "ANSWER_TOO_LARGE";
+
+  test("an endless answer ends at the stream cap: ANSWER_TOO_LARGE, the provider's body dropped", async () => {
+    const { stream, state } = endless(chunk("x".repeat(100)));
+    await assert.rejects(async () => {
+      for await (const _ of chatPieces(stream, "http://p", limits)) void _;
+    }, tooLarge);
+    assert.ok(state.cancelled);
+    assert.ok(state.sent < 128 * 1024);
+  });
+
+  test("one endless event, and tool-call arguments past their cap, end the answer too", async () => {
+    const { stream, state } = endless("x".repeat(256), "data: ");
+    await assert.rejects(async () => {
+      for await (const _ of chatPieces(stream, "http://p", limits)) void _;
+    }, (e: unknown) => tooLarge(e) && /SSE event/.test((e as Error).message));
+    assert.ok(state.cancelled && state.sent < 4096);
+    const args = `data: ${JSON.stringify({ choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: "a".repeat(512) } }] } }] })}\n\n`;
+    await assert.rejects(async () => {
+      for await (const _ of chatPieces(endless(args).stream, "http://p", limits)) void _;
+    }, (e: unknown) => tooLarge(e) && /tool-call arguments/.test((e as Error).message));
+  });
+});

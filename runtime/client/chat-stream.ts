@@ -7,8 +7,10 @@
  * the event carries `claw` (the job was billed: output was delivered), its `details.billing` holds it.
  * A stream that ends without its billing chunk is PROVIDER_FAILED too: the answer may be cut.
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
 import { ClawError } from "../core/errors.ts";
+import { answerTooLarge, DEFAULT_ANSWER_LIMITS, type AnswerLimits } from "./answer-limits.ts";
+import { boundedSse } from "./sse-reader.ts";
 import { providerError } from "./provider-http.ts";
 import { receiptFromWire, type WireReceipt } from "../core/receipt.ts";
 import type { JobBilling, ToolCall } from "./types.ts";
@@ -39,16 +41,15 @@ export function parseBilling(w: WireBilling): JobBilling {
   };
 }
 
-async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
-  const pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (ev) => pending.push(ev) });
-  const decoder = new TextDecoder();
-  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
-    while (pending.length > 0) yield pending.shift()!;
+/** The answer's events within the byte caps (./sse-reader.ts): over one, the body is dropped and ANSWER_TOO_LARGE thrown. */
+async function* events(body: ReadableStream<Uint8Array>, limits: AnswerLimits, endpoint: string): AsyncGenerator<EventSourceMessage> {
+  const sse = boundedSse(body, limits, endpoint);
+  try {
+    for (let ev = await sse.next(); ev; ev = await sse.next()) yield ev;
+  } finally {
+    // The caller stopped early (break, an error): drop the rest of the provider's answer.
+    await sse.cancel();
   }
-  parser.feed(decoder.decode());
-  while (pending.length > 0) yield pending.shift()!;
 }
 
 type WireToolDelta = { index?: number; id?: string; function?: { name?: string; arguments?: string } };
@@ -63,11 +64,12 @@ type WireChunk = {
  * @example
  * for await (const piece of chatPieces(res.body!, endpoint)) if (piece.type === "text") process.stdout.write(piece.text);
  */
-export async function* chatPieces(body: ReadableStream<Uint8Array>, endpoint: string): AsyncGenerator<ChatPiece> {
+export async function* chatPieces(body: ReadableStream<Uint8Array>, endpoint: string, limits: AnswerLimits = DEFAULT_ANSWER_LIMITS): AsyncGenerator<ChatPiece> {
   let ended = false;
+  let argumentBytes = 0;
   const calls = new Map<number, ToolCall>();
   let finishReason: string | undefined;
-  for await (const ev of events(body)) {
+  for await (const ev of events(body, limits, endpoint)) {
     if (ev.data === "[DONE]") break;
     let chunk: WireChunk;
     try {
@@ -88,7 +90,11 @@ export async function* chatPieces(body: ReadableStream<Uint8Array>, endpoint: st
         const call = calls.get(i) ?? { id: "", type: "function", function: { name: "", arguments: "" } };
         if (d.id) call.id = d.id;
         if (d.function?.name) call.function.name = d.function.name;
-        if (d.function?.arguments) call.function.arguments += d.function.arguments;
+        if (d.function?.arguments) {
+          argumentBytes += d.function.arguments.length;
+          if (argumentBytes > limits.maxToolArgumentsBytes) throw answerTooLarge(endpoint, "tool-call arguments", limits.maxToolArgumentsBytes);
+          call.function.arguments += d.function.arguments;
+        }
         calls.set(i, call);
       }
       if (choice.finish_reason) finishReason = choice.finish_reason;

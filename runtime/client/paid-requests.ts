@@ -10,6 +10,7 @@ import type { DeliveredOutput } from "../core/receipt.ts";
 import type { PaymentSigner } from "./payment-signer.ts";
 import { chatPieces, parseBilling, type ChatPiece, type WireBilling } from "./chat-stream.ts";
 import { providerFetch } from "./provider-http.ts";
+import { DEFAULT_ANSWER_LIMITS, readCappedJson } from "./answer-limits.ts";
 import type { ChatMessage, ImageResult, InferOptions, JobBilling, ReceiptResult, ToolCall, TranscriptionResult } from "./types.ts";
 import { receiptOutcome, verifyReceipt, type ReceiptTerms, type SentProof } from "./verify-receipt.ts";
 
@@ -78,7 +79,7 @@ export async function* chatCompletion(t: PaidTarget, input: string | ChatMessage
 export async function generateImages(t: PaidTarget, prompt: string, o: { n?: number; size?: string; seed?: number; signal?: AbortSignal } = {}): Promise<ImageResult> {
   const body = JSON.stringify({ model: t.model, prompt, response_format: "b64_json", ...(o.n ? { n: o.n } : {}), ...(o.size ? { size: o.size } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   const { res, sent } = await signedPost(t, "/v1/images/generations", body, "application/json", o.signal);
-  const json = (await res.json()) as { data: Array<{ b64_json: string }>; claw: WireBilling };
+  const json = await readCappedJson<{ data: Array<{ b64_json: string }>; claw: WireBilling }>(res, DEFAULT_ANSWER_LIMITS.maxBodyBytes, t.endpoint);
   const images = json.data.map((d) => fromBase64Url(d.b64_json)); /* plain base64 decodes too */
   const billing = parseBilling(json.claw);
   return { images, billing, ...(await checkReceipt(t, sent, billing, { images })) };
@@ -100,7 +101,7 @@ export async function transcribe(
   const encoded = new Request("http://claw.invalid/", { method: "POST", body: form });
   const bytes = new Uint8Array(await encoded.arrayBuffer());
   const { res, sent } = await signedPost(t, "/v1/audio/transcriptions", bytes, encoded.headers.get("content-type")!, o.signal);
-  const json = (await res.json()) as { text: string; language?: string; duration?: number; claw: WireBilling };
+  const json = await readCappedJson<{ text: string; language?: string; duration?: number; claw: WireBilling }>(res, DEFAULT_ANSWER_LIMITS.maxBodyBytes, t.endpoint);
   const billing = parseBilling(json.claw);
   return {
     text: json.text, billing,
