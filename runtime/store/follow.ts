@@ -5,6 +5,8 @@
  * PostgreSQL stops below the oldest in-flight transaction — it never skips an event that commits
  * late, and calls each listener once per event, in position order.
  */
+// Node's timers (also under Deno): their handles have unref(), the global ones in Deno do not.
+import { clearInterval, setInterval } from "node:timers";
 import type { EventType, StoredEvent } from "../core/events.ts";
 import type { AsyncListener } from "./async-types.ts";
 

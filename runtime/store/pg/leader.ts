@@ -8,6 +8,7 @@
  * the two, two instances may both believe they lead, or none: leader-only actions must stay
  * idempotent (runtime/store/README.md, "Several instances").
  */
+import { clearInterval, setInterval } from "node:timers";
 import pg from "pg";
 import type { LeaderLease } from "../async-types.ts";
 import { LOCK_CLASS_LEADERS } from "./locks.ts";

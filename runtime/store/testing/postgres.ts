@@ -7,11 +7,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after } from "node:test";
 import pg from "pg";
 
-const script = resolve(import.meta.dirname, "../../../scripts/pg-test-server.sh");
+const script = fileURLToPath(new URL("../../../scripts/pg-test-server.sh", import.meta.url));
 
 let cached: { url: string } | { reason: string } | undefined;
 
