@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Lane } from "./lanes.ts";
-import { attempt, isOutput, shouldFailOver } from "./relay.ts";
+import { ClawError } from "../core/errors.ts";
+import { attempt, isFaultBeforeOutput, isOutput, shouldFailOver } from "./relay.ts";
 import { readMarketRequest, routeOf } from "./openai-request.ts";
 
 type Reply = { status: number; type: string; chunks: string[] };
@@ -112,5 +113,14 @@ describe("requests and outputs", () => {
     assert.equal(shouldFailOver(400, "VALIDATION_FAILED"), false);
     assert.equal(shouldFailOver(400, "CAPABILITY_MISSING"), true);
     assert.equal(shouldFailOver(404, "UNKNOWN_MODEL"), true);
+  });
+
+  test("which failures before output are the provider's fault: 5xx, unreachable; not a refusal, a 4xx or a busy queue", () => {
+    const failed = (status: number, providerCode: string) => new ClawError("PROVIDER_FAILED", { message: "x", details: { httpStatus: status, providerCode } });
+    assert.equal(isFaultBeforeOutput(failed(500, "BACKEND_UPSTREAM")), true);
+    assert.equal(isFaultBeforeOutput(new ClawError("PROVIDER_UNREACHABLE", { message: "x" })), true);
+    assert.equal(isFaultBeforeOutput(failed(503, "QUEUE_FULL")), false);
+    assert.equal(isFaultBeforeOutput(failed(429, "RATE_LIMITED")), false);
+    assert.equal(isFaultBeforeOutput(new ClawError("PROVIDER_REFUSED", { message: "x", details: { httpStatus: 402 } })), false);
   });
 });

@@ -64,11 +64,14 @@ export function shouldFailOver(status: number, providerCode: string): boolean {
   return providerSpecific.has(providerCode);
 }
 
+/** Provider codes that say it is busy (a 503 it may honestly send): failed over from, never a fault. */
+const busy = new Set(["QUEUE_FULL", "STREAM_BUSY"]);
+
 /** A refusal or a busy provider is its right; a 5xx, a cut or an unreachable endpoint before output is a fault. Pure. */
 export function isFaultBeforeOutput(error: ClawError): boolean {
   if (error.code === "PROVIDER_UNREACHABLE") return true;
   const status = Number(error.details?.httpStatus ?? 502);
-  return error.code === "PROVIDER_FAILED" && status >= 500;
+  return error.code === "PROVIDER_FAILED" && status >= 500 && !busy.has(String(error.details?.providerCode ?? ""));
 }
 
 async function errorOf(endpoint: string, res: Response, cap: number): Promise<ClawError> {
