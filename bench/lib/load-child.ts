@@ -25,6 +25,8 @@ function send(agent: http.Agent, url: URL, method: string, path: string, r: Prep
       res.on("error", reject);
     });
     req.on("error", reject);
+    // A request the server never answers is a failure, not a benchmark that never ends.
+    req.setTimeout(30_000, () => req.destroy(new Error("no answer within 30 s")));
     req.end(r.body);
   });
 }
