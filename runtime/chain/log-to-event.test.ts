@@ -44,7 +44,7 @@ describe("logToEvent: issue 14's money events", () => {
     const b = logToEvent(log("StreamDepleted", { streamId: 9n }, 1));
     assert.equal(a?.type, "StreamDepleted");
     assert.equal(a?.dedupe, b?.dedupe);
-    assert.equal(logToEvent(log("ProviderRetired", { providerId: 1n, wallet: WALLET, bondRefunded: 0n })), null, "not kept: the registry view says it");
+    assert.equal(logToEvent(log("ProviderRetired", { providerId: 1n, wallet: WALLET, bond: 0n, payee: WALLET, releaseAt: 0n })), null, "not kept: the registry view says it");
   });
 
   test("a log of an event neither contract has is dropped by the decoder", () => {
