@@ -94,7 +94,7 @@ contract ComputeRegistry is IComputeRegistry {
     mapping(uint256 providerId => BondDue) private _bondDue;
     mapping(uint256 providerId => Rep) private _rep;
 
-    /// @param registrationBond Wei every registration locks until retirement (0 on a local chain).
+    /// @param registrationBond Wei every registration locks until BOND_COOLDOWN after its retirement (0 on a local chain).
     constructor(uint256 registrationBond) {
         REGISTRATION_BOND = registrationBond;
         streamPay = address(new StreamPay(this));
