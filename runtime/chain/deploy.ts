@@ -58,7 +58,7 @@ export async function deployContracts(o: {
   publicClient: PublicClient;
   /** Confirmations to wait for on each transaction (default 1). */
   confirmations?: number;
-  /** Wei every registration locks until the provider retires (contracts/README.md: the spam cost). Default 0 (local chains). */
+  /** Wei every registration locks until 30 days after the provider retires (claimBond; contracts/README.md: the spam and churn cost). Default 0 (local chains). */
   registrationBond?: bigint;
 }): Promise<DeployedContracts> {
   const { walletClient, publicClient } = o;
