@@ -129,6 +129,42 @@ contract RatingsTest is Base {
         registry.getReputation(9);
     }
 
+    /// Any paid amount and any figures within their widths: one rating stores exactly value x
+    /// floor(paid / 1 gwei) per sum, and the count and paid amount; a second adds up.
+    function testFuzz_rate_sumsAreWhatWasPaidTimesTheFigures(
+        uint256 deposit,
+        uint256 amount,
+        uint8 score,
+        uint24 ttft,
+        uint24 tps,
+        uint16 failures
+    ) public {
+        deposit = bound(deposit, 1, sp.MAX_DEPOSIT());
+        amount = bound(amount, 1, deposit);
+        score = uint8(bound(score, 0, 100));
+        vm.deal(alice, deposit * 2);
+        uint256 pid = registerAs(bob, "llama", 1);
+        uint256 s1 = createAs(alice, bob, deposit, 10, pid);
+        uint256 s2 = createAs(alice, bob, deposit, 10, pid);
+        vm.warp(T0 + 10);
+        vm.prank(bob);
+        sp.settle(s1, amount);
+        vm.prank(bob);
+        sp.withdrawFromStream(s2); // all of it: depleted
+        rate(alice, s1, score, ttft, tps, failures);
+        rate(alice, s2, 100, 1, 1, 0);
+        uint256 w1 = amount / 1 gwei;
+        uint256 w2 = deposit / 1 gwei;
+        IComputeRegistry.Reputation memory r = registry.getReputation(pid);
+        eq(r.ratings, 2, "count");
+        eq(r.paidByRaters, amount + deposit, "paid");
+        eq(r.weight, w1 + w2, "weight");
+        eq(r.scoreWeighted, w1 * score + w2 * 100, "score");
+        eq(r.ttftWeighted, w1 * ttft + w2, "ttft");
+        eq(r.tokensPerSecondWeighted, w1 * tps + w2, "tokens/s");
+        eq(r.failuresWeighted, w1 * failures, "failures");
+    }
+
     /// The cheapest wash (issue 22): the provider funds a second address of its own, which opens a
     /// 1-second provider stream to it, the provider settles it in full and the second address rates
     /// it 100. Shown here: the capital all comes back and the weight bought equals the coin cycled;
