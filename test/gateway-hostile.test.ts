@@ -7,8 +7,8 @@
  *  - `claw gateway audit` is clean while providers took nothing, then names the provider that settled
  *    more than it signed for (forced with its own key), exit 1; the honest provider stays clean; the
  *    gateway itself faults the overcharger when it closes that stream;
- *  - a 1 GB answer through a real `claw gateway` child process: the request ends with a clear error,
- *    the provider is faulted, and the child's peak RSS (VmHWM) stays under 300 MB.
+ *  - a 1 GB answer (JSON, then SSE) through a real `claw gateway` child process: the request ends with
+ *    a clear error, the provider is faulted, and the child's peak RSS (VmHWM) stays under 300 MB.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -77,10 +77,11 @@ before(async () => {
   proxy = await startHostileProxy();
   // Sequential: each runtime registers its offerings at start. The hostile one is the cheapest of echo-1.
   honest = await provider("honest", keys[1]!, [echo("echo-1", honestPrice)], undefined, deployed.blockNumber);
-  hostile = await provider("hostile", keys[2]!, [echo("echo-1", cheapPrice), echo("echo-huge", cheapPrice)], proxy.url, deployed.blockNumber);
+  hostile = await provider("hostile", keys[2]!, [echo("echo-1", cheapPrice), echo("echo-huge", cheapPrice), echo("echo-flood", cheapPrice)], proxy.url, deployed.blockNumber);
   proxy.target = hostile.url;
   proxy.modes.set("echo-1", "tamper");
   proxy.modes.set("echo-huge", "huge-json");
+  proxy.modes.set("echo-flood", "huge-sse");
   overcharger = await provider("overcharger", keys[3]!, [echo("echo-2", cheapPrice)], undefined, deployed.blockNumber);
   gwDir = mkdtempSync(join(tmpdir(), "claw-gw-hostile-"));
   gw = await startGateway({ chain: { rpcUrl: anvil.rpcUrl, privateKey: keys[8]!, contracts, pollingIntervalMs: 50 }, stateDir: gwDir, port: 0 });
@@ -233,6 +234,8 @@ describe("claw gateway against hostile providers", () => {
         });
         child.on("exit", (code) => fail(new Error(`gateway exited ${code}: ${err}`)));
       });
+      const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]);
+      const startKb = hwm();
       const res = await fetch(`${url}/chat/completions`, {
         method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: JSON.stringify({ model: "echo-huge", messages: [{ role: "user", content: "flood me" }] }),
@@ -241,14 +244,31 @@ describe("claw gateway against hostile providers", () => {
       assert.equal(res.status, 502);
       assert.match(body.error.message, /larger than \d+ bytes; the answer was cut/);
       assert.ok(proxy.hugeBytesSent < 200 * 1024 * 1024, `the gateway stopped reading early (${proxy.hugeBytesSent} bytes sent)`);
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]);
-      t.diagnostic(`gateway peak RSS ${Math.round(hwmKb / 1024)} MB; the hostile server wrote ${Math.round(proxy.hugeBytesSent / 2 ** 20)} MiB of its 1 GiB`);
+      const jsonSent = proxy.hugeBytesSent;
+      // The same as SSE: output is passed on, then cut at the stream cap with an error event.
+      const flood = await fetch(`${url}/chat/completions`, {
+        method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "echo-flood", stream: true, messages: [{ role: "user", content: "flood me" }] }),
+      });
+      assert.equal(flood.status, 200);
+      let floodBytes = 0;
+      let tail = "";
+      const decoder = new TextDecoder();
+      for await (const b of flood.body as unknown as AsyncIterable<Uint8Array>) {
+        floodBytes += b.byteLength;
+        tail = (tail + decoder.decode(b, { stream: true })).slice(-2000);
+      }
+      assert.ok(floodBytes < 40 * 1024 * 1024, `no more than the stream cap was passed on (${floodBytes} bytes)`);
+      assert.match(tail, /ANSWER_TOO_LARGE/);
+      assert.ok(proxy.hugeBytesSent - jsonSent < 200 * 1024 * 1024, "the gateway stopped reading the SSE flood early");
+      const hwmKb = hwm();
+      t.diagnostic(`gateway peak RSS ${Math.round(hwmKb / 1024)} MB (${Math.round(startKb / 1024)} MB once started); the hostile server wrote ${Math.round(proxy.hugeBytesSent / 2 ** 20)} MiB of its 2 × 1 GiB`);
       assert.ok(hwmKb < 300 * 1024, `peak RSS ${hwmKb} kB`);
       const st = (await (await fetch(`${url}/gateway/status`, { headers: { authorization: `Bearer ${key}` } })).json()) as GatewayStatus;
       const rec = st.providers[idOf(hostile, "echo-huge")];
       assert.equal(rec?.faults["oversized-answer"], 1);
       assert.ok(rec?.avoidedUntil);
+      assert.equal(st.providers[idOf(hostile, "echo-flood")]?.faults["oversized-answer"], 1);
     } finally {
       child.kill("SIGTERM");
       await new Promise((ok) => child.once("exit", ok));

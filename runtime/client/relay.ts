@@ -245,8 +245,9 @@ async function sse(reader: SseReader, endpoint: string, limits: AnswerLimits, se
 
   let settle!: (d: Delivery) => void;
   const ended = new Promise<Delivery>((ok) => (settle = ok));
+  // A cut or left answer is not judged: its output (up to the stream cap) is not assembled for a digest.
   const finish = () =>
-    settle({ output: delivered.output(), format: "sse", ...(billing ? { billing } : {}), ...(ttftMs !== undefined ? { ttftMs } : {}), ...(cut ? { cut } : {}), ...(cancelled ? { cancelled } : {}) });
+    settle({ output: cut || cancelled ? {} : delivered.output(), format: "sse", ...(billing ? { billing } : {}), ...(ttftMs !== undefined ? { ttftMs } : {}), ...(cut ? { cut } : {}), ...(cancelled ? { cancelled } : {}) });
   const out = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const first = held.shift();

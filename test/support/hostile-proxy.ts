@@ -5,12 +5,13 @@
  *   "pass"         forwards unchanged (an honest provider)
  *   "tamper"       changes the answer's text after the provider signed its receipt (a bad receipt)
  *   "huge-json"    never asks the provider: answers with 1 GB of JSON, generated lazily (never held)
+ *   "huge-sse"     the same as an SSE answer: 1 GB of 1 KiB content deltas
  * The runtime registers the proxy's URL as its endpoint (server.publicUrl), so the market finds it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 
-export type ProxyMode = "pass" | "tamper" | "huge-json";
+export type ProxyMode = "pass" | "tamper" | "huge-json" | "huge-sse";
 
 export type HostileProxy = {
   url: string;
@@ -53,6 +54,21 @@ function hugeJson(p: HostileProxy): Readable {
   });
 }
 
+/** 1 GB of SSE content deltas, made as the socket asks for them. */
+function hugeSse(p: HostileProxy): Readable {
+  const event = Buffer.from(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "a".repeat(1024) } }] })}\n\n`);
+  const batch = Buffer.concat(Array.from({ length: 64 }, () => event));
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= GB) return void this.push(null);
+      sent += batch.byteLength;
+      p.hugeBytesSent += batch.byteLength;
+      this.push(batch);
+    },
+  });
+}
+
 /**
  * @example
  * const proxy = await startHostileProxy(); // start the runtime with server.publicUrl = proxy.url
@@ -72,15 +88,14 @@ export async function startHostileProxy(): Promise<HostileProxy> {
         }
       }
       const mode = req.url?.startsWith("/v1/chat/completions") ? (p.modes.get(model) ?? "pass") : "pass";
-      if (mode === "huge-json") {
-        res.writeHead(200, { "content-type": "application/json" });
-        hugeJson(p).pipe(res);
-        res.on("close", () => undefined);
+      if (mode === "huge-json" || mode === "huge-sse") {
+        res.writeHead(200, { "content-type": mode === "huge-json" ? "application/json" : "text/event-stream" });
+        (mode === "huge-json" ? hugeJson(p) : hugeSse(p)).pipe(res);
         return;
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
-      const up = await fetch(`${p.target}${req.url}`, { method: req.method ?? "GET", headers, ...(body.length ? { body } : {}) });
+      const up = await fetch(`${p.target}${req.url}`, { method: req.method ?? "GET", headers, ...(body.length ? { body: new Uint8Array(body) } : {}) });
       let out = Buffer.from(await up.arrayBuffer());
       if (mode === "tamper" && (up.headers.get("content-type") ?? "").includes("json")) {
         const j = JSON.parse(out.toString()) as { choices?: Array<{ message?: { content?: string } }> };
