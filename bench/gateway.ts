@@ -89,7 +89,7 @@ export async function benchGateway() {
       oneShot.push((await gasOf(receipt.txHashes.open)) + (await gasOf(receipt.txHashes.close)));
     }
 
-    const gw = await startGateway({ chain: { rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[5]!, contracts: m.contracts, pollingIntervalMs: 50 }, stateDir: mkdtempSync(join(tmpdir(), "claw-bench-gw-")), port: 0 });
+    const gw = await startGateway({ chain: { rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[5]!, contracts: m.contracts, pollingIntervalMs: 50 }, stateDir: mkdtempSync(join(tmpdir(), "claw-bench-gw-")), port: 0, parallel: CONCURRENCY });
     const post = (body: object, stream = false) =>
       ({ method: "POST", headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" }, body: JSON.stringify({ model: "echo-1", stream, ...body }) }) satisfies RequestInit;
     const started = performance.now();
@@ -100,8 +100,9 @@ export async function benchGateway() {
     }
     const burstMs = performance.now() - started;
 
-    // The SDK straight to the provider: the same paying fetch the gateway runs on, its own wallet.
-    const sdk = createPayingFetch({ rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[6]!, contracts: m.contracts, pollingIntervalMs: 50 });
+    // The SDK straight to the provider: the same paying fetch the gateway runs on, its own wallet, and
+    // the same `parallel` (requests at once on one stream) so that both carry CONCURRENCY on one stream.
+    const sdk = createPayingFetch({ rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[6]!, contracts: m.contracts, pollingIntervalMs: 50, parallel: CONCURRENCY });
     const market = "http://market.invalid/v1/chat/completions";
     const direct = (stream: boolean, content: string): RequestInit => ({
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "echo-1", stream, messages: [{ role: "user", content }] }),
