@@ -44,9 +44,9 @@ async function crashTakeover(where: string): Promise<void> {
 }
 
 describe("leader crash takeover [sqlite]", { skip: skipUnderDeno }, () => {
-  test("a SIGKILLed holder process's leadership is taken over", () => crashTakeover(join(tempDir(), "lead.db")));
+  test("a SIGKILLed holder process's leadership is taken over", { timeout: 60_000 }, () => crashTakeover(join(tempDir(), "lead.db")));
 });
 
 describe("leader crash takeover [postgres]", { skip: skipUnderDeno || postgresSkip() }, () => {
-  test("a SIGKILLed holder process's session ends and its leadership is taken over", async () => crashTakeover(await freshDatabase()));
+  test("a SIGKILLed holder process's session ends and its leadership is taken over", { timeout: 60_000 }, async () => crashTakeover(await freshDatabase()));
 });

@@ -149,12 +149,14 @@ export function runStoreContract(h: ContractHarness): void {
 
   test("slots expire (a crashed instance's slots return) and a held slot can be renewed", async () => {
     const { a, b, close } = await two();
-    const short = await a.acquireSlot({ streamId: 7n, capacity: 1, holder: "crashed", ttlMs: 150 });
-    assert.ok(short.ok);
+    const held = await a.acquireSlot({ streamId: 7n, capacity: 1, holder: "crashed", ttlMs: 60_000 });
+    assert.ok(held.ok);
     assert.equal((await b.acquireSlot({ streamId: 7n, capacity: 1, holder: "b", ttlMs: 60_000 })).ok, false);
-    assert.equal(await a.renewSlot(short.slot.slotId, 300), true);
+    assert.equal(await a.renewSlot(held.slot.slotId, 60_000), true);
+    // Renewing sets the expiry to now + ttl: 1 ms stands for an instance that stopped renewing.
+    assert.equal(await a.renewSlot(held.slot.slotId, 1), true);
     await waitFor("the slot to expire", async () => (await b.slotsInUse(7n)) === 0);
-    assert.equal(await a.renewSlot(short.slot.slotId, 60_000), false, "an expired slot is not revived");
+    assert.equal(await a.renewSlot(held.slot.slotId, 60_000), false, "an expired slot is not revived");
     assert.equal((await b.acquireSlot({ streamId: 7n, capacity: 1, holder: "b", ttlMs: 60_000 })).ok, true);
     await close();
   });
@@ -243,8 +245,7 @@ export function runStoreContract(h: ContractHarness): void {
   test("cursors move with an append and are seen by the other instance; subscribers get the other's events once, in order", async () => {
     const { a, b, close } = await two();
     const seen: number[] = [];
-    const off = b.subscribe((e) => seen.push(e.position), { types: ["JobStarted"] });
-    await sleep(50);
+    const off = b.subscribe((e) => seen.push(e.position), { from: 0, types: ["JobStarted"] });
     await a.append([started("j1"), accepted(7n, 1n)], { cursor: { name: "watcher", value: "100" } });
     await a.append(started("j2"));
     assert.equal(await b.getCursor("watcher"), "100");
