@@ -108,8 +108,10 @@ export interface AsyncEventStore {
   /** Leadership of `name`, or null when another live session holds it. */
   tryLead(name: string): Promise<LeaderLease | null>;
   /**
-   * Calls `listener` once for each event after `from` (default: the end at subscription), in
-   * position order, whichever instance appended it. Returns the unsubscribe function.
+   * Calls `listener` once for each event after position `from`, in position order, whichever
+   * instance appended it. Without `from` it starts at the readable end when its first read runs
+   * (an event appended meanwhile may be before that start: pass `from` for an exact one).
+   * Returns the unsubscribe function.
    */
   subscribe(listener: AsyncListener, opts?: { from?: number; types?: readonly EventType[] }): () => void;
   info(): Promise<AsyncStoreInfo>;
