@@ -25,7 +25,8 @@
  *   x-claw-signature  0x 65-byte EIP-712 signature (direct) | base64url 64-byte Ed25519 signature (session)
  *   x-claw-session    base64url(pubkey).expiresAt.0x-eip712-signature (session mode only)
  */
-import { hashTypedData, keccak256, type Address, type Hex } from "viem";
+import { hashTypedData, type Address, type Hex } from "viem";
+import { keccak256Hex } from "./keccak.ts";
 
 export const paymentHeaders = {
   stream: "x-claw-stream",
@@ -84,9 +85,9 @@ export function isBindableTarget(method: string, path: string): boolean {
 }
 export type SessionKeyMessage = { streamId: bigint; sessionKey: Hex; expiresAt: bigint };
 
-/** keccak256 of the exact request body bytes. */
+/** keccak256 of the exact request body bytes (js-sha3: a few times cheaper than viem's here, same hash). */
 export function bodyHashOf(body: Uint8Array | string): Hex {
-  return keccak256(typeof body === "string" ? new TextEncoder().encode(body) : body);
+  return keccak256Hex(typeof body === "string" ? new TextEncoder().encode(body) : body);
 }
 
 /** The EIP-712 digest of a direct payment proof. */

@@ -1,12 +1,13 @@
 /**
  * The EIP-712 digest of a JobReceipt without the general typed-data machinery: the domain separator
  * and the type hash are computed once per domain (by viem), and each receipt is ABI-encoded straight
- * into one buffer (11 words) and hashed: three keccak calls per receipt (struct, jobId, final), the
- * model's hash cached. Equal to `receiptDigest` (viem's hashTypedData) for every valid receipt;
+ * into one buffer (11 words) and hashed: three keccak calls per receipt (struct, jobId, final; js-sha3,
+ * core/keccak.ts), the model's hash cached. Equal to `receiptDigest` (viem's hashTypedData) for every valid receipt;
  * receipt-digest.test.ts checks that over random and edge inputs. Out-of-range integers and
  * malformed hashes throw, as viem does. Pure.
  */
-import { domainSeparator, hexToBytes, keccak256, stringToBytes, type Hex } from "viem";
+import { domainSeparator, hexToBytes, stringToBytes, type Hex } from "viem";
+import { keccak256Bytes } from "./keccak.ts";
 import type { PaymentDomain } from "./payment.ts";
 import { receiptTypes, type JobReceipt } from "./receipt.ts";
 
@@ -43,9 +44,9 @@ function putBytes32(out: Uint8Array, word: number, v: Hex, name: string): void {
  */
 export function createReceiptHasher(domain: PaymentDomain): (r: JobReceipt) => Uint8Array {
   const separator = hexToBytes(domainSeparator({ domain }));
-  const typeHash = keccak256(stringToBytes(encodeType()), "bytes");
+  const typeHash = keccak256Bytes(stringToBytes(encodeType()));
   const modelHashes = new Map<string, Uint8Array>();
-  const stringHash = (s: string) => keccak256(stringToBytes(s), "bytes");
+  const stringHash = (s: string) => keccak256Bytes(stringToBytes(s));
   return (r) => {
     // typeHash | streamId | nonce | requestHash | keccak(jobId) | keccak(model) | meteredMs | cost | cumulativeCost | ttftMs | outputHash
     const struct = new Uint8Array(11 * 32);
@@ -70,7 +71,7 @@ export function createReceiptHasher(domain: PaymentDomain): (r: JobReceipt) => U
     envelope[0] = 0x19;
     envelope[1] = 0x01;
     envelope.set(separator, 2);
-    envelope.set(keccak256(struct, "bytes"), 34);
-    return keccak256(envelope, "bytes");
+    envelope.set(keccak256Bytes(struct), 34);
+    return keccak256Bytes(envelope);
   };
 }
