@@ -27,6 +27,8 @@ export type OpenSessionOptions = Omit<SizeInput, "pricePerSecond" | "queueWaitMs
   signing?: "session" | "direct";
   /** Job receipts: "report" (default) returns an invalid one as `receiptError`; "require" throws it. */
   receipts?: "report" | "require";
+  /** Rate the provider on chain when the session closes (./rating.ts; default false: it costs gas). */
+  rate?: boolean;
 };
 
 /** `receipt` is the stream's closing receipt; `jobReceipt` / `receiptError` the answer's signed job receipt check. */
@@ -85,7 +87,7 @@ export async function createClawClient(o: ClawClientOptions): Promise<ClawClient
           { recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit, durationSeconds: size.durationSeconds },
           progress,
         );
-        return await startSession({ chain, stream, provider, quote, ...(opts.signing ? { signing: opts.signing } : {}), ...(opts.receipts ? { receipts: opts.receipts } : {}) });
+        return await startSession({ chain, stream, provider, quote, ...(opts.signing ? { signing: opts.signing } : {}), ...(opts.receipts ? { receipts: opts.receipts } : {}), ...(opts.rate !== undefined ? { rate: opts.rate } : {}) });
       } catch (err) {
         // Try the next cheapest only when this provider is the problem; chain and wallet errors stop here.
         const skippable: ErrorCode[] = ["PROVIDER_UNREACHABLE", "PROVIDER_FAILED", "QUOTE_MISMATCH", "PRICE_ABOVE_MAX"];

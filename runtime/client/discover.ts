@@ -1,13 +1,16 @@
 /**
- * Discovery: the active providers of exactly one model, cheapest first (ties: lower latency when
- * probed, then the older id). The optional probe calls the endpoints' GET /health, cheapest first,
- * 32 at a time until a round finds a healthy one (at most 256), and drops the ones that do not
- * answer ok in time: bounded work however many entries a spammer lists.
+ * Discovery: the active providers of exactly one model, ranked by price and on-chain reputation
+ * (./rank.ts: effective price = price / quality; ties: price, lower latency when probed, the older
+ * id). Reputations are read for the 256 cheapest (32 reads at a time; the rest rank as unrated).
+ * The optional probe calls the endpoints' GET /health in rank order, 32 at a time until a round
+ * finds a healthy one (at most 256), and drops the ones that do not answer ok in time: bounded
+ * work however many entries a spammer lists.
  */
 import { ClawError } from "../core/errors.ts";
 import type { ClientChain } from "./chain.ts";
 import { joinUrl } from "./provider-http.ts";
-import { providersOfModel } from "./registry.ts";
+import { rankProviders } from "./rank.ts";
+import { providersOfModel, reputationsOf } from "./registry.ts";
 import type { ProviderInfo } from "./types.ts";
 
 export type DiscoverOptions = {
@@ -19,6 +22,8 @@ export type DiscoverOptions = {
   probeBatch?: number;
   /** ...or this many were probed (default 256): junk registrations must not make a client open thousands of sockets. */
   maxProbes?: number;
+  /** Read the on-chain reputation of this many (cheapest first; default 256, 0 = rank by price alone). */
+  maxReputations?: number;
 };
 
 /** GET {endpoint}/health: ok when it answers 2xx in time; latency is the round trip in ms. */
@@ -45,16 +50,17 @@ export function byPrice(a: ProviderInfo, b: ProviderInfo): number {
 }
 
 /**
- * The active providers of `model`, cheapest first. Throws NO_PROVIDER when none is left.
+ * The active providers of `model`, best effective price first (./rank.ts). Throws NO_PROVIDER when none is left.
  *
  * @example
  * const [best] = await discover(chain, "llama-3.3-70b-versatile", { probe: true });
  */
 export async function discover(chain: ClientChain, model: string, o: DiscoverOptions = {}): Promise<ProviderInfo[]> {
   const all = await providersOfModel(chain, model);
-  let found = all.filter((p) => p.active && p.model === model);
+  let found = await reputationsOf(chain, all.filter((p) => p.active && p.model === model).sort(byPrice), o.maxReputations ?? 256);
+  found = rankProviders(found);
   if (o.probe) {
-    const candidates = found.sort(byPrice).slice(0, Math.max(1, o.maxProbes ?? 256));
+    const candidates = found.slice(0, Math.max(1, o.maxProbes ?? 256));
     const batch = Math.max(1, o.probeBatch ?? 32);
     const probed: Array<ProviderInfo & { health: NonNullable<ProviderInfo["health"]> }> = [];
     for (let i = 0; i < candidates.length && !probed.some((p) => p.health.ok); i += batch) {
@@ -72,5 +78,5 @@ export async function discover(chain: ClientChain, model: string, o: DiscoverOpt
   if (found.length === 0) {
     throw new ClawError("NO_PROVIDER", { message: `No active provider serves model "${model}" on chain ${chain.chainId}.`, details: { model } });
   }
-  return found.sort(byPrice);
+  return rankProviders(found);
 }

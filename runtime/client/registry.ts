@@ -6,6 +6,7 @@
  */
 import type { Address } from "viem";
 import { getProvider } from "../chain/actions/get-provider.ts";
+import { getReputation } from "../chain/actions/get-reputation.ts";
 import { listProviderIdsByWallet } from "../chain/actions/list-provider-ids-by-wallet.ts";
 import { listProviders } from "../chain/actions/list-providers.ts";
 import { listProvidersByModel } from "../chain/actions/list-providers-by-model.ts";
@@ -40,4 +41,24 @@ export function activeProviders(chain: ClientChain): Promise<ProviderInfo[]> {
 export async function providersOfWallet(chain: ClientChain, wallet: Address): Promise<ProviderInfo[]> {
   const ids = await listProviderIdsByWallet(chain.publicClient, { registry: chain.contracts.registry, wallet, ...(chain.fromBlock === undefined ? {} : { fromBlock: chain.fromBlock }) });
   return Promise.all(ids.map((id) => readProvider(chain, id)));
+}
+
+/**
+ * The first `max` of `providers` with their on-chain reputation (`reputation`; null when the
+ * registry has none), read 32 at a time, all at one block so the ranking compares one moment;
+ * the rest are returned as they are (ranked as unrated).
+ * @example
+ * const withRep = await reputationsOf(chain, await providersOfModel(chain, "echo-1"));
+ */
+export async function reputationsOf(chain: ClientChain, providers: readonly ProviderInfo[], max = 256): Promise<ProviderInfo[]> {
+  const head = providers.slice(0, Math.max(0, max));
+  if (head.length === 0) return [...providers];
+  const blockNumber = await chain.publicClient.getBlockNumber();
+  const out: ProviderInfo[] = [];
+  for (let i = 0; i < head.length; i += 32) {
+    out.push(...await Promise.all(head.slice(i, i + 32).map(async (p) => ({
+      ...p, reputation: await getReputation(chain.publicClient, { registry: chain.contracts.registry, providerId: p.id, blockNumber }),
+    }))));
+  }
+  return [...out, ...providers.slice(head.length)];
 }

@@ -13,6 +13,7 @@ import { paymentDomain } from "../core/payment.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import { closeStream, type CloseOptions } from "./close-stream.ts";
 import type { OpenedStream } from "./open-stream.ts";
+import { measureReceipt, measureRequest, newMeasure, rateClosedStream, type RatingOutcome } from "./rating.ts";
 import { chatCompletion, generateImages, transcribe, type PaidTarget } from "./paid-requests.ts";
 import { createDirectSigner, createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
 import type { ChatMessage, ImageResult, InferOptions, InferResult, JobBilling, ProviderInfo, Quote, Receipt, ReceiptResult, TranscriptionResult } from "./types.ts";
@@ -37,8 +38,13 @@ export type Session = {
   ask(input: string | ChatMessage[], o?: InferOptions): Promise<InferResult>;
   image(prompt: string, o?: { n?: number; size?: string; seed?: number }): Promise<ImageResult>;
   transcribe(audio: Uint8Array, o?: { filename?: string; mimeType?: string; language?: string; prompt?: string }): Promise<TranscriptionResult>;
-  /** Settles (or cancels) the stream and returns the receipt. Idempotent. */
-  close(o?: CloseOptions): Promise<Receipt>;
+  /**
+   * Settles (or cancels) the stream and returns the receipt. Idempotent. With `rate` (or the
+   * session's `rate`), then posts this stream's rating to the registry (./rating.ts has the rule;
+   * the consumer pays ~52k-87k gas) and returns its outcome as `rating`: a failed rating is
+   * reported there, never thrown.
+   */
+  close(o?: CloseOptions & { rate?: boolean }): Promise<Receipt & { rating?: RatingOutcome }>;
 };
 
 export type SessionInput = {
@@ -54,6 +60,8 @@ export type SessionInput = {
   assumeServed?: boolean;
   /** "report" (default): an invalid receipt is returned as `receiptError`; "require": the call throws it. */
   receipts?: "report" | "require";
+  /** Rate the provider on chain when the session closes (default false: it costs gas); close({ rate }) overrides. */
+  rate?: boolean;
 };
 
 /**
@@ -78,8 +86,15 @@ export async function startSession(i: SessionInput): Promise<Session> {
   const jobs: JobBilling[] = [];
   const receiptErrors: ClawError[] = [];
   /** Records a billed job and its receipt check; throws the receipt error under "require". */
-  const billed = <T extends ReceiptResult>(billing: JobBilling, r: T): T => {
+  const measure = newMeasure();
+  const billed = <T extends ReceiptResult & { usage?: InferResult["usage"] }>(billing: JobBilling, r: T, ttftMs?: number): T => {
     jobs.push(billing);
+    measureRequest(measure);
+    if (r.jobReceipt) {
+      measureReceipt(measure, { chainId: i.chain.chainId, streamPay: i.chain.contracts.streamPay }, r.jobReceipt, {
+        ...(ttftMs !== undefined ? { ttftMs } : {}), ...(r.usage ? { outputTokens: r.usage.completionTokens } : {}),
+      });
+    }
     if (r.receiptError) {
       receiptErrors.push(r.receiptError);
       if (i.receipts === "require") throw r.receiptError;
@@ -87,6 +102,7 @@ export async function startSession(i: SessionInput): Promise<Session> {
     return r;
   };
   let closing: Promise<Receipt> | undefined;
+  let rating: Promise<RatingOutcome> | undefined;
 
   const metered = () => jobs.reduce((sum, j) => sum + j.cost, i.meteredBefore ?? 0n);
   const live = () => {
@@ -100,8 +116,11 @@ export async function startSession(i: SessionInput): Promise<Session> {
     let end: ({ billing: JobBilling; usage?: InferResult["usage"] } & ReceiptResult) | undefined;
     const tokens = (async function* () {
       live();
+      const sentAt = performance.now();
+      let ttftMs: number | undefined;
       try {
         for await (const piece of chatCompletion(target, input, o)) {
+          ttftMs ??= Math.round(performance.now() - sentAt);
           if (piece.type === "text") {
             text += piece.text;
             yield piece.text;
@@ -110,13 +129,16 @@ export async function startSession(i: SessionInput): Promise<Session> {
             finishReason = piece.finishReason;
           } else {
             const { type: _, ...rest } = piece;
-            end = billed(piece.billing, rest);
+            end = billed(piece.billing, rest, ttftMs);
           }
         }
       } catch (err) {
         // A failure after output is billed (chat-stream.ts puts its billing in details): count it.
         const failedBilling = isClawError(err) ? (err.details?.billing as JobBilling | undefined) : undefined;
-        if (failedBilling) jobs.push(failedBilling);
+        if (failedBilling) {
+          jobs.push(failedBilling);
+          measureRequest(measure);
+        }
         throw err;
       }
     })();
@@ -147,9 +169,13 @@ export async function startSession(i: SessionInput): Promise<Session> {
       const r = await transcribe(target, audio, o);
       return billed(r.billing, r);
     },
-    close(o) {
+    async close(o) {
       closing ??= closeStream(i.chain, { ...i.stream, recipient: i.stream.recipient, endpoint: i.provider.endpoint, metered: metered(), signer, assumeServed: i.assumeServed ?? false }, o);
-      return closing;
+      const receipt = await closing;
+      if (!(o?.rate ?? i.rate ?? false) && !rating) return receipt;
+      // Once per stream, however many times close is called.
+      rating ??= rateClosedStream(i.chain, receipt, measure);
+      return { ...receipt, rating: await rating };
     },
   };
 }

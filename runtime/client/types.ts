@@ -4,6 +4,7 @@
  */
 import type { Address, Hash } from "viem";
 import type { RegistryProvider } from "../chain/actions/get-provider.ts";
+import type { Reputation } from "../chain/actions/get-reputation.ts";
 import type { ClawError } from "../core/errors.ts";
 import type { SignedReceipt } from "../core/receipt.ts";
 
@@ -11,6 +12,8 @@ import type { SignedReceipt } from "../core/receipt.ts";
 export type ProviderInfo = RegistryProvider & {
   /** Present when discover() probed the endpoint: GET /health, its status and round-trip time. */
   health?: { ok: boolean; latencyMs: number; detail?: string };
+  /** Present when discover() read it: the registry's ratings of this provider (null: none readable). Ranking: ./rank.ts. */
+  reputation?: Reputation | null;
 };
 
 export type OfferingKind = "text" | "image" | "audio";

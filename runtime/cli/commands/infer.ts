@@ -1,6 +1,6 @@
 /**
- * `claw infer -m MODEL "prompt"`: buy inference. Discovers the cheapest active provider of exactly
- * that model (or --provider ID), opens a stream sized for the job, streams the answer to stdout,
+ * `claw infer -m MODEL "prompt"`: buy inference. Discovers the best-ranked active provider of exactly
+ * that model (runtime/client/rank.ts: price and on-chain reputation; or --provider ID), opens a stream sized for the job, streams the answer to stdout,
  * asks the provider to settle, and prints the cost and refund on stderr (or one JSON object with
  * --json). `--keep-open` leaves the stream open for more prompts (`--stream ID`); a prompt of "-"
  * reads one prompt per line from stdin, all answered on one stream.
@@ -20,7 +20,7 @@ import { resolveChain } from "../lib/resolve.ts";
 
 type InferOptions = CommonOptions & {
   model?: string; maxPrice?: bigint; maxDeposit?: bigint; expectedSeconds?: number; provider?: bigint; keepOpen?: boolean;
-  stream?: bigint; cancel?: boolean; image?: string; audio?: string; maxTokens?: number; probe: boolean;
+  stream?: bigint; cancel?: boolean; image?: string; audio?: string; maxTokens?: number; probe: boolean; rate?: boolean;
 };
 
 async function readPrompts(parts: string[]): Promise<string[]> {
@@ -104,7 +104,9 @@ async function runInfer(parts: string[], o: InferOptions, cmd: Command): Promise
     progress.stop();
     throw err;
   }
-  const receipt = o.keepOpen ? undefined : await session.close({ cancel: o.cancel === true, onProgress: (e) => progress.update(e) });
+  const receipt = o.keepOpen ? undefined : await session.close({ cancel: o.cancel === true, rate: o.rate === true, onProgress: (e) => progress.update(e) });
+  const rated = receipt?.rating;
+  if (rated && !o.json) progress.note(rated.posted ? `rated provider #${session.provider.id}: score ${rated.rating.score}/100 (tx ${rated.txHash}, ${rated.gasUsed} gas)` : `not rated: ${rated.reason}`);
   finish(inferReport(session, answers, files, receipt), o, progress);
 }
 
@@ -131,6 +133,7 @@ export function register(program: Command): void {
       .option("--image <file>", "image offering: write the generated PNG to FILE")
       .option("--audio <file>", "speech-to-text offering: transcribe FILE (the prompt, if any, guides it)")
       .option("--max-tokens <n>", "cap the answer's length", (v) => Number.parseInt(v, 10))
-      .option("--no-probe", "skip the providers' health check"),
+      .option("--no-probe", "skip the providers' health check")
+      .option("--rate", "after closing, rate the provider on chain from this run's receipts (costs ~52k-87k gas; runtime/client/rating.ts)"),
   ).action(async (parts: string[], opts: InferOptions, cmd: Command) => jsonAware(opts.json, () => runInfer(parts, opts, cmd)));
 }

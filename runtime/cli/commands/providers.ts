@@ -8,20 +8,30 @@ import type { Command } from "commander";
 import { connectChain } from "../../client/chain.ts";
 import { probeHealth } from "../../client/discover.ts";
 import { cleanupProviders, registerOffering, updateProvider } from "../../client/provider-admin.ts";
-import { activeProviders, providersOfModel, providersOfWallet } from "../../client/registry.ts";
+import { effectivePrice, rankProviders } from "../../client/rank.ts";
+import { activeProviders, providersOfModel, providersOfWallet, reputationsOf } from "../../client/registry.ts";
 import type { ProviderInfo } from "../../client/types.ts";
 import { jsonAware, printJson, usageError } from "../lib/json.ts";
 import { boolArg, idArg, weiArg, withCommonOptions, type CommonOptions } from "../lib/options.ts";
 import { createProgress } from "../lib/progress.ts";
 import { resolveChain } from "../lib/resolve.ts";
 
+/** The reputation column: ratings, paid-weighted averages, what raters paid; "unrated" without any. */
+export function reputationText(p: ProviderInfo): string {
+  const r = p.reputation;
+  if (r === undefined) return "";
+  if (!r || !r.averages) return `\tunrated${r && r.ratings > 0n ? ` (${r.ratings} ratings under 1 gwei)` : ""}`;
+  const a = r.averages;
+  return `\t${r.ratings} ratings, score ${a.score}/100, ttft ${a.ttftMs} ms, ${a.tokensPerSecond} tok/s, ${a.failures} failures, raters paid ${r.paidByRaters} wei; effective ${effectivePrice(p)} wei/s`;
+}
+
 function row(p: ProviderInfo): string {
   const health = p.health ? (p.health.ok ? ` ok ${p.health.latencyMs} ms` : ` DOWN (${p.health.detail})`) : "";
-  return `#${p.id}\t${p.model}\t${p.pricePerSecond} wei/s\t${p.active ? "active" : "inactive"}\t${p.endpoint}\t${p.wallet}${health}`;
+  return `#${p.id}\t${p.model}\t${p.pricePerSecond} wei/s\t${p.active ? "active" : "inactive"}\t${p.endpoint}\t${p.wallet}${health}${reputationText(p)}`;
 }
 
 function registerList(parent: Command): void {
-  withCommonOptions(parent.command("list").description("list active providers and their endpoints"))
+  withCommonOptions(parent.command("list").description("list active providers, their endpoints and on-chain reputation, best effective price first (runtime/client/rank.ts)"))
     .option("-m, --model <model>", "only this exact model")
     .option("--mine", "only this wallet's providers (active or not)")
     .option("--probe", "check each endpoint's /health and show latency")
@@ -32,8 +42,10 @@ function registerList(parent: Command): void {
         let list = o.mine ? await providersOfWallet(chain, chain.wallet!.address) : o.model ? await providersOfModel(chain, o.model) : await activeProviders(chain);
         if (!o.mine) list = list.filter((p) => p.active);
         if (o.model) list = list.filter((p) => p.model === o.model);
+        // Reputations of the 256 cheapest (the rest rank as unrated), then the discovery rule's order.
+        list = rankProviders(await reputationsOf(chain, [...list].sort((a, b) => (a.pricePerSecond < b.pricePerSecond ? -1 : a.pricePerSecond > b.pricePerSecond ? 1 : 0))));
         if (o.probe) list = await Promise.all(list.map(async (p) => ({ ...p, health: await probeHealth(p.endpoint) })));
-        if (o.json) printJson({ chainId: chain.chainId, registry: chain.contracts.registry, providers: list });
+        if (o.json) printJson({ chainId: chain.chainId, registry: chain.contracts.registry, providers: list.map((p) => ({ ...p, effectivePricePerSecond: effectivePrice(p) })) });
         else process.stdout.write(list.length ? list.map(row).join("\n") + "\n" : "no providers\n");
       }),
     );
