@@ -20,6 +20,7 @@ import { providerFault } from "../client/faults.ts";
 import { blockOf, recoverStreams } from "./recover.ts";
 import type { FaultBook } from "../client/faults-routing.ts";
 import { serveNode } from "./serve-node.ts";
+import { measureReceipt, measureRequest, newMeasure, rateClosedStream, type RatingOutcome, type StreamMeasure } from "../client/rating.ts";
 
 export const DEFAULT_GATEWAY_PORT = 8790;
 
@@ -34,6 +35,12 @@ export type GatewayOptions = SessionOptions & {
   port?: number;
   allowedOrigins?: string[];
   limits?: SpendLimits;
+  /**
+   * Rate each provider on chain when its stream closes and paid it (default true; `--no-rate`):
+   * ComputeRegistry.rateStream from what this gateway measured (client/rating.ts), ~52k gas a
+   * rating (~87k for a provider's first). Streams an earlier run left open close unrated.
+   */
+  rate?: boolean;
   /** One line per notable thing (stream opened/closed, failover); the CLI prints them on stderr. */
   onNote?: (line: string) => void;
 };
@@ -88,6 +95,8 @@ export type RunningGateway = {
   /** Closing the streams a previous run left open (started at boot, runs beside serving). */
   recovered: Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }> }>;
   status(): GatewayStatus;
+  /** The ratings this run posted or could not post, oldest first (the last 1,000). */
+  ratings(): readonly RatingOutcome[];
   /** Stops serving, closes every open stream (settle, else cancel), closes the log. */
   close(): Promise<void>;
 };
@@ -114,6 +123,9 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
 
   // Faults caught before a restart keep their provider avoided for the rest of its time.
   const faults = faultBookFromLog(log.store, o.avoidFaultySeconds !== undefined ? o.avoidFaultySeconds * 1000 : undefined);
+  // What this run measured of each stream it opened, for its rating; dropped when the stream closes.
+  const measures = new Map<bigint, StreamMeasure>();
+  const ratings: RatingOutcome[] = [];
   const payingFetch = createPayingFetch({
     chain, limits, faultBook: faults, ...(o.answerLimits ? { answerLimits: o.answerLimits } : {}),
     maxRequestSeconds: o.maxRequestSeconds, expectedSeconds: o.expectedSeconds, parallel: o.parallel, idleCloseMs: o.idleCloseMs, probe: o.probe,
@@ -121,9 +133,14 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     hooks: {
       onOpened: (lane) => {
         log.streamOpened(lane);
+        measures.set(lane.stream.streamId, newMeasure());
         note(`opened stream ${lane.stream.streamId} to provider #${lane.provider.id} (${lane.provider.model}, deposit ${lane.stream.deposit} wei)`);
       },
-      onPaid: (p) => log.paid(p),
+      onPaid: (p) => {
+        const m = measures.get(p.lane.stream.streamId);
+        if (m) measureRequest(m);
+        log.paid(p);
+      },
       onClosed: async (lane, receipt) => {
         log.closed(lane.stream.streamId, receipt, await blockOf(chain, receipt.txHashes.close));
         note(`closed stream ${receipt.streamId} (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
@@ -136,11 +153,24 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
           log.fault(f, lane.stream.streamId);
           note(`provider #${lane.provider.id} fault (overcharged): ${f.detail}`);
         }
+        const m = measures.get(lane.stream.streamId);
+        measures.delete(lane.stream.streamId);
+        if (m && (o.rate ?? true)) {
+          if (a?.verdict === "overcharged") m.overcharged = true;
+          // Never throws: a rating that fails is a note, the stream stays closed.
+          const r = await rateClosedStream(chain, receipt, m);
+          ratings.push(r);
+          if (ratings.length > 1000) ratings.shift();
+          note(r.posted ? `rated provider #${lane.provider.id} for stream ${r.streamId}: score ${r.rating.score}/100, ${r.rating.failures} failures (${r.gasUsed} gas)` : `stream ${r.streamId} not rated: ${r.reason}`);
+        }
       },
       onCloseFailed: (lane, err) => note(`closing stream ${lane.stream.streamId} failed: ${err instanceof Error ? err.message : String(err)}`),
       onFailover: (p, err) => note(`provider #${p.id} ${p.endpoint} failed before answering (${err.code}); trying the next`),
-      onReceipt: (lane, receipt, measuredTtftMs) =>
-        keepReceipt(log.store, { providerId: lane.provider.id, signer: lane.stream.recipient, receipt, ...(measuredTtftMs !== undefined ? { measuredTtftMs } : {}) }),
+      onReceipt: (lane, receipt, measuredTtftMs) => {
+        const m = measures.get(lane.stream.streamId);
+        if (m) measureReceipt(m, { chainId: chain.chainId, streamPay: chain.contracts.streamPay }, receipt, measuredTtftMs !== undefined ? { ttftMs: measuredTtftMs } : {});
+        keepReceipt(log.store, { providerId: lane.provider.id, signer: lane.stream.recipient, receipt, ...(measuredTtftMs !== undefined ? { measuredTtftMs } : {}) });
+      },
       onProviderFault: (p, f) => {
         log.fault(f);
         note(`provider #${p.id} fault (${f.kind}): ${f.detail}`);
@@ -155,7 +185,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   url = server.url;
   let closing: Promise<void> | undefined;
   return {
-    url, key, keyCreated: created, keyFile, logPath, chain, payingFetch, log, recovered, status,
+    url, key, keyCreated: created, keyFile, logPath, chain, payingFetch, log, recovered, status, ratings: () => ratings,
     close() {
       closing ??= (async () => {
         await server.close();

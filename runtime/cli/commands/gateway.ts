@@ -15,7 +15,7 @@ import { registerGatewayAudit } from "./gateway-audit.ts";
 type GatewayCliOptions = CommonOptions & {
   host: string; port: string; stateDir: string; allowOrigin?: string[]; maxPrice?: bigint; maxDeposit?: bigint; maxSpendHour?: bigint; maxSpendDay?: bigint;
   maxRequestSeconds?: number; expectedSeconds?: number; parallel?: string; idleSeconds?: number; probe: boolean;
-  avoidFaultySeconds?: number; maxAnswerBytes?: number;
+  avoidFaultySeconds?: number; maxAnswerBytes?: number; rate: boolean;
 };
 
 async function run(o: GatewayCliOptions): Promise<void> {
@@ -23,7 +23,7 @@ async function run(o: GatewayCliOptions): Promise<void> {
   const { options, source } = await resolveChain(o, "consumer");
   const note = (line: string) => (o.quiet ? undefined : process.stderr.write(`[gateway] ${line}\n`));
   const gw = await startGateway({
-    chain: options, stateDir: resolve(o.stateDir), host: o.host, port: Number(o.port), allowedOrigins: o.allowOrigin ?? [], onNote: note, probe: o.probe,
+    chain: options, stateDir: resolve(o.stateDir), host: o.host, port: Number(o.port), allowedOrigins: o.allowOrigin ?? [], onNote: note, probe: o.probe, rate: o.rate,
     limits: {
       ...(o.maxPrice !== undefined ? { maxPricePerSecond: o.maxPrice } : {}), ...(o.maxDeposit !== undefined ? { maxDepositPerStream: o.maxDeposit } : {}),
       ...(o.maxSpendHour !== undefined ? { maxSpendPerHour: o.maxSpendHour } : {}), ...(o.maxSpendDay !== undefined ? { maxSpendPerDay: o.maxSpendDay } : {}),
@@ -108,6 +108,7 @@ export function register(program: Command): void {
       .option("--parallel <n>", "requests at once per provider stream (default 1)")
       .option("--idle-seconds <s>", "close a provider's stream after this long unused (default 60)", secondsArg)
       .option("--no-probe", "skip the providers' health check")
+      .option("--no-rate", "do not rate providers on chain when their streams close (a rating costs ~52k gas, ~87k a provider's first)")
       .option("--avoid-faulty-seconds <s>", "after a provider's fault, try it only when no other provider is left, for this long (default 300)", secondsArg)
       .option("--max-answer-bytes <n>", "the largest answer read from a provider, JSON or a whole SSE stream (default 33554432)", bytesArg),
   ).action(async (opts: GatewayCliOptions) => jsonAware(opts.json, () => run(opts)));
