@@ -123,7 +123,7 @@ try {
   // provider fills its two reputation slots; later ones change them.
   const rate = (streamId: bigint, score: number) => () =>
     wallet(consumer).writeContract({ address: registry, abi: computeRegistryAbi, functionName: "rateStream", args: [streamId, score, 350, 45, 0, `0x${"ab".repeat(32)}`] });
-  await measure("rateStream", "first rating of a provider (settled stream; two fresh reputation slots)", 60_000, "n/a (new)", rate(sSettle, 90));
+  await measure("rateStream", "first rating of a provider (settled stream; its reputation slots were filled at registration)", 60_000, "n/a (new)", rate(sSettle, 90));
   await measure("rateStream", "later rating of the same provider (cancelled stream)", 60_000, "n/a (new)", rate(sCancel, 70));
 
   // The cheapest wash, receipt by receipt: the provider funds a second address of its own, which opens

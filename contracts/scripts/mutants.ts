@@ -2,8 +2,8 @@
  * `npm run test:mutants` (root) / `npm run mutants` (contracts/): applies each named mutant below to
  * a scratch copy of contracts/ (src, test, config; node_modules linked), runs the Solidity suites
  * there (all but the slow RegistrySpam set-up) and expects them to FAIL. Passes only if every mutant is killed; the real tree is never
- * touched. Each mutant is a bug the suite is meant to catch (the first two are issue 14's, the last
- * five issue 22's).
+ * touched. Each mutant is a bug the suite is meant to catch (the first two are issue 14's, the next
+ * five issue 22's, the last the rating-gas fix: reputation slots filled at registration).
  * Compiled with the `mutants` build profile (no viaIR, no optimizer: seconds instead of a minute of
  * solc-js per copy); the unmutated copy runs first and must pass.
  * Options: `--only <name>` runs one mutant; `--jobs n` (default 2) runs n mutants at a time.
@@ -103,6 +103,13 @@ export const mutants: Mutant[] = [
     find: "        delete _bondDue[providerId];\n        amount = REGISTRATION_BOND;\n        emit BondClaimed(providerId, due.payee, amount);\n        (bool ok,) = due.payee.call{value: amount}(\"\");",
     replace: "        amount = REGISTRATION_BOND;\n        emit BondClaimed(providerId, due.payee, amount);\n        (bool ok,) = due.payee.call{value: amount}(\"\");\n        delete _bondDue[providerId];",
     why: "v2's 'bond refunded before the entry is unlinked': a re-entrant payee would be paid the bond twice",
+  },
+  {
+    name: "reputation-slots-not-primed",
+    file: "src/ComputeRegistry.sol",
+    find: "        rep.primedA = 1;\n        rep.primedB = 1;",
+    replace: "",
+    why: "a provider's first rating would fill two fresh slots again (86,543 gas, over the 60,000 budget)",
   },
 ];
 

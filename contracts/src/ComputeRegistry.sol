@@ -19,7 +19,8 @@ import {StreamPay} from "./StreamPay.sol";
 ///      clients find a wallet's ids from the indexed ProviderRegistered logs.
 ///      Retiring unlinks the entry and locks its bond for BOND_COOLDOWN (claimBond after it), so
 ///      register/retire churn costs capital over time. Ratings: two packed slots per provider,
-///      written only by rateStream, which asks StreamPay (markRated) whether the caller paid.
+///      filled at registration (so no rating writes a fresh slot), then written only by
+///      rateStream, which asks StreamPay (markRated) whether the caller paid.
 contract ComputeRegistry is IComputeRegistry {
     /// @notice Longest model name accepted, in bytes.
     uint256 public constant MAX_MODEL_LENGTH = 128;
@@ -77,16 +78,21 @@ contract ComputeRegistry is IComputeRegistry {
 
     /// @dev Per provider, two slots; every sum saturates at its width (never reverts).
     ///      Weighted sums are Σ value × weight, weight = paid / RATING_WEIGHT_UNIT.
+    ///      Each slot carries a `primed` byte that registerProvider sets to 1: the registration
+    ///      pays for filling both slots (2 × 22,100 gas), so every rating, the first included, only
+    ///      changes them (2 × 5,000) and stays under the 60,000-gas rating budget.
     struct Rep {
         // slot A
+        uint8 primedA;
         uint32 ratings;
-        uint96 paidByRaters; // wei
+        uint88 paidByRaters; // wei (2^88 wei is over 300 million coins)
         uint64 weight;
         uint64 scoreWeighted;
         // slot B
-        uint96 ttftWeighted;
-        uint96 tokensPerSecondWeighted;
-        uint64 failuresWeighted;
+        uint8 primedB;
+        uint88 ttftWeighted;
+        uint88 tokensPerSecondWeighted;
+        uint72 failuresWeighted;
     }
 
     mapping(uint256 providerId => Record) private _providers;
@@ -130,6 +136,11 @@ contract ComputeRegistry is IComputeRegistry {
         r.model = model;
         r.endpoint = endpoint;
         _modelHead[modelHash] = uint32(providerId);
+        // Fill the provider's two reputation slots now (see Rep): its first rater then pays no more
+        // than a later one.
+        Rep storage rep = _rep[providerId];
+        rep.primedA = 1;
+        rep.primedB = 1;
 
         emit ProviderRegistered(providerId, msg.sender, model, pricePerSecond, endpoint, serviceType);
     }
@@ -189,12 +200,12 @@ contract ComputeRegistry is IComputeRegistry {
         uint256 w = paid / RATING_WEIGHT_UNIT; // paid < 2^72, so w < 2^43
         Rep storage rep = _rep[providerId];
         rep.ratings = uint32(_sat(rep.ratings, 1, type(uint32).max));
-        rep.paidByRaters = uint96(_sat(rep.paidByRaters, paid, type(uint96).max));
+        rep.paidByRaters = uint88(_sat(rep.paidByRaters, paid, type(uint88).max));
         rep.weight = uint64(_sat(rep.weight, w, type(uint64).max));
         rep.scoreWeighted = uint64(_sat(rep.scoreWeighted, w * score, type(uint64).max));
-        rep.ttftWeighted = uint96(_sat(rep.ttftWeighted, w * ttftMs, type(uint96).max));
-        rep.tokensPerSecondWeighted = uint96(_sat(rep.tokensPerSecondWeighted, w * tokensPerSecond, type(uint96).max));
-        rep.failuresWeighted = uint64(_sat(rep.failuresWeighted, w * failures, type(uint64).max));
+        rep.ttftWeighted = uint88(_sat(rep.ttftWeighted, w * ttftMs, type(uint88).max));
+        rep.tokensPerSecondWeighted = uint88(_sat(rep.tokensPerSecondWeighted, w * tokensPerSecond, type(uint88).max));
+        rep.failuresWeighted = uint72(_sat(rep.failuresWeighted, w * failures, type(uint72).max));
         emit StreamRated(providerId, streamId, msg.sender, paid, score, ttftMs, tokensPerSecond, failures, receiptDigest);
     }
 

@@ -18,12 +18,12 @@ pragma solidity 0.8.30;
 interface IComputeRegistry {
     /// @notice A provider's ratings (getReputation). Averages are `xWeighted / weight`.
     /// @param ratings Number of ratings (saturates at 2^32-1).
-    /// @param paidByRaters Wei the rated streams paid the provider, summed (saturates at 2^96-1).
+    /// @param paidByRaters Wei the rated streams paid the provider, summed (saturates at 2^88-1).
     /// @param weight Sum of the ratings' weights, each floor(paid / RATING_WEIGHT_UNIT) (saturates at 2^64-1).
     /// @param scoreWeighted Sum of score x weight (score 0..MAX_SCORE; saturates at 2^64-1).
-    /// @param ttftWeighted Sum of time-to-first-token (ms, as the rater measured it) x weight (saturates at 2^96-1).
-    /// @param tokensPerSecondWeighted Sum of tokens per second x weight (saturates at 2^96-1).
-    /// @param failuresWeighted Sum of failed requests x weight (saturates at 2^64-1).
+    /// @param ttftWeighted Sum of time-to-first-token (ms, as the rater measured it) x weight (saturates at 2^88-1).
+    /// @param tokensPerSecondWeighted Sum of tokens per second x weight (saturates at 2^88-1).
+    /// @param failuresWeighted Sum of failed requests x weight (saturates at 2^72-1).
     struct Reputation {
         uint256 ratings;
         uint256 paidByRaters;

@@ -75,6 +75,57 @@ contract RatingsTest is Base {
         eq(r.weight + r.scoreWeighted, 0, "but weighs nothing (floor)");
     }
 
+    /// Storage of `_rep[id]` (mapping at slot 4): slot A, then slot B.
+    function repSlot(uint256 pid) internal pure returns (bytes32) {
+        return keccak256(abi.encode(pid, uint256(4)));
+    }
+
+    /// Registration fills both reputation slots (a `primed` byte in each), so no rating, the first
+    /// included, writes a fresh slot (22,100 gas each); the views still read all zero.
+    function test_rate_registrationPrimesBothReputationSlots() public {
+        uint256 pid = registerAs(bob, "llama", 1);
+        bytes32 a = repSlot(pid);
+        bytes32 b = bytes32(uint256(a) + 1);
+        eq(uint256(vm.load(address(registry), a)), 1, "slot A: primed byte only");
+        eq(uint256(vm.load(address(registry), b)), 1, "slot B: primed byte only");
+        IComputeRegistry.Reputation memory r = registry.getReputation(pid);
+        eq(r.ratings + r.paidByRaters + r.weight + r.scoreWeighted, 0, "slot A reads zero");
+        eq(r.ttftWeighted + r.tokensPerSecondWeighted + r.failuresWeighted, 0, "slot B reads zero");
+        uint256 s = createAs(alice, bob, 1 ether, 100, pid);
+        vm.warp(T0 + 50);
+        vm.prank(alice);
+        sp.cancelStream(s); // bob got half
+        rate(alice, s, 50, 1, 1, 1);
+        eq(uint256(vm.load(address(registry), a)) & 0xff, 1, "a rating keeps slot A primed");
+        eq(uint256(vm.load(address(registry), b)) & 0xff, 1, "a rating keeps slot B primed");
+    }
+
+    /// Every sum saturates at its width instead of reverting or wrapping: paidByRaters, ttft and
+    /// tokens/s at 2^88-1, failures at 2^72-1, weight and score at 2^64-1, the count at 2^32-1.
+    function test_rate_sumsSaturateAtTheirWidths() public {
+        uint256 pid = registerAs(bob, "llama", 1);
+        bytes32 a = repSlot(pid);
+        bytes32 b = bytes32(uint256(a) + 1);
+        // Each field one below its maximum (primed bytes kept).
+        vm.store(address(registry), a, bytes32(uint256(1) | ((2 ** 32 - 2) << 8) | ((2 ** 88 - 2) << 40) | ((2 ** 64 - 2) << 128) | ((2 ** 64 - 2) << 192)));
+        vm.store(address(registry), b, bytes32(uint256(1) | ((2 ** 88 - 2) << 8) | ((2 ** 88 - 2) << 96) | ((2 ** 72 - 2) << 184)));
+        uint256 s = createAs(alice, bob, 1 ether, 100, pid);
+        vm.warp(T0 + 50);
+        vm.prank(alice);
+        sp.cancelStream(s); // bob got half
+        rate(alice, s, 100, 1_000, 1_000, 1_000);
+        IComputeRegistry.Reputation memory r = registry.getReputation(pid);
+        eq(r.ratings, 2 ** 32 - 1, "count saturates");
+        eq(r.paidByRaters, 2 ** 88 - 1, "paid saturates");
+        eq(r.weight, 2 ** 64 - 1, "weight saturates");
+        eq(r.scoreWeighted, 2 ** 64 - 1, "score saturates");
+        eq(r.ttftWeighted, 2 ** 88 - 1, "ttft saturates");
+        eq(r.tokensPerSecondWeighted, 2 ** 88 - 1, "tokens/s saturates");
+        eq(r.failuresWeighted, 2 ** 72 - 1, "failures saturate");
+        eq(uint256(vm.load(address(registry), a)) & 0xff, 1, "slot A still primed");
+        eq(uint256(vm.load(address(registry), b)) & 0xff, 1, "slot B still primed");
+    }
+
     function test_rate_refusals() public {
         uint256 pid = registerAs(bob, "llama", 1);
         uint256 live = createAs(alice, bob, 1 ether, 100, pid);
