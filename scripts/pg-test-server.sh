@@ -20,9 +20,10 @@ DB=claw_test
 
 log() { echo "pg-test-server: $*" >&2; }
 
-# Test files running in parallel may call this together: one at a time.
+# Test files running in parallel may call this together: one at a time (the lock is released when
+# this script exits; at most 2 minutes of waiting).
 exec 9>/tmp/claw-pg-test-server.lock
-flock 9
+flock -w 120 9 || { log "another pg-test-server.sh holds /tmp/claw-pg-test-server.lock"; exit 2; }
 
 if [[ "${1:-}" == "--install" ]] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   log "installing Debian's postgresql package (apt-get)"
@@ -41,7 +42,7 @@ command -v pg_ctlcluster >/dev/null || { log "pg_ctlcluster missing (Debian's po
 
 if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$VERSION $CLUSTER"; then
   log "creating cluster $VERSION/$CLUSTER on 127.0.0.1:$PORT"
-  pg_createcluster "$VERSION" "$CLUSTER" -p "$PORT" --start-conf=manual >&2
+  pg_createcluster "$VERSION" "$CLUSTER" -p "$PORT" --start-conf=manual >&2 9>&-
   # Debian's postgresql.conf includes conf.d/. Test data only: no fsync (speed), loopback only.
   cat >"/etc/postgresql/$VERSION/$CLUSTER/conf.d/claw-test.conf" <<'CONF'
 listen_addresses = '127.0.0.1'
@@ -55,7 +56,8 @@ fi
 status="$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $4}')"
 if [[ "$status" != online* ]]; then
   log "starting cluster $VERSION/$CLUSTER"
-  pg_ctlcluster "$VERSION" "$CLUSTER" start >&2
+  # 9>&-: the server must not inherit the lock's descriptor, or it would hold the lock for its lifetime.
+  pg_ctlcluster "$VERSION" "$CLUSTER" start >&2 9>&-
 fi
 
 as_postgres() {

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isClawError } from "../../core/errors.ts";
 import { encodeEventData } from "../../core/event-codec.ts";
 import * as ev from "../../core/events.ts";
+import { evolveProjections, initialProjections } from "../../core/projections/index.ts";
+import { sampleEvents } from "../../core/testing/sample-events.ts";
 import type { StoredEvent } from "../../core/events.ts";
 import type { AsyncEventStore, LeaderLease } from "../async-types.ts";
 import { chainHash, GENESIS_HASH } from "../hash.ts";
@@ -76,6 +78,18 @@ export function runStoreContract(h: ContractHarness): void {
     assert.equal(await b.lastPosition(), 4);
     assert.equal(await a.replay((n: number) => n + 1, 0, { until: 3 }), 3);
     assert.deepEqual((await a.read()).map((e) => e.hash), [first.stored[0]!.hash, ...batch.stored.map((e) => e.hash)]);
+    await close();
+  });
+
+  test("replay into every projection gives what folding the stored events in memory gives (claw replay on either driver)", async () => {
+    const { a, b, close } = await two();
+    await a.append(sampleEvents(7n));
+    await b.append(sampleEvents(8n, 2));
+    const stored = await b.read();
+    assert.ok(stored.length > 10);
+    const expected = stored.reduce(evolveProjections, initialProjections());
+    assert.deepEqual(await a.replay(evolveProjections, initialProjections()), expected);
+    assert.deepEqual(stored.map((e) => e.data), [...sampleEvents(7n), ...sampleEvents(8n, 2)].map((e) => e.data), "data round-trips, bigints included");
     await close();
   });
 
