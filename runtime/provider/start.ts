@@ -158,7 +158,11 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     },
     runJob(admission, offering, job, io) {
       let ctl = streamAborts.get(admission.streamId);
-      if (!ctl) streamAborts.set(admission.streamId, (ctl = new AbortController()));
+      if (!ctl) {
+        streamAborts.set(admission.streamId, (ctl = new AbortController()));
+        // Every job running on the stream listens to it (as many as its parallel slots): not a leak.
+        setMaxListeners(0, ctl.signal);
+      }
       // Not AbortSignal.any: it leaks with a long-lived input like the stream's signal (link-signals.ts).
       const linked = linkSignals([io.signal, ctl.signal]);
       return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: journal, shutdown: shutdown.signal, progressMs: config.settlement.progressMs }, admission, job, {
