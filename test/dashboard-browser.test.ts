@@ -16,6 +16,8 @@ import { computeRegistryAbi, streamPayAbi } from "../contracts/generated/abi.ts"
 import { parseConfig } from "../config/load.ts";
 import { startDevMarket, type DevMarket } from "../runtime/dev/market.ts";
 import { dashboardDist } from "../runtime/server/routes/dashboard.ts";
+import { rateStream } from "../runtime/chain/actions/rate-stream.ts";
+import { createChainClients } from "../runtime/chain/client.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const shots = join(root, "test-results", "screenshots");
@@ -217,6 +219,27 @@ describe("dashboard in chromium against a local market", { timeout: 120_000 }, (
     assert.equal(BigInt((await page.getByTestId("settled-total").getAttribute("data-wei"))!), onChain.withdrawn);
     await page.getByTestId("earnings-chart").scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, "earnings.png") });
+  });
+
+  test("each provider's scorecard shows its on-chain ratings (getReputation through /v1/market)", async () => {
+    // The chat's settled stream is rated by its sender, as a consumer's SDK or gateway would after closing it.
+    const onChain = (await publicClient.readContract({ address: market.info.contracts.streamPay as Address, abi: streamPayAbi, functionName: "getStream", args: [streamId] })) as { sender: Address; withdrawn: bigint };
+    const sender = market.info.accounts.find((a) => a.address.toLowerCase() === onChain.sender.toLowerCase());
+    assert.ok(sender, "the chat's stream was opened by a dev account");
+    const rater = createChainClients({ rpcUrl: market.info.rpcUrl, chainId: market.info.chainId, privateKey: sender.privateKey });
+    const unrated = page.getByTestId("provider-row").filter({ hasText: "echo-fast" }).getByTestId("scorecard");
+    await page.goto(`${market.info.providerUrl}/#/`);
+    assert.equal(await unrated.textContent(), "unrated");
+    await rateStream(rater, { registry: market.info.contracts.registry as Address, streamId, score: 87, ttftMs: 240, tokensPerSecond: 10, failures: 0 });
+    await new Promise((r) => setTimeout(r, 2_100)); // the runtime caches the market for 2 s
+    await page.reload();
+    const card = page.getByTestId("provider-row").filter({ hasText: "echo-1" }).getByTestId("scorecard");
+    await card.and(page.locator('[data-ratings="1"]')).waitFor();
+    assert.equal(await card.getAttribute("data-score"), "87");
+    const text = (await card.textContent()) ?? "";
+    for (const want of ["87/100", "1 rating", "ttft 240 ms", "10 tok/s", "0 failures", "raters paid"]) assert.ok(text.includes(want), `scorecard shows "${want}": ${text}`);
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, "market-scorecard.png") });
   });
 
   test("a browser wallet (injected, through wagmi) buys the same way", async () => {

@@ -167,9 +167,9 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       onCloseFailed: (lane, err) => note(`closing stream ${lane.stream.streamId} failed: ${err instanceof Error ? err.message : String(err)}`),
       onFailover: (p, err) => note(`provider #${p.id} ${p.endpoint} failed before answering (${err.code}); trying the next`),
       onReceipt: (lane, receipt, measuredTtftMs) => {
+        keepReceipt(log.store, { providerId: lane.provider.id, signer: lane.stream.recipient, receipt, ...(measuredTtftMs !== undefined ? { measuredTtftMs } : {}) });
         const m = measures.get(lane.stream.streamId);
         if (m) measureReceipt(m, { chainId: chain.chainId, streamPay: chain.contracts.streamPay }, receipt, measuredTtftMs !== undefined ? { ttftMs: measuredTtftMs } : {});
-        keepReceipt(log.store, { providerId: lane.provider.id, signer: lane.stream.recipient, receipt, ...(measuredTtftMs !== undefined ? { measuredTtftMs } : {}) });
       },
       onProviderFault: (p, f) => {
         log.fault(f);

@@ -20,6 +20,16 @@ export type Health = { ok: boolean; latencyMs: number; detail?: string };
 export type MarketProvider = {
   id: string; wallet: Address; model: string; endpoint: string; pricePerSecond: string; pricePerMinute: string; serviceType: number;
   active: boolean; completedJobs: string; totalEarned: string; registeredAt: string; self: boolean; health: Health;
+  /** Discovery's ranking key (runtime/client/rank.ts): price / quality from the reputation. */
+  effectivePricePerSecond?: string;
+  /** The registry's ratings (absent when the market was read from the log; null when unreadable). */
+  reputation?: Reputation | null;
+};
+
+/** ComputeRegistry.getReputation as the runtime serves it: sums weighted by what raters paid (gwei), averages = sum / weight. */
+export type Reputation = {
+  ratings: string; paidByRaters: string; weight: string;
+  averages: { score: string; ttftMs: string; tokensPerSecond: string; failures: string } | null;
 };
 
 export type Market = { chainId: number; source: "chain" | "log"; readAt: number; models: string[]; providers: MarketProvider[] };

@@ -1,13 +1,28 @@
 /**
- * Every active provider in the registry (read by the runtime), cheapest first, filterable by model,
- * with each endpoint's health as the runtime last probed it. "Buy" hands the provider to the chat.
+ * Every active provider in the registry (read by the runtime), in discovery's order (price and
+ * reputation: runtime/client/rank.ts), filterable by model, with each endpoint's health as the
+ * runtime last probed it and its scorecard from the registry's ratings. "Buy" hands the provider to the chat.
  */
 import type { UseQueryResult } from "@tanstack/react-query";
 import { useState } from "react";
-import type { Market } from "../lib/api.ts";
+import type { Market, MarketProvider } from "../lib/api.ts";
 import { formatWei, shortHex } from "../lib/format.ts";
 
 type Props = { market: UseQueryResult<Market>; chainId: number; onBuy: (model: string, providerId: string) => void };
+
+/** The provider's on-chain scorecard: what paying consumers rated, weighted by what they paid. */
+function Scorecard({ p, chainId }: { p: MarketProvider; chainId: number }) {
+  const r = p.reputation;
+  if (r === undefined) return <span className="muted small">—</span>;
+  if (!r || !r.averages) return <span className="muted small" data-testid="scorecard" data-ratings={r?.ratings ?? "0"}>unrated</span>;
+  const a = r.averages;
+  return (
+    <span className="small" data-testid="scorecard" data-ratings={r.ratings} data-score={a.score} title={`ranked at ${p.effectivePricePerSecond ?? p.pricePerSecond} wei/s effective (price / quality)`}>
+      <b>{a.score}/100</b> · {r.ratings} rating{r.ratings === "1" ? "" : "s"}<br />
+      <span className="muted">ttft {a.ttftMs} ms · {a.tokensPerSecond} tok/s · {a.failures} failures · raters paid {formatWei(BigInt(r.paidByRaters), chainId)}</span>
+    </span>
+  );
+}
 
 export function MarketView({ market, chainId, onBuy }: Props) {
   const [model, setModel] = useState("");
@@ -31,7 +46,7 @@ export function MarketView({ market, chainId, onBuy }: Props) {
       {rows.length > 0 && (
         <table className="market" data-testid="market-table">
           <thead>
-            <tr><th>Model</th><th>Price / s</th><th>Price / min</th><th>Endpoint</th><th>Health</th><th>Jobs</th><th>Earned</th><th><span className="sr-only">Buy</span></th></tr>
+            <tr><th>Model</th><th>Price / s</th><th>Price / min</th><th>Endpoint</th><th>Health</th><th>Reputation</th><th>Jobs</th><th>Earned</th><th><span className="sr-only">Buy</span></th></tr>
           </thead>
           <tbody>
             {rows.map((p) => (
@@ -44,6 +59,7 @@ export function MarketView({ market, chainId, onBuy }: Props) {
                   <span className={`dot ${p.health.ok ? "ok" : "bad"}`} aria-hidden="true" />
                   <span title={p.health.detail}>{p.health.ok ? `up · ${p.health.latencyMs} ms` : "down"}</span>
                 </td>
+                <td data-label="Reputation"><Scorecard p={p} chainId={chainId} /></td>
                 <td data-label="Jobs">{p.completedJobs}</td>
                 <td data-label="Earned" title={`${p.totalEarned} wei`}>{formatWei(BigInt(p.totalEarned), chainId)}</td>
                 <td className="actions">

@@ -2,7 +2,9 @@
  * The web dashboard (dashboard/, built to dashboard/dist) served at `/`, and the JSON it needs that
  * only the runtime can answer, so that the browser needs no RPC access of its own to look around:
  *   GET  /v1/dashboard     this runtime: chain, contracts, wallet, offerings, log position, recent streams
- *   GET  /v1/market        every active registry provider (read by the runtime), cheapest first, with a health probe
+ *   GET  /v1/market        every active registry provider (read by the runtime) with its on-chain reputation (the
+ *                          scorecard: ratings, paid-weighted averages, paid by raters) and a health probe, in
+ *                          discovery's order (client/rank.ts: effective price = price / quality)
  *                          (only of endpoints that resolve to public addresses: runtime/net/public-probe.ts)
  *   GET  /v1/earnings      this provider's earnings from the log: totals, per offering, per day, a timeline
  *   GET  /v1/dev/accounts  (claw dev only) the funded consumer accounts, for the chat's one-click buyer
@@ -25,7 +27,8 @@ import type { ClientChain } from "../../client/chain.ts";
 import { byPrice } from "../../client/discover.ts";
 import { probePublicHealth } from "../../net/public-probe.ts";
 import { isLocalHost, originAllowed } from "../origin.ts";
-import { activeProviders } from "../../client/registry.ts";
+import { effectivePrice, rankProviders } from "../../client/rank.ts";
+import { activeProviders, reputationsOf } from "../../client/registry.ts";
 import type { ProviderInfo } from "../../client/types.ts";
 import { bound } from "../bound.ts";
 import type { ServerContext } from "../context.ts";
@@ -99,11 +102,12 @@ function createMarketReader(ctx: ServerContext, chainRead: <T>(read: () => Promi
     let found: ProviderInfo[];
     if (ctx.publicClient) {
       const chain: ClientChain = { chainId: ctx.chainId, rpcUrl: "", contracts: ctx.contracts, publicClient: ctx.publicClient, confirmations: 1, pollingIntervalMs: 1000 };
-      found = await chainRead(() => activeProviders(chain));
+      // Reputations of the 256 cheapest at one block (the rest show unrated), as discovery reads them.
+      found = await chainRead(async () => reputationsOf(chain, (await activeProviders(chain)).filter((p) => p.active).sort(byPrice)));
       source = "chain";
     } else found = await fromLog();
     const providers = await Promise.all(found.filter((p) => p.active).map(async (p) => ({ ...p, self: isSelf(p), health: await probe(p) })));
-    return { source, providers: providers.sort(byPrice) };
+    return { source, providers: rankProviders(providers) };
   }
 
   return function market() {
@@ -207,7 +211,7 @@ export function dashboardRoutes(
       return toJsonSafe({
         chainId: ctx.chainId, contracts: ctx.contracts, source, readAt: Date.now(),
         models: [...new Set(providers.map((p) => p.model))].sort(),
-        providers: providers.filter((p) => model === undefined || p.model === model).map((p) => ({ ...p, pricePerMinute: p.pricePerSecond * 60n })),
+        providers: providers.filter((p) => model === undefined || p.model === model).map((p) => ({ ...p, pricePerMinute: p.pricePerSecond * 60n, effectivePricePerSecond: effectivePrice(p) })),
       });
     });
 
