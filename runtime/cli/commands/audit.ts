@@ -1,6 +1,6 @@
 /**
- * `claw audit [--db PATH] [--rpc URL] [--registry A] [--stream-pay A] [--json]`: verify the log's
- * hash chain, replay it, read every stream and provider it involves from the chain, reconcile
+ * `claw audit [--db PATH | --store-url URL] [--rpc URL] [--registry A] [--stream-pay A] [--json]`: verify the log's
+ * hash chain (SQLite or PostgreSQL, lib/log-source.ts), replay it, read every stream and provider it involves from the chain, reconcile
  * (runtime/core/reconcile.ts lists the rules). Exit 0 when everything matches to the wei, 1 on any
  * difference or a broken chain (5 when the chain cannot be read, 3 when no chain is configured).
  */
@@ -10,9 +10,8 @@ import { getChainId } from "../../chain/actions/get-chain-id.ts";
 import { toJsonSafe } from "../../core/event-codec.ts";
 import { createChainReader } from "../../chain/read-chain.ts";
 import { runAudit, type AuditReport } from "../../store/audit.ts";
-import { locateStore } from "../../store/locate.ts";
-import { openStore } from "../../store/open.ts";
 import { textTable } from "../../store/text-table.ts";
+import { locateLog, logOptionHelp, openLogForReading } from "../lib/log-source.ts";
 import { resolveChain } from "../lib/resolve.ts";
 
 const orDash = (v: bigint | null) => (v === null ? "-" : String(v));
@@ -55,14 +54,15 @@ export function register(program: Command): void {
   program
     .command("audit")
     .description("replay the log, verify it, and reconcile every stream and provider with the chain; exit 1 on any difference")
-    .option("--db <path>", "the log file (default: $CLAW_DB, the local market's log, else .claw/events.db)")
+    .option("--db <path>", logOptionHelp.db)
+    .option("--store-url <url>", logOptionHelp.storeUrl)
+    .option("-c, --config <file>", logOptionHelp.config)
     .option("--rpc <url>", "chain RPC URL (default: CLAW_RPC_URL, else the local market in .claw/dev.json)")
     .option("--registry <address>", "ComputeRegistry address (default: CLAW_REGISTRY, else the local market's)")
     .option("--stream-pay <address>", "StreamPay address (default: CLAW_STREAM_PAY, else the local market's)")
     .option("--json", "print one JSON object (amounts in wei as strings)")
-    .action(async (opts: { db?: string; rpc?: string; registry?: string; streamPay?: string; json?: boolean }) => {
-      const { path } = locateStore({ db: opts.db, env: process.env, cwd: process.cwd() });
-      const store = openStore({ path, readonly: true });
+    .action(async (opts: { db?: string; storeUrl?: string; config?: string; rpc?: string; registry?: string; streamPay?: string; json?: boolean }) => {
+      const { store, location } = await openLogForReading(await locateLog(opts, process.env, process.cwd()));
       try {
         const flags = { ...(opts.rpc ? { rpc: opts.rpc } : {}), ...(opts.registry ? { registry: opts.registry } : {}),
           ...(opts.streamPay ? { streamPay: opts.streamPay } : {}) };
@@ -72,11 +72,11 @@ export function register(program: Command): void {
           publicClient, contracts: options.contracts,
           label: `${options.chainId} at ${options.rpcUrl}: StreamPay ${options.contracts.streamPay}, ComputeRegistry ${options.contracts.registry}`,
         });
-        const report = await runAudit({ store, reader });
+        const report = await runAudit({ store, reader, location });
         process.stdout.write(opts.json ? `${JSON.stringify(toJsonSafe(report))}\n` : formatAudit(report));
         if (!report.ok) process.exitCode = 1;
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -1,25 +1,26 @@
 /**
- * `claw log verify [--db PATH] [--json]`: recompute the event log's hash chain from the first event.
- * Exit 0 when intact; 1 when broken, naming the first bad position.
+ * `claw log verify [--db PATH | --store-url URL] [--json]`: recompute the event log's hash chain from
+ * the first event, on SQLite or PostgreSQL (lib/log-source.ts). Exit 0 when intact; 1 when broken,
+ * naming the first bad position.
  */
 import type { Command } from "commander";
-import { locateStore } from "../../store/locate.ts";
-import { openStore } from "../../store/open.ts";
+import { locateLog, logOptionHelp, openLogForReading } from "../lib/log-source.ts";
 
 export function register(program: Command): void {
   const log = program.command("log").description("inspect the provider's event log");
   log
     .command("verify")
     .description("check the event log's hash chain; exit 1 and name the first bad position when broken")
-    .option("--db <path>", "the log file (default: $CLAW_DB, the local market's log, else .claw/events.db)")
+    .option("--db <path>", logOptionHelp.db)
+    .option("--store-url <url>", logOptionHelp.storeUrl)
+    .option("-c, --config <file>", logOptionHelp.config)
     .option("--json", "print one JSON object")
-    .action((opts: { db?: string; json?: boolean }) => {
-      const { path } = locateStore({ db: opts.db, env: process.env, cwd: process.cwd() });
-      const store = openStore({ path, readonly: true });
+    .action(async (opts: { db?: string; storeUrl?: string; config?: string; json?: boolean }) => {
+      const { store, location: path } = await openLogForReading(await locateLog(opts, process.env, process.cwd()));
       try {
-        const result = store.verify();
-        const last = store.lastPosition();
-        if (opts.json) process.stdout.write(`${JSON.stringify({ path, lastPosition: last, ...result })}\n`);
+        const result = await store.verify();
+        const last = await store.lastPosition();
+        if (opts.json) process.stdout.write(`${JSON.stringify({ path, driver: store.driver, lastPosition: last, ...result })}\n`);
         else if (result.ok) {
           process.stdout.write(`ok: ${path}: ${result.checked} events, hash chain intact${result.head ? ` (head ${result.head})` : ""}\n`);
         } else {
@@ -28,7 +29,7 @@ export function register(program: Command): void {
         }
         if (!result.ok) process.exitCode = 1;
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -1,13 +1,13 @@
 /**
- * `claw replay [--db PATH] [--until N] [--json]`: rebuild the projections from the log and print
- * them: streams, earnings per offering and per UTC day, jobs and refusals. Amounts are in wei.
+ * `claw replay [--db PATH | --store-url URL] [--until N] [--json]`: rebuild the projections from the
+ * log (SQLite or PostgreSQL, lib/log-source.ts) and print them: streams, earnings per offering and per
+ * UTC day, jobs and refusals. Amounts are in wei.
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { toJsonSafe } from "../../core/event-codec.ts";
 import { evolveProjections, initialProjections, type Projections } from "../../core/projections/index.ts";
-import { locateStore } from "../../store/locate.ts";
-import { openStore } from "../../store/open.ts";
 import { textTable } from "../../store/text-table.ts";
+import { locateLog, logOptionHelp, openLogForReading } from "../lib/log-source.ts";
 
 const positionArg = (v: string): number => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`"${v}" is not a log position (a whole number).`);
@@ -41,20 +41,21 @@ export function register(program: Command): void {
   program
     .command("replay")
     .description("rebuild the projections (streams, jobs, earnings) from the event log and print them")
-    .option("--db <path>", "the log file (default: $CLAW_DB, the local market's log, else .claw/events.db)")
+    .option("--db <path>", logOptionHelp.db)
+    .option("--store-url <url>", logOptionHelp.storeUrl)
+    .option("-c, --config <file>", logOptionHelp.config)
     .option("--until <position>", "stop after this log position (inclusive)", positionArg)
     .option("--json", "print one JSON object (amounts in wei as strings)")
-    .action((opts: { db?: string; until?: number; json?: boolean }) => {
-      const { path } = locateStore({ db: opts.db, env: process.env, cwd: process.cwd() });
-      const store = openStore({ path, readonly: true });
+    .action(async (opts: { db?: string; storeUrl?: string; config?: string; until?: number; json?: boolean }) => {
+      const { store, location: path } = await openLogForReading(await locateLog(opts, process.env, process.cwd()));
       try {
-        const p = store.replay(evolveProjections, initialProjections(), opts.until === undefined ? {} : { until: opts.until });
+        const p = await store.replay(evolveProjections, initialProjections(), opts.until === undefined ? {} : { until: opts.until });
         if (opts.json) {
           const { openJobs: _internal, ...earnings } = p.earnings;
-          process.stdout.write(`${JSON.stringify(toJsonSafe({ log: { path, position: p.position, events: p.events }, ...p, earnings }))}\n`);
+          process.stdout.write(`${JSON.stringify(toJsonSafe({ log: { path, driver: store.driver, position: p.position, events: p.events }, ...p, earnings }))}\n`);
         } else process.stdout.write(formatProjections(p, path));
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }
