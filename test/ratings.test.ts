@@ -2,7 +2,7 @@
  * Issue 22, the runtime half on anvil: real ratings posted by a real SDK session close and a real
  * gateway close (with --no-rate posting none), each checked on chain (getReputation, StreamRated)
  * and against the documented rule (client/rating.ts: score, failures, the receipt hash chain
- * recomputed from the gateway's own ReceiptKept log); and discovery's order (SDK discover() and
+ * recomputed from the gateway's own ReceiptKept log; the provider's watcher logs StreamRated); and discovery's order (SDK discover() and
  * `claw providers list --json`) following real on-chain reputations (client/rank.ts).
  */
 import assert from "node:assert/strict";
@@ -93,6 +93,13 @@ describe("consumers post ratings when their streams close", () => {
     const ev = (await ratedEvents()).find((e) => e.args.streamId === closed.streamId);
     assert.equal(ev?.args.rater, m.address(4));
     assert.equal(ev?.args.receiptDigest, chainOf);
+    // The provider's chain watcher appends the rating to the provider's own log (event StreamRated).
+    await m.expensive.watcher.catchUp();
+    const logged = m.expensive.store.replay((found: StoredEvent[], e: StoredEvent) => (e.type === "StreamRated" && e.data.streamId === closed.streamId ? [...found, e] : found), []);
+    assert.equal(logged.length, 1);
+    const d = logged[0]!.type === "StreamRated" ? logged[0]!.data : undefined;
+    assert.deepEqual(d && { rater: d.rater, paid: d.paid, score: d.score, failures: d.failures, receiptDigest: d.receiptDigest, providerId: d.providerId },
+      { rater: m.address(4), paid: closed.paid, score: 100, failures: 0, receiptDigest: chainOf, providerId });
     // Idempotent: a second close neither rates again nor throws.
     assert.equal((await session.close({ rate: true })).rating?.posted, true);
     assert.equal((await rep(providerId))?.ratings, 1n);

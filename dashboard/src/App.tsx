@@ -31,7 +31,7 @@ function useHashRoute(): { stream?: string } {
   return route;
 }
 
-const marketEvents = new Set(["ProviderRegistered", "ProviderUpdated", "CompletionRecorded", "StreamSettled"]);
+const marketEvents = new Set(["ProviderRegistered", "ProviderUpdated", "CompletionRecorded", "StreamRated", "StreamSettled"]);
 const earningsEvents = new Set(["JobCompleted", "JobFailed", "StreamSettled"]);
 
 function Home({ info }: { info: DashboardInfo }) {

@@ -6,7 +6,7 @@
 import { parseEventLogs, type Log } from "viem";
 import { computeRegistryAbi, streamPayAbi } from "../../contracts/generated/abi.ts";
 import {
-  completionRecorded, paymentClaimed, paymentDeferred, providerRegistered, providerUpdated, streamBatchUpdated, streamCancelled,
+  completionRecorded, paymentClaimed, streamRated, paymentDeferred, providerRegistered, providerUpdated, streamBatchUpdated, streamCancelled,
   streamDepleted, streamOpened, streamSettled, streamWithdrawn, type ChainRef, type NewEvent,
 } from "../core/events.ts";
 
@@ -67,6 +67,13 @@ export function logToEvent(log: WatchedLog, time?: number): NewEvent | null {
     case "CompletionRecorded": {
       const a = log.args;
       return completionRecorded({ providerId: a.providerId, streamId: a.streamId, earned: a.earned, completedJobs: a.completedJobs, totalEarned: a.totalEarned, chain }, o);
+    }
+    case "StreamRated": {
+      const a = log.args;
+      return streamRated({
+        providerId: a.providerId, streamId: a.streamId, rater: a.rater, paid: a.paid, score: a.score, ttftMs: a.ttftMs, tokensPerSecond: a.tokensPerSecond,
+        failures: a.failures, receiptDigest: a.receiptDigest, chain,
+      }, o);
     }
     case "PaymentDeferred":
       return paymentDeferred({ streamId: log.args.streamId, to: log.args.to, amount: log.args.amount, chain }, o);

@@ -38,6 +38,10 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
     providerId: "bigint", wallet: "string", pricePerSecond: amount, endpoint: "string", active: "bool", chain: "chain",
   },
   CompletionRecorded: { providerId: "bigint", streamId: "bigint?", earned: amount, completedJobs: "bigint", totalEarned: amount, chain: "chain" },
+  StreamRated: {
+    providerId: "bigint", streamId: "bigint", rater: "string", paid: amount, score: "int", ttftMs: "int", tokensPerSecond: "int", failures: "int",
+    receiptDigest: "string", chain: "chain",
+  },
   PaymentDeferred: { streamId: "bigint", to: "string", amount, chain: "chain" },
   PaymentClaimed: { account: "string", to: "string", amount, chain: "chain" },
   StreamDepleted: { streamId: "bigint", chain: "chain" },

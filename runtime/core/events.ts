@@ -41,6 +41,14 @@ export interface PaymentDeferred { streamId: bigint; to: string; amount: bigint;
 export interface PaymentClaimed { account: string; to: string; amount: bigint; chain: ChainRef }
 /** A withdrawal after the end took the last wei: the stream closed as Depleted. */
 export interface StreamDepleted { streamId: bigint; chain: ChainRef }
+/**
+ * ComputeRegistry.StreamRated: the sender of one of this provider's closed streams rated it (issue 22),
+ * weighted on chain by `paid` (wei the stream paid the provider); figures as the rater measured them.
+ */
+export interface StreamRated {
+  providerId: bigint; streamId: bigint; rater: string; paid: bigint; score: number; ttftMs: number; tokensPerSecond: number; failures: number;
+  receiptDigest: string; chain: ChainRef;
+}
 /** `streamId` is optional for logs written before it was kept; the registry's event always has it. */
 export interface CompletionRecorded {
   providerId: bigint; streamId?: bigint; earned: bigint; completedJobs: bigint; totalEarned: bigint; chain: ChainRef;
@@ -98,6 +106,7 @@ export interface EventDataMap {
   ProviderRegistered: ProviderRegistered;
   ProviderUpdated: ProviderUpdated;
   CompletionRecorded: CompletionRecorded;
+  StreamRated: StreamRated;
   PaymentDeferred: PaymentDeferred;
   PaymentClaimed: PaymentClaimed;
   StreamDepleted: StreamDepleted;
@@ -168,6 +177,7 @@ export const providerRegistered = (d: ProviderRegistered, o?: Opts) =>
 export const providerUpdated = (d: ProviderUpdated, o?: Opts) => make("ProviderUpdated", providerKey(d.providerId), d, chainDedupe(d.chain), o);
 export const completionRecorded = (d: CompletionRecorded, o?: Opts) =>
   make("CompletionRecorded", providerKey(d.providerId), d, chainDedupe(d.chain), o);
+export const streamRated = (d: StreamRated, o?: Opts) => make("StreamRated", providerKey(d.providerId), d, chainDedupe(d.chain), o);
 export const paymentDeferred = (d: PaymentDeferred, o?: Opts) => make("PaymentDeferred", streamKey(d.streamId), d, chainDedupe(d.chain), o);
 export const paymentClaimed = (d: PaymentClaimed, o?: Opts) => make("PaymentClaimed", walletKey(d.account), d, chainDedupe(d.chain), o);
 export const streamDepleted = (d: StreamDepleted, o?: Opts) => make("StreamDepleted", streamKey(d.streamId), d, chainDedupe(d.chain), o);

@@ -25,6 +25,7 @@ export function describe(e: FeedEvent, chainId: number): { kind: Kind; text: str
     case "ProviderRegistered": return { kind: "chain", text: `provider #${d.providerId} registered ${d.model} at ${w(d.pricePerSecond)}/s` };
     case "ProviderUpdated": return { kind: "chain", text: `provider #${d.providerId} updated: ${w(d.pricePerSecond)}/s, ${d.active ? "active" : "inactive"}` };
     case "CompletionRecorded": return { kind: "chain", text: `registry recorded a completion for #${d.providerId}: ${w(d.earned)}` };
+    case "StreamRated": return { kind: "chain", text: `rated #${d.providerId} ${d.score}/100 by ${shortHex(d.rater)} (paid ${w(d.paid)}; ttft ${d.ttftMs} ms, ${d.failures} failures)` };
     case "EarningsWithdrawn": return { kind: "money", text: `withdrew ${w(d.amount)}` };
     default: return { kind: "chain", text: e.type };
   }

@@ -69,6 +69,8 @@ export function otherChainEvents(streamId = 8n): NewEvent[] {
     ev.paymentDeferred({ streamId, to: PROVIDER_WALLET, amount: 3n, chain: chainRef(9005) }),
     ev.paymentClaimed({ account: PROVIDER_WALLET, to: PROVIDER_WALLET, amount: 3n, chain: chainRef(9006) }),
     ev.streamDepleted({ streamId, chain: chainRef(9007) }),
+    // A consumer's rating of the provider (issue 22): no change to the stream's books.
+    ev.streamRated({ providerId: 1n, streamId, rater: SENDER, paid: 9n, score: 90, ttftMs: 120, tokensPerSecond: 40, failures: 0, receiptDigest: `0x${"ab".repeat(32)}`, chain: chainRef(9008) }),
     // Not a chain event: a running job's progress, which moves no money in the stream's view.
     ev.jobProgress({ jobId: "j-progress", streamId, deliveredMs: 1000n, chunks: 4, reservedWei: 120_000n }),
   ];
