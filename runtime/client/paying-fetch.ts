@@ -184,10 +184,12 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
         // No billing seen (cut stream, text formats): counted at the worst case, the lane keeps 0.
         const judged = judgeBilling(billing, { providerId: provider.id, streamId: lane.stream.streamId, worstCase });
         if (judged.fault) reportFault(provider, judged.fault);
-        else await judgeReceipt(provider, lane, r, result, chain);
         const counted = judged.counted;
+        // Released before the receipt is checked (an async signature recovery): a close() right after
+        // the answer must see this request's billing, or it would settle for less than was metered.
         lanes.release(lane, worstCase, billing ? counted : 0n);
         book.billed(lane.stream.streamId, counted);
+        if (!judged.fault) await judgeReceipt(provider, lane, r, result, chain);
         await o.hooks?.onPaid?.({ lane, model: r.model, route: r.route, counted, proof: result.proof, ...(billing ? { billing } : {}) });
       });
       return result.response;
