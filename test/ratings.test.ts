@@ -105,6 +105,19 @@ describe("consumers post ratings when their streams close", () => {
     assert.equal((await rep(providerId))?.ratings, 1n);
   });
 
+  test("claw infer --rate --json: the CLI rates the provider after closing and reports it", async () => {
+    const providerId = m.other.offerings[0]!.providerId;
+    const before = (await rep(providerId))?.ratings ?? 0n;
+    const out = await m.runCli(["infer", "-m", "echo-cheap", "--rate", "--json", "rate from the cli"], m.cliEnv(m.keys[8]!));
+    assert.equal(out.code, 0, out.stderr);
+    const j = JSON.parse(out.stdout) as { streamId: string; rating: { posted: boolean; rating: { score: number; failures: number }; gasUsed: string } };
+    assert.equal(j.rating.posted, true, JSON.stringify(j.rating));
+    assert.deepEqual([j.rating.rating.score, j.rating.rating.failures], [100, 0]);
+    assert.ok(BigInt(j.rating.gasUsed) > 0n);
+    assert.equal((await rep(providerId))?.ratings, before + 1n);
+    assert.equal((await ratedEvents()).find((e) => e.args.streamId === BigInt(j.streamId))?.args.rater, m.address(8));
+  });
+
   test("gateway: rates on close by default (digest = the chain of its kept receipts); --no-rate posts nothing", async () => {
     const providerId = m.cheap.offerings[0]!.providerId;
     const before = (await rep(providerId))?.ratings ?? 0n;

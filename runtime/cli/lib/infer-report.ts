@@ -2,6 +2,7 @@
  * What `claw infer` reports when it is done: one JSON object for agents (`--json`), or a summary
  * line on stderr for people (the answer itself went to stdout).
  */
+import type { RatingOutcome } from "../../client/rating.ts";
 import type { Session } from "../../client/session.ts";
 import type { ProviderInfo, Receipt } from "../../client/types.ts";
 import { formatWei } from "./amounts.ts";
@@ -25,6 +26,8 @@ export type InferReport = {
   jobs: Array<{ jobId: string; meteredMs: number; cost: bigint }>;
   files: string[];
   txHashes: { open: string; close?: string };
+  /** With `--rate`: the rating posted on chain (score, figures, tx, gas) or why none was. */
+  rating?: RatingOutcome;
 };
 
 /** The report of a stream closed without a prompt (`claw infer --stream ID`). Pure. */
@@ -38,7 +41,7 @@ export function closedReport(provider: ProviderInfo, receipt: Receipt): InferRep
 }
 
 /** Builds the report from the session and, once closed, its receipt. Pure. */
-export function inferReport(session: Session, answers: string[], files: string[], receipt?: Receipt): InferReport {
+export function inferReport(session: Session, answers: string[], files: string[], receipt?: Receipt & { rating?: RatingOutcome }): InferReport {
   const p = session.provider;
   return {
     answer: answers.join("\n"),
@@ -56,6 +59,7 @@ export function inferReport(session: Session, answers: string[], files: string[]
     jobs: session.jobs.map((j) => ({ jobId: j.jobId, meteredMs: j.meteredMs, cost: j.cost })),
     files,
     txHashes: { open: session.stream.openTx, ...(receipt?.txHashes.close ? { close: receipt.txHashes.close } : {}) },
+    ...(receipt?.rating ? { rating: receipt.rating } : {}),
   };
 }
 
