@@ -19,7 +19,9 @@ import { getReputation } from "../runtime/chain/actions/get-reputation.ts";
 import { rateStream } from "../runtime/chain/actions/rate-stream.ts";
 import { registerProvider } from "../runtime/chain/actions/register-provider.ts";
 import { createChainClients } from "../runtime/chain/client.ts";
-import { createClawClient } from "../runtime/client/index.ts";
+import { createClawClient, createPayingFetch } from "../runtime/client/index.ts";
+import { providerFault } from "../runtime/client/faults.ts";
+import { createFaultBook } from "../runtime/client/faults-routing.ts";
 import { paymentDomain } from "../runtime/core/payment.ts";
 import { receiptDigest } from "../runtime/core/receipt.ts";
 import type { StoredEvent } from "../runtime/core/events.ts";
@@ -67,6 +69,21 @@ describe("ranking follows real on-chain reputations", () => {
     assert.ok(BigInt(listed.providers[0]!.effectivePricePerSecond) < BigInt(listed.providers[1]!.effectivePricePerSecond));
     const text = await m.runCli(["providers", "list", "-m", "rank-m"], m.cliEnv(m.keys[9]!));
     assert.match(text.stdout, /1 ratings, score 95\/100, ttft 100 ms, 40 tok\/s, 0 failures, raters paid \d+ wei/);
+
+    // The gateway's routing (createPayingFetch): candidates in rank order, then the fault book's
+    // avoidance. Both endpoints are dead, so each is tried (its quote fails: nothing is paid) in order.
+    const tried = async (faultBook = createFaultBook()) => {
+      const order: bigint[] = [];
+      const pay = createPayingFetch({ rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[9]!, contracts: m.contracts, probe: false, faultBook, hooks: { onFailover: (p) => order.push(p.id) } });
+      const res = await pay("http://market.invalid/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "rank-m", messages: [{ role: "user", content: "x" }] }) });
+      assert.equal(res.status, 503);
+      await pay.close();
+      return order;
+    };
+    assert.deepEqual(await tried(), [idB, idA], "the better rated first");
+    const book = createFaultBook();
+    book.record(providerFault(idB, "oversized-answer", "test: a recent fault"));
+    assert.deepEqual(await tried(book), [idA, idB], "a recently faulty provider last, whatever its reputation");
   });
 });
 
