@@ -63,7 +63,7 @@ describe("server.trustProxy", () => {
   });
 
   test("anything else names the field", () => {
-    for (const trustProxy of [["proxy.example"], ["10.0.0.0/33"], ["127.0.0.1/8/1"], [], 0, "127.0.0.1"]) {
+    for (const trustProxy of [["proxy.example"], ["10.0.0.0/33"], ["127.0.0.1/8/1"], [], 0, "127.0.0.1"] as unknown as Array<boolean>) {
       assert.throws(() => parseConfig({ ...minimal, server: { trustProxy } }), (err) => isClawError(err, "CONFIG_INVALID") && /server\.trustProxy/.test(err.message), JSON.stringify(trustProxy));
     }
   });
