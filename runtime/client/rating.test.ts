@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { concat, keccak256, zeroHash, type Hex } from "viem";
 import { paymentDomain } from "../core/payment.ts";
 import { receiptDigest, type SignedReceipt } from "../core/receipt.ts";
-import { measureReceipt, measureRequest, newMeasure, rateable, ratingOf } from "./rating.ts";
+import { drainReceipts, measureReceipt, measureRequest, newMeasure, queueReceipt, rateable, ratingOf } from "./rating.ts";
 
 const d = { chainId: 31337, streamPay: "0x00000000000000000000000000000000000000aa" as Hex };
 const receipt = (nonce: bigint, meteredMs = 2000n): SignedReceipt => ({
@@ -57,4 +57,20 @@ test("rateable: closed (a close transaction) and paid the provider something", (
   assert.equal(rateable({ paid: 1n, txHashes: { open: tx, close: tx } }), true);
   assert.equal(rateable({ paid: 0n, txHashes: { open: tx, close: tx } }), false);
   assert.equal(rateable({ paid: 5n, txHashes: { open: tx } }), false);
+});
+
+test("queued receipts are measured in order off the caller's path, and drained before a rating", async () => {
+  const a = newMeasure();
+  const b = newMeasure();
+  for (const n of [1n, 2n, 3n]) {
+    measureReceipt(a, d, receipt(n), { ttftMs: Number(n) });
+    queueReceipt(b, d, receipt(n), { ttftMs: Number(n) });
+  }
+  assert.equal(b.verified, 0, "nothing hashed yet");
+  drainReceipts(b);
+  assert.deepEqual([b.verified, b.receiptChain, b.ttftMs], [a.verified, a.receiptChain, a.ttftMs]);
+  const c = newMeasure();
+  queueReceipt(c, d, receipt(1n));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(c.verified, 1, "drained on the next turn by itself");
 });

@@ -30,9 +30,32 @@ const SAMPLES = 200;
 export type StreamMeasure = {
   requests: number; verified: number; overcharged: boolean;
   ttftMs: number[]; tokensPerSecond: number[]; receiptChain: Hex;
+  /** Receipts queued by queueReceipt, hashed in order off the request's path (drained before rating). */
+  pending?: Array<{ d: { chainId: number; streamPay: Hex }; r: SignedReceipt; o: { ttftMs?: number; outputTokens?: number } }>;
 };
 
 export const newMeasure = (): StreamMeasure => ({ requests: 0, verified: 0, overcharged: false, ttftMs: [], tokensPerSecond: [], receiptChain: zeroHash });
+
+/** Measures every queued receipt now, in the order queued. */
+export function drainReceipts(m: StreamMeasure): void {
+  const queued = m.pending ?? [];
+  m.pending = undefined;
+  for (const q of queued) measureReceipt(m, q.d, q.r, q.o);
+}
+
+/**
+ * measureReceipt later (setImmediate), so hashing the receipt stays off the path that answers the
+ * caller; order is kept, and rateClosedStream drains what is still queued first.
+ * @example
+ * queueReceipt(m, { chainId, streamPay }, receipt, { ttftMs: 41 });
+ */
+export function queueReceipt(m: StreamMeasure, d: { chainId: number; streamPay: Hex }, r: SignedReceipt, o: { ttftMs?: number; outputTokens?: number } = {}): void {
+  if (!m.pending) {
+    m.pending = [];
+    setImmediate(() => drainReceipts(m));
+  }
+  m.pending.push({ d, r, o });
+}
 
 const sample = (xs: number[], x: number | undefined) => {
   if (x === undefined || !Number.isFinite(x) || x < 0) return;
@@ -90,6 +113,7 @@ export type RatingOutcome =
  */
 export async function rateClosedStream(chain: ClientChain, receipt: Receipt, m: StreamMeasure): Promise<RatingOutcome> {
   const streamId = receipt.streamId;
+  drainReceipts(m);
   if (!rateable(receipt)) return { posted: false, streamId, reason: receipt.paid > 0n ? "the stream has no closing transaction" : "the provider was paid nothing" };
   const rating = ratingOf(m);
   try {

@@ -20,7 +20,7 @@ import { providerFault } from "../client/faults.ts";
 import { blockOf, recoverStreams } from "./recover.ts";
 import type { FaultBook } from "../client/faults-routing.ts";
 import { serveNode } from "./serve-node.ts";
-import { measureReceipt, measureRequest, newMeasure, rateClosedStream, type RatingOutcome, type StreamMeasure } from "../client/rating.ts";
+import { queueReceipt, measureRequest, newMeasure, rateClosedStream, type RatingOutcome, type StreamMeasure } from "../client/rating.ts";
 
 export const DEFAULT_GATEWAY_PORT = 8790;
 
@@ -169,7 +169,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       onReceipt: (lane, receipt, measuredTtftMs) => {
         keepReceipt(log.store, { providerId: lane.provider.id, signer: lane.stream.recipient, receipt, ...(measuredTtftMs !== undefined ? { measuredTtftMs } : {}) });
         const m = measures.get(lane.stream.streamId);
-        if (m) measureReceipt(m, { chainId: chain.chainId, streamPay: chain.contracts.streamPay }, receipt, measuredTtftMs !== undefined ? { ttftMs: measuredTtftMs } : {});
+        if (m) queueReceipt(m, { chainId: chain.chainId, streamPay: chain.contracts.streamPay }, receipt, measuredTtftMs !== undefined ? { ttftMs: measuredTtftMs } : {});
       },
       onProviderFault: (p, f) => {
         log.fault(f);
