@@ -35,7 +35,7 @@ test("ranking table: price against reputation, ties, and what a wash buys", () =
   const bad = { id: 5n, pricePerSecond: P / 2n, reputation: rep(90n, 90_000_000n, 0n) };
   const order = (ps: Rankable[]) => rankProviders(ps).map((p) => p.id);
   // Same price: the rated one with more ratings first, whatever capital a wash cycles; only more washes
-  // than the established provider has ratings (each ~202k gas) pass it.
+  // than the established provider has ratings (each ~201k gas) pass it.
   assert.deepEqual(order([newcomer, washed, established]), [1n, 3n, 2n]);
   assert.deepEqual(order([newcomer, washedMore, established]), [6n, 1n, 2n]);
   // A newcomer more than 1/4 cheaper beats even a perfect (washed or not) reputation.

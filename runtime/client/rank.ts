@@ -10,13 +10,13 @@
  * confidently rated one as its bare price, a confidently bad one as twice its price.
  *
  * Against washing (contracts/README.md: a wash through a second address costs 4 transactions,
- * ~202k gas, and no capital beyond coin in flight): confidence needs BOTH many ratings (10 washed
+ * ~201k gas, and no capital beyond coin in flight): confidence needs BOTH many ratings (10 washed
  * ratings give half confidence: ~2M gas) AND much paid weight (0.01 coin cycled gives half), and
  * whatever a wash buys, a perfect score lowers the effective price by at most 1/4 against an
  * unrated newcomer (4/3 × price → price), so a provider that washes its way to 100 still ranks
  * behind an honest newcomer more than 1/4 cheaper; at the same price it passes an established
  * provider of the same average only with more ratings than that one has (capital alone does not
- * do it: each wash rating is ~202k gas). Ties: effective price, then price, then the probe's
+ * do it: each wash rating is ~201k gas). Ties: effective price, then price, then the probe's
  * latency, then the older id.
  * Pure; money stays bigint (the effective price is rounded up: the consumer's side).
  */

@@ -14,8 +14,8 @@
  *   zero when none. Anyone holding the receipts (the gateway's ReceiptKept log) can recompute it.
  *
  * Posted once per stream that closed (settled, cancelled or depleted) and paid the provider > 0;
- * the registry refuses the rest. Costs the rater gas: 86,543 for a provider's first rating, 52,343
- * after (contracts/README.md). Never throws: a rating that fails is reported, closing is not undone.
+ * the registry refuses the rest. Costs the rater gas: ~51,600 a rating (contracts/README.md).
+ * Never throws: a rating that fails is reported, closing is not undone.
  */
 import { concat, keccak256, zeroHash, type Hex } from "viem";
 import { rateStream, type StreamRating } from "../chain/actions/rate-stream.ts";

@@ -41,7 +41,7 @@ export type Session = {
   /**
    * Settles (or cancels) the stream and returns the receipt. Idempotent. With `rate` (or the
    * session's `rate`), then posts this stream's rating to the registry (./rating.ts has the rule;
-   * the consumer pays ~52k-87k gas) and returns its outcome as `rating`: a failed rating is
+   * the consumer pays ~51,600 gas) and returns its outcome as `rating`: a failed rating is
    * reported there, never thrown.
    */
   close(o?: CloseOptions & { rate?: boolean }): Promise<Receipt & { rating?: RatingOutcome }>;

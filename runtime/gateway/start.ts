@@ -37,8 +37,8 @@ export type GatewayOptions = SessionOptions & {
   limits?: SpendLimits;
   /**
    * Rate each provider on chain when its stream closes and paid it (default true; `--no-rate`):
-   * ComputeRegistry.rateStream from what this gateway measured (client/rating.ts), ~52k gas a
-   * rating (~87k for a provider's first). Streams an earlier run left open close unrated.
+   * ComputeRegistry.rateStream from what this gateway measured (client/rating.ts), ~51,600 gas a
+   * rating. Streams an earlier run left open close unrated.
    */
   rate?: boolean;
   /** One line per notable thing (stream opened/closed, failover); the CLI prints them on stderr. */

@@ -108,7 +108,7 @@ export function register(program: Command): void {
       .option("--parallel <n>", "requests at once per provider stream (default 1)")
       .option("--idle-seconds <s>", "close a provider's stream after this long unused (default 60)", secondsArg)
       .option("--no-probe", "skip the providers' health check")
-      .option("--no-rate", "do not rate providers on chain when their streams close (a rating costs ~52k gas, ~87k a provider's first)")
+      .option("--no-rate", "do not rate providers on chain when their streams close (a rating costs ~51,600 gas)")
       .option("--avoid-faulty-seconds <s>", "after a provider's fault, try it only when no other provider is left, for this long (default 300)", secondsArg)
       .option("--max-answer-bytes <n>", "the largest answer read from a provider, JSON or a whole SSE stream (default 33554432)", bytesArg),
   ).action(async (opts: GatewayCliOptions) => jsonAware(opts.json, () => run(opts)));

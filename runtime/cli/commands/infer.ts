@@ -134,6 +134,6 @@ export function register(program: Command): void {
       .option("--audio <file>", "speech-to-text offering: transcribe FILE (the prompt, if any, guides it)")
       .option("--max-tokens <n>", "cap the answer's length", (v) => Number.parseInt(v, 10))
       .option("--no-probe", "skip the providers' health check")
-      .option("--rate", "after closing, rate the provider on chain from this run's receipts (costs ~52k-87k gas; runtime/client/rating.ts)"),
+      .option("--rate", "after closing, rate the provider on chain from this run's receipts (costs ~51,600 gas; runtime/client/rating.ts)"),
   ).action(async (parts: string[], opts: InferOptions, cmd: Command) => jsonAware(opts.json, () => runInfer(parts, opts, cmd)));
 }
