@@ -189,8 +189,9 @@ export function createPayingFetch(o: PayingFetchOptions): PayingFetch {
         // the answer must see this request's billing, or it would settle for less than was metered.
         lanes.release(lane, worstCase, billing ? counted : 0n);
         book.billed(lane.stream.streamId, counted);
-        if (!judged.fault) await judgeReceipt(provider, lane, r, result, chain);
+        // Recorded before the receipt check awaits, so the spending a caller reads after the answer includes it.
         await o.hooks?.onPaid?.({ lane, model: r.model, route: r.route, counted, proof: result.proof, ...(billing ? { billing } : {}) });
+        if (!judged.fault) await judgeReceipt(provider, lane, r, result, chain);
       });
       return result.response;
     }
