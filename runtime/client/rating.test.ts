@@ -71,6 +71,6 @@ test("queued receipts are measured in order off the caller's path, and drained b
   assert.deepEqual([b.verified, b.receiptChain, b.ttftMs], [a.verified, a.receiptChain, a.ttftMs]);
   const c = newMeasure();
   queueReceipt(c, d, receipt(1n));
-  await new Promise((r) => setImmediate(r));
-  assert.equal(c.verified, 1, "drained on the next turn by itself");
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(c.verified, 1, "drained on a later turn by itself");
 });

@@ -44,7 +44,7 @@ export function drainReceipts(m: StreamMeasure): void {
 }
 
 /**
- * measureReceipt later (setImmediate), so hashing the receipt stays off the path that answers the
+ * measureReceipt later (a 0 ms timer: web-standard, the SDK runs in browsers), so hashing the receipt stays off the path that answers the
  * caller; order is kept, and rateClosedStream drains what is still queued first.
  * @example
  * queueReceipt(m, { chainId, streamPay }, receipt, { ttftMs: 41 });
@@ -52,7 +52,7 @@ export function drainReceipts(m: StreamMeasure): void {
 export function queueReceipt(m: StreamMeasure, d: { chainId: number; streamPay: Hex }, r: SignedReceipt, o: { ttftMs?: number; outputTokens?: number } = {}): void {
   if (!m.pending) {
     m.pending = [];
-    setImmediate(() => drainReceipts(m));
+    setTimeout(() => drainReceipts(m), 0);
   }
   m.pending.push({ d, r, o });
 }
