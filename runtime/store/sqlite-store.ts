@@ -9,6 +9,7 @@ import { encodeEventData } from "../core/event-codec.ts";
 import { EVENT_VERSION, nonceDedupe, type NewEvent, type StoredEvent } from "../core/events.ts";
 import { decodeRow, EVENT_COLUMNS } from "./decode-row.ts";
 import type { SqlArrayStatement, SqlDatabase, SqlStatement, SqlValue } from "./driver.ts";
+import { chainWalk } from "./chain-walk.ts";
 import { chainHashOf, GENESIS_HASH } from "./hash.ts";
 import { storeError } from "./sqlite-errors.ts";
 import type {
@@ -158,24 +159,14 @@ export function createSqliteStore(
   function verify(): VerifyResult {
     return guard("verify", () => {
       const page = arrays(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ${PAGE}`);
-      let prev = GENESIS_HASH;
-      let expected = 1;
+      const walk = chainWalk();
       for (;;) {
-        const rows = page.all(expected - 1);
+        const rows = page.all(walk.after());
         for (const r of rows) {
-          const position = Number(r[0]);
-          if (position !== expected) {
-            return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `position ${expected} is missing` };
-          }
-          const hash = chainHashOf(prev, position, String(r[1]), Number(r[2]), Number(r[4]), String(r[3]),
-            (r[5] as string | null) ?? null, String(r[6]));
-          if (hash !== r[7]) {
-            return { ok: false, checked: expected - 1, firstBadPosition: position, reason: `the hash at position ${position} does not match its content and predecessor` };
-          }
-          prev = hash;
-          expected++;
+          const bad = walk.step(r);
+          if (bad) return bad;
         }
-        if (rows.length < PAGE) return expected === 1 ? { ok: true, checked: 0 } : { ok: true, checked: expected - 1, head: prev };
+        if (rows.length < PAGE) return walk.end();
       }
     });
   }
