@@ -23,6 +23,7 @@ import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
 import { startGateway } from "../runtime/gateway/start.ts";
 import { startConsumerMarket } from "../test/consumer-support.ts";
 import { spread, type Spread } from "./lib/stats.ts";
+import { watchdog } from "./lib/watchdog.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const quick = process.argv.includes("--quick");
@@ -195,7 +196,9 @@ export async function benchGateway() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const dog = watchdog(quick ? 150_000 : 1_800_000, "bench:gateway");
   const r = await benchGateway();
+  dog.done();
   console.table(r.rows);
   if (quick) console.log(JSON.stringify({ quick: true, rows: r.rows }));
   else {

@@ -22,6 +22,7 @@ import { paymentDomain } from "../runtime/core/payment.ts";
 import { startBenchChild, type BenchChild } from "./lib/child.ts";
 import { runLoad, type LoadPlan, type LoadResult } from "./lib/load.ts";
 import { spread, type Spread } from "./lib/stats.ts";
+import { watchdog } from "./lib/watchdog.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const quick = process.argv.includes("--quick");
@@ -30,8 +31,10 @@ const REPS = quick ? 1 : Number(process.env.REPS ?? 5);
 const WINDOW_MS = { 64: quick ? 300 : Number(process.env.WINDOW_MS ?? 3000), 1: quick ? 200 : 2000 } as const;
 const TTFT_RUNS = quick ? 3 : 20;
 const body = JSON.stringify({ prompt: "measure the overhead of a paid request", model: "echo-fast" });
+const dog = watchdog(quick ? 150_000 : 1_800_000, "bench:runtime");
 const loadStart = loadavg().map((x) => x.toFixed(2)).join(" / ");
 
+dog.phase("starting the runtime and the bare server");
 type RuntimeInfo = { url: string; chainId: number; streamPay: Hex; consumerKey: Hex; price: string };
 const runtime = await startBenchChild<RuntimeInfo>(resolve(import.meta.dirname, "lib/runtime-child.ts"), profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
 const bare = await startBenchChild<{ url: string }>(resolve(import.meta.dirname, "lib/bare-child.ts"));
@@ -56,6 +59,7 @@ const paidPlan = (connections: 1 | 64, maxRequests: number, durationMs = WINDOW_
   url: runtime.info.url, connections, durationMs, maxRequests, request: { method: "POST", path: "/v1/inference", body }, paid: paidAs,
 });
 
+dog.phase("warm-up");
 // Warm-up (not recorded): JIT, SQLite page cache, stream cache, session authorization. Its paid rate
 // sizes the pools of signed proofs below (each proof is sent once; a run that spends its pool ends early).
 await measure(bare, barePlan(64, quick ? 200 : 1000));
@@ -67,6 +71,7 @@ const poolFor = (c: 1 | 64) => (quick ? 500 : Math.max(c === 64 ? 8_000 : 3_000,
 
 const reps: Array<Record<"c64" | "c1", { bare: Measured; paid: Measured }>> = [];
 for (let i = 0; i < REPS; i++) {
+  dog.phase(`repetition ${i + 1}`);
   const rep = {} as Record<"c64" | "c1", { bare: Measured; paid: Measured }>;
   for (const c of [64, 1] as const) {
     // Alternate the order so that a drift in the machine's load does not always favour one side.
@@ -80,6 +85,7 @@ for (let i = 0; i < REPS; i++) {
   console.error(`rep ${i + 1}/${REPS}: @64 bare ${rep.c64.bare.rps} req/s, paid ${rep.c64.paid.rps} req/s; @1 p50 bare ${rep.c1.bare.p50} ms, paid ${rep.c1.paid.p50} ms`);
 }
 
+dog.phase("first token");
 // Stream creation (receipt in hand) to the first streamed token.
 const ttft: number[] = [];
 const domain = paymentDomain(runtime.info.chainId, runtime.info.streamPay);
@@ -103,8 +109,10 @@ for (let i = 0; i < TTFT_RUNS; i++) {
   await reader.cancel();
 }
 
+dog.phase("closing");
 await bare.close();
 await runtime.close();
+dog.done();
 
 const of = (c: "c64" | "c1", side: "bare" | "paid", k: keyof Measured) => spread(reps.map((r) => r[c][side][k] as number));
 const pair = (c: "c64" | "c1", f: (x: { bare: Measured; paid: Measured }) => number) => spread(reps.map((r) => f(r[c])));

@@ -9,7 +9,7 @@
  *                 make the Solidity suite fail (~1-2 min: compiled without the optimizer)
  * Flags: `--only contracts|node|node24|typecheck|mutants` to run one part; extra args after `--` go to node --test.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
@@ -32,22 +32,48 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function run(label: string, cmd: string, argv: string[], cwd = root): boolean {
+/**
+ * Runs one part in its own process group and waits for it. A part still running after `minutes`
+ * is killed with everything it started (servers, anvil, load generators), so a hang ends as a
+ * failure with its name, not as a CI run that never reports.
+ */
+async function run(label: string, cmd: string, argv: string[], minutes: number, cwd = root): Promise<boolean> {
   console.log(`\n=== ${label}: ${cmd} ${argv.join(" ")}`);
-  const res = spawnSync(cmd, argv, { cwd, stdio: "inherit", env: process.env });
-  return res.status === 0;
+  const started = Date.now();
+  const child = spawn(cmd, argv, { cwd, stdio: "inherit", env: process.env, detached: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    console.error(`\n=== ${label}: still running after ${minutes} min; killed`);
+    try { process.kill(-child.pid!, "SIGKILL"); } catch { child.kill("SIGKILL"); }
+  }, minutes * 60_000);
+  const code = await new Promise<number | null>((done) => child.on("close", (c) => done(c)));
+  clearTimeout(timer);
+  // Whatever the part left running in its group (a child a test forgot) goes now.
+  try { process.kill(-child.pid!, "SIGKILL"); } catch { /* group already gone */ }
+  console.log(`=== ${label}: ${timedOut ? "timed out" : code === 0 ? "ok" : `exit ${code}`} in ${Math.round((Date.now() - started) / 1000)} s`);
+  reportVanished(label);
+  return code === 0 && !timedOut;
+}
+
+/** A part must never delete tracked files: name any that are gone after it ran. */
+function reportVanished(label: string): void {
+  const r = spawnSync("git", ["ls-files", "--deleted"], { cwd: root, encoding: "utf8" });
+  const gone = r.status === 0 ? r.stdout.trim() : "";
+  if (gone) console.error(`=== ${label}: tracked files missing after this part:\n${gone.split("\n").slice(0, 50).join("\n")}`);
 }
 
 const results: Array<[string, boolean]> = [];
 if (!only || only === "contracts") {
-  results.push(["contracts", run("contracts", "npm", ["test"], resolve(root, "contracts"))]);
+  results.push(["contracts", await run("contracts", "npm", ["test"], 12, resolve(root, "contracts"))]);
 }
 if (!only || only === "node") {
   const files = roots.flatMap((d) => findTests(resolve(root, d))).sort();
   const concurrency = process.env.CLAW_TEST_CONCURRENCY ?? "2";
   results.push([
     "node",
-    run("node tests", process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...passThrough, ...files]),
+    // --test-timeout: the default for tests that set none; a hung test fails instead of holding the run.
+    await run("node tests", process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...passThrough, ...files], 40),
   ]);
 }
 const node24 = resolve(root, "contracts/node_modules/.bin/node");
@@ -56,19 +82,19 @@ if ((!only || only === "node24") && existsSync(node24Suite)) {
   if (!existsSync(node24)) {
     console.error("node24 suite: contracts/node_modules/.bin/node is missing (run npm install at the root)");
     results.push(["node24", false]);
-  } else results.push(["node24", run("node24 tests", node24, ["--import", "tsx", node24Suite])]);
+  } else results.push(["node24", await run("node24 tests", node24, ["--import", "tsx", node24Suite], 10)]);
 }
 
 if (!only || only === "typecheck") {
   const tsc = resolve(root, "node_modules/typescript/bin/tsc");
   // The dashboard has its own tsconfig (DOM, JSX) and imports the SDK and chain layer: checked too.
-  const runtimeTypes = run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"]);
-  const dashboardTypes = run("typecheck dashboard", process.execPath, [tsc, "-p", "dashboard/tsconfig.json", "--noEmit"]);
+  const runtimeTypes = await run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"], 10);
+  const dashboardTypes = await run("typecheck dashboard", process.execPath, [tsc, "-p", "dashboard/tsconfig.json", "--noEmit"], 5);
   results.push(["typecheck", runtimeTypes && dashboardTypes]);
 }
 
 if (!only || only === "mutants") {
-  results.push(["mutants", run("mutants", "npm", ["run", "mutants"], resolve(root, "contracts"))]);
+  results.push(["mutants", await run("mutants", "npm", ["run", "mutants"], 12, resolve(root, "contracts"))]);
 }
 
 console.log("\n=== summary");

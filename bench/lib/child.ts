@@ -12,6 +12,9 @@ type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false;
 /** In the child: answers `cpu` (process.cpuUsage in µs) and `close`, plus `handlers`; announces `info`. */
 export function serveBench(info: unknown, handlers: Handlers, close: () => Promise<void>): void {
   const all: Handlers = { ...handlers, cpu: () => process.cpuUsage(), close: async () => await close() };
+  // A parent that dies (or is killed on a timeout) must not leave this server running: with no one
+  // left to ask it anything, it exits.
+  process.once("disconnect", () => process.exit(1));
   process.on("message", (m: Message) => {
     Promise.resolve()
       .then(() => all[m.name]!(m.arg))
@@ -61,9 +64,13 @@ export function startBenchChild<I>(file: string, execArgv: string[] = []): Promi
         return (u.user + u.system) / 1000;
       },
       async close() {
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
         const exited = new Promise((r) => proc.once("exit", r));
+        // A server whose own shutdown hangs is killed after 15 s: a benchmark always ends.
+        const kill = setTimeout(() => proc.kill("SIGKILL"), 15_000);
         await call("close").catch(() => undefined);
         await exited;
+        clearTimeout(kill);
       },
     };
   }

@@ -116,6 +116,8 @@ async function run(plan: LoadPlan, go: Promise<void>): Promise<LoadResult> {
   };
 }
 
+// Orphaned (the benchmark died or was killed): stop sending load at once.
+process.once("disconnect", () => process.exit(1));
 let release: () => void = () => undefined;
 const go = new Promise<void>((r) => (release = r));
 process.on("message", (m: { type: "plan"; plan: LoadPlan } | { type: "go" }) => {

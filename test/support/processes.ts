@@ -11,18 +11,31 @@ export type ProcessResult = { code: number; stdout: string; stderr: string };
 
 /**
  * Runs `cmd args` to its end; `input` (if any) is written to its stdin, which is then closed.
+ * With `timeoutMs`, the process and everything it started (its process group) is killed at that
+ * time and the result says so (code -1, `timedOut`): a hung child never outlives its test.
  * @example
- * const r = await runProcess("node", ["-v"], { env: process.env, cwd: "/tmp" });
+ * const r = await runProcess("node", ["-v"], { env: process.env, cwd: "/tmp", timeoutMs: 60_000 });
  */
-export function runProcess(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd: string; input?: string }): Promise<ProcessResult> {
+export function runProcess(
+  cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd: string; input?: string; timeoutMs?: number },
+): Promise<ProcessResult & { timedOut?: boolean }> {
   return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    // Its own process group (detached), so that a timeout can kill its children (anvil, servers) too.
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, detached: o.timeoutMs !== undefined, stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
+    let timedOut = false;
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, "SIGKILL"); } catch { child.kill("SIGKILL"); }
+    }, o.timeoutMs);
     child.stdout?.on("data", (b: Buffer) => (stdout += b.toString()));
     child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
     child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      done({ code: code ?? -1, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
+    });
     if (o.input !== undefined) child.stdin?.end(o.input);
   });
 }
