@@ -32,8 +32,11 @@ export type ServedOffering = {
 export type HealthReport = {
   ok: boolean;
   chain: { ok: boolean; chainId: number; blockNumber?: string; detail?: string };
-  store: { ok: boolean; position: number; detail?: string };
+  /** `driver`: "better-sqlite3" | "node:sqlite" | "postgres" (a log shared by several instances). */
+  store: { ok: boolean; position: number; driver?: string; detail?: string };
   backends: Record<string, { ok: boolean; detail?: string }>;
+  /** This instance and the leader roles it holds now (on a SQLite log, the only runtime holds both). */
+  instance?: { id: string; roles: { settler: boolean; watcher: boolean } };
 };
 
 /** What `claw dev` tells the runtime about its local chain (never set against a real network). */
