@@ -13,10 +13,10 @@ import { timedRead, type ChainReadObserver } from "./read-observer.ts";
 const CURSOR = "chain-watcher";
 const MAX_RANGE = 2_000n;
 
+/** The log: the synchronous SQLite store, or the runtime's port to a shared one (promises). */
 export type WatcherStore = {
-  append(events: NewEvent[], opts?: { cursor?: { name: string; value: string } }): { duplicates: number };
-  getCursor(name: string): string | undefined;
-  setCursor(name: string, value: string): void;
+  append(events: NewEvent[], opts?: { cursor?: { name: string; value: string } }): { duplicates: number } | Promise<{ duplicates: number }>;
+  getCursor(name: string): string | undefined | Promise<string | undefined>;
 };
 
 export type WatcherDeps = {
@@ -43,11 +43,27 @@ export type WatcherDeps = {
 
 const STOP_EVENTS = new Set(["StreamCancelled", "StreamSettled"]);
 
-export type ChainWatcher = { catchUp(): Promise<number>; start(): void; stop(): Promise<void>; readonly lastBlock: bigint; readonly healthy: boolean };
+export type ChainWatcher = {
+  catchUp(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+  /**
+   * Reads the cursor from the log again before the next step: on a shared log another instance
+   * watched while this one did not lead (runtime/provider/roles.ts), and moved it.
+   */
+  reloadCursor(): void;
+  readonly lastBlock: bigint;
+  readonly healthy: boolean;
+};
 
 export function createChainWatcher(d: WatcherDeps): ChainWatcher {
   const me = d.wallet.toLowerCase();
-  let cursor = BigInt(d.store.getCursor(CURSOR) ?? (d.fromBlock - 1n).toString());
+  const initial = (saved: string | undefined): bigint => BigInt(saved ?? (d.fromBlock - 1n).toString());
+  const first = d.store.getCursor(CURSOR);
+  let cursor = first instanceof Promise ? d.fromBlock - 1n : initial(first);
+  let reload = first instanceof Promise;
+  // A first read that fails is read again at the first step.
+  if (first instanceof Promise) first.catch(() => undefined);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<number> | undefined;
   let healthy = true;
@@ -80,6 +96,10 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
   }
 
   async function step(): Promise<number> {
+    if (reload) {
+      cursor = initial(await d.store.getCursor(CURSOR));
+      reload = false;
+    }
     const head = await timedRead("watcher_head", d.onRead, () => d.clients.publicClient.getBlockNumber({ cacheTime: 0 })); // the newest head: stop events act on it
     const safe = head - BigInt(Math.max(0, d.confirmations - 1));
     let appended = 0;
@@ -91,7 +111,7 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
       decoded.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
       const events = decoded.map((l) => logToEvent(l)).filter((e): e is NewEvent => e !== null && relevant(e));
       // The events and the cursor move in one transaction.
-      const { duplicates } = d.store.append(events, { cursor: { name: CURSOR, value: to.toString() } });
+      const { duplicates } = await d.store.append(events, { cursor: { name: CURSOR, value: to.toString() } });
       appended += events.length - duplicates;
       for (const e of events) d.onEvent?.(e);
       cursor = to;
@@ -134,6 +154,9 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running?.catch(() => undefined);
+    },
+    reloadCursor() {
+      reload = true;
     },
     get lastBlock() {
       return cursor;

@@ -1,12 +1,21 @@
-/** GET /health: the chain (node answers, watcher current), the store, and each backend's own check. */
+/**
+ * GET /health: the chain (node answers, watcher current), the store (its driver), each backend's own
+ * check, and this instance's leader roles (which of a provider's instances settles and watches).
+ */
 import type { ChainClients } from "../chain/client.ts";
 import type { ChainWatcher } from "../chain/watcher.ts";
 import type { HealthReport, ServedOffering } from "../server/context.ts";
-import type { EventStore } from "../store/types.ts";
+import type { StoreHealth } from "./runtime-store.ts";
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-export async function healthCheck(d: { chainId: number; clients: ChainClients; watcher: ChainWatcher; store: EventStore; offerings: ServedOffering[] }): Promise<HealthReport> {
+export type HealthDeps = {
+  chainId: number; clients: ChainClients; watcher: ChainWatcher; offerings: ServedOffering[];
+  store: { health(): StoreHealth };
+  instance: { id: string; roles(): { settler: boolean; watcher: boolean } };
+};
+
+export async function healthCheck(d: HealthDeps): Promise<HealthReport> {
   const chain: HealthReport["chain"] = { ok: false, chainId: d.chainId };
   try {
     const block = await d.clients.fastReadClient.getBlockNumber({ cacheTime: 0 });
@@ -16,13 +25,7 @@ export async function healthCheck(d: { chainId: number; clients: ChainClients; w
   } catch (err) {
     chain.detail = `the chain node cannot be reached: ${(err as Error).message.split("\n")[0]}`;
   }
-  const store: HealthReport["store"] = { ok: true, position: 0 };
-  try {
-    store.position = d.store.lastPosition();
-  } catch (err) {
-    store.ok = false;
-    store.detail = (err as Error).message;
-  }
+  const store: HealthReport["store"] = d.store.health();
   const backends: HealthReport["backends"] = {};
   await Promise.all(
     d.offerings.map(async (o) => {
@@ -33,5 +36,8 @@ export async function healthCheck(d: { chainId: number; clients: ChainClients; w
       }
     }),
   );
-  return { ok: chain.ok && store.ok && Object.values(backends).every((b) => b.ok), chain, store, backends };
+  return {
+    ok: chain.ok && store.ok && Object.values(backends).every((b) => b.ok), chain, store, backends,
+    instance: { id: d.instance.id, roles: d.instance.roles() },
+  };
 }

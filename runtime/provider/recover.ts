@@ -13,7 +13,7 @@
 import { decideBilling } from "../core/billing.ts";
 import { jobFailed } from "../core/events.ts";
 import { budgetMs } from "../core/money.ts";
-import { evolveProjections, initialProjections, type Projections } from "../core/projections/index.ts";
+import { evolveProjections, initialProjections, type JobView, type Projections } from "../core/projections/index.ts";
 import type { EventStore } from "../store/types.ts";
 
 /** Ended jobs kept in the live view (open jobs are always kept). */
@@ -23,22 +23,14 @@ export const KEEP_ENDED_JOBS = 10_000;
  * @example
  * const views = recover(store); // views.streams.get(7n)?.metered -> wei metered on stream 7
  */
-export function recover(store: EventStore, o: { keepEndedJobs?: number } = {}): Projections {
+export function recover(store: EventStore, o: { keepEndedJobs?: number; reapOpenJobs?: boolean } = {}): Projections {
   const keep = o.keepEndedJobs ?? KEEP_ENDED_JOBS;
   const views = store.replay(evolveProjections, initialProjections());
-  const open = [...views.jobs.values()].filter((j) => j.status === "accepted" || j.status === "running");
+  // On a shared log, jobs open in it may be running on another instance: the settler closes those
+  // whose instance died (./reaper.ts), not each instance at its start.
+  const open = o.reapOpenJobs === false ? [] : [...views.jobs.values()].filter((j) => j.status === "accepted" || j.status === "running");
   if (open.length > 0) {
-    const { stored } = store.append(open.map((j) => {
-      const p = j.progress;
-      const bill = decideBilling(
-        { kind: "crash-recovered", durableDeliveredMs: p ? Number(p.deliveredMs) : null },
-        { pricePerSecond: j.pricePerSecond, reservedWei: p?.reservedWei ?? 0n, reservedMs: p ? Number(budgetMs(p.reservedWei, j.pricePerSecond) ?? p.deliveredMs) : 0 },
-      );
-      const message = p
-        ? `The runtime stopped while this job ran; billed up to its last durable progress (${p.deliveredMs} ms, ${p.chunks} chunks delivered).`
-        : "The runtime stopped while this job ran, before any durable progress; it is not billed.";
-      return jobFailed({ jobId: j.jobId, streamId: j.streamId, code: "JOB_INTERRUPTED", message, meteredMs: bill.billedMs, cost: bill.cost });
-    }));
+    const { stored } = store.append(open.map(interruptedJob));
     for (const e of stored) evolveProjections(views, e);
   }
   // Ended jobs, oldest first (a Set keeps insertion order), trimmed to `keep`.
@@ -62,6 +54,24 @@ export function recover(store: EventStore, o: { keepEndedJobs?: number } = {}): 
     }
   });
   return views;
+}
+
+/**
+ * The JobFailed (JOB_INTERRUPTED) that closes a job whose runtime stopped while it ran: billed up to
+ * its last durable progress, never above its reservation (core/billing.ts "crash-recovered").
+ * @example
+ * store.append(interruptedJob(views.jobs.get(jobId)!));
+ */
+export function interruptedJob(j: JobView) {
+  const p = j.progress;
+  const bill = decideBilling(
+    { kind: "crash-recovered", durableDeliveredMs: p ? Number(p.deliveredMs) : null },
+    { pricePerSecond: j.pricePerSecond, reservedWei: p?.reservedWei ?? 0n, reservedMs: p ? Number(budgetMs(p.reservedWei, j.pricePerSecond) ?? p.deliveredMs) : 0 },
+  );
+  const message = p
+    ? `The runtime stopped while this job ran; billed up to its last durable progress (${p.deliveredMs} ms, ${p.chunks} chunks delivered).`
+    : "The runtime stopped while this job ran, before any durable progress; it is not billed.";
+  return jobFailed({ jobId: j.jobId, streamId: j.streamId, code: "JOB_INTERRUPTED", message, meteredMs: bill.billedMs, cost: bill.cost });
 }
 
 /** Streams this runtime served that have not ended on chain. */

@@ -5,8 +5,6 @@
  * finish (aborting them after `graceMs`), stop settlement and the watcher, close the log.
  */
 import { setMaxListeners } from "node:events";
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
@@ -29,11 +27,13 @@ import { createAdmitter } from "../server/guard/admit.ts";
 import { createProofVerifier } from "../server/guard/verify-proof.ts";
 import { createSenderCheck } from "../server/guard/verify-sender.ts";
 import { createJobChunks } from "../server/job-chunks.ts";
-import { openStore } from "../store/index.ts";
-import { acquireInstanceLock, openLocked } from "./instance-lock.ts";
 import { createReceiptSigner } from "./receipt-signer.ts";
-import { createGroupCommitter } from "../store/group-commit.ts";
 import type { EventStore } from "../store/types.ts";
+import { openRuntimeStore } from "./open-runtime-store.ts";
+import { createRole, type Role } from "./roles.ts";
+import type { RuntimeStore } from "./runtime-store.ts";
+import { wireSharedLog } from "./scale-out.ts";
+import { underRole } from "./under-role.ts";
 import { healthCheck } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { loadOfferings } from "./offerings.ts";
@@ -50,12 +50,23 @@ export type ProviderOptions = {
   graceMs?: number;
   /** Set by `claw dev` only: the local chain and its consumer dev accounts, for the dashboard. */
   dev?: DevContext;
+  /**
+   * A log shared by several instances (store.url): how often an instance without a leader role asks
+   * for it (default 1000 ms), and how long a job's database slot lives unrenewed (default 30 s).
+   */
+  leaderRetryMs?: number;
+  slotTtlMs?: number;
 };
 
 export type RunningProvider = {
   url: string;
   app: FastifyInstance;
+  /** The log as the HTTP layer reads it (on a shared log: this instance's copy, read-only). */
   store: EventStore;
+  /** The log as the runtime writes it: SQLite, or PostgreSQL shared by several instances. */
+  runtimeStore: RuntimeStore;
+  /** Leader roles among the instances sharing the log (both always held on SQLite). */
+  roles: { settler: Role; watcher: Role };
   views: Projections;
   clients: ChainClients;
   chain: ResolvedChain;
@@ -72,14 +83,21 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const log = o.logger ?? createLogger(config.log);
   const chain = resolveChain(config, o.chain);
   const clients = createChainClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: walletKey(config, env), name: chain.name, pollingIntervalMs: config.chain.pollIntervalMs });
-  const storePath = config.store.path === ":memory:" ? ":memory:" : resolve(root, config.store.path);
-  if (storePath !== ":memory:") mkdirSync(dirname(storePath), { recursive: true });
-  // One runtime per log, and so per wallet (provider/instance-lock.ts): refuses a log another live runtime holds.
-  const lock = storePath === ":memory:" ? undefined : acquireInstanceLock(storePath);
-  const store = openLocked(() => openStore({ path: storePath, durability: config.store.durability }), lock);
-  const served = await loadOfferings(config.offerings, { root, env, log: log.child({ part: "plugin" }) });
-  const views = recover(store);
-  const journal = createGroupCommitter(store);
+  const port = await openRuntimeStore(config, root, {
+    onError: (err) => log.warn({ err }, "shared event log: a background write or read failed; it retries"),
+    ...(o.slotTtlMs ? { slotTtlMs: o.slotTtlMs } : {}),
+  });
+  // Reads (views, routes) go to `store`; writes go through the port.
+  const store = port.log;
+  let served: Awaited<ReturnType<typeof loadOfferings>>;
+  try {
+    served = await loadOfferings(config.offerings, { root, env, log: log.child({ part: "plugin" }) });
+  } catch (err) {
+    await port.close();
+    throw err;
+  }
+  // On a shared log, jobs open in it may run on other instances: the settler's reaper closes dead ones.
+  const views = recover(store, { reapOpenJobs: !port.shared });
   const ledger = createBudgetLedger({ endMarginMs: config.settlement.endMarginSeconds * 1000 });
   // Chain read latency and errors (claw_chain_read_seconds): the metrics live in the app, built below;
   // reads made before it exists are not counted.
@@ -102,9 +120,28 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
 
   const streamsSeen = new Map<bigint, bigint>();
   const knownStreams = new Set([...views.streams.values()].filter((s) => s.jobs > 0 || s.status !== "none").map((s) => s.streamId));
+  const knownProviders = new Set(views.providers.keys());
+  const retryMs = o.leaderRetryMs ?? 1000;
+  const onRoleError = (err: unknown) => log.warn({ err }, "leader election failed; it retries");
+  const settlerRole = createRole(port, "settler", {
+    retryMs, onError: onRoleError,
+    onGain: () => log.info({ instance: port.instanceId }, "this instance is the settler"),
+    onLose: () => log.info({ instance: port.instanceId }, "this instance is no longer the settler"),
+  });
+  const shared = port.shared ? wireSharedLog({
+    port, views, ledger, knownStreams, knownProviders, settlerRole, onChainEvent: (e) => onChainEvent(e),
+    streamTerms: async (id) => {
+      const s = await streams.get(id);
+      return s ? { deposit: s.deposit, startTime: s.startTime, duration: s.duration } : null;
+    },
+    onReaped: (jobId, streamId) => log.warn({ jobId, streamId: String(streamId) }, "closed a job of an instance that stopped (JOB_INTERRUPTED)"),
+    onError: (err) => log.warn({ err }, "following the other instances failed; it retries"),
+  }) : undefined;
   const settler = createSettler({
-    clients, streamPay: chain.contracts.streamPay, ledger, store, idleSeconds: config.settlement.idleSeconds, minJobMs: config.settlement.minJobMs,
-    minPrice: (id) => byProviderId.get(streamsSeen.get(id) ?? 0n)?.pricePerSecond ?? 1n,
+    clients, streamPay: chain.contracts.streamPay, ledger, store: port, isLeader: () => settlerRole.held(),
+    ...(shared ? { beforeSettle: shared.beforeSettle, amountOf: shared.amountOf } : {}),
+    idleSeconds: config.settlement.idleSeconds, minJobMs: config.settlement.minJobMs,
+    minPrice: (id) => byProviderId.get(streamsSeen.get(id) ?? (shared ? views.streams.get(id)?.providerId : undefined) ?? 0n)?.pricePerSecond ?? 1n,
     confirmations: config.chain.confirmations,
     onSettled: (streamId, amount, txHash) => log.info({ streamId: String(streamId), amount: String(amount), txHash }, "stream settled"),
     onError: (streamId, err) => log.warn({ streamId: String(streamId), err }, "settlement attempt failed; will retry"),
@@ -121,8 +158,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   }
 
   const watcher = createChainWatcher({
-    clients, contracts: chain.contracts, wallet, store, confirmations: config.chain.confirmations, fromBlock: chain.fromBlock,
-    pollMs: config.chain.pollIntervalMs, knownStreams, knownProviders: new Set(views.providers.keys()),
+    clients, contracts: chain.contracts, wallet, confirmations: config.chain.confirmations, fromBlock: chain.fromBlock,
+    store: { append: (events, opts) => port.appendBatch(events, opts), getCursor: (name) => port.getCursor(name) },
+    pollMs: config.chain.pollIntervalMs, knownStreams, knownProviders,
     onEvent: onChainEvent,
     onUnconfirmedStop: (e) => {
       if (e.type !== "StreamSettled" && e.type !== "StreamCancelled") return;
@@ -137,9 +175,20 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
 
   const verifier = createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay));
   const meteredTotal = (s: bigint) => views.streams.get(s)?.metered ?? 0n;
+  // The only instance on a SQLite log admits with its own slot count; a shared log's admissions
+  // also take the stream's slot in the database (./scale-out.ts).
+  const watcherRole = createRole(port, "watcher", {
+    retryMs, onError: onRoleError,
+    onGain: () => {
+      log.info({ instance: port.instanceId }, "this instance watches the chain");
+      watcher.reloadCursor();
+      watcher.start();
+    },
+    onLose: () => void watcher.stop(),
+  });
   const admit = createAdmitter({
     wallet, streams, verifier, ledger, minJobMs: config.settlement.minJobMs,
-    store: { append: (e) => journal.append(e), hasNonce: (s, n) => store.hasNonce(s, n), meteredTotal },
+    store: shared?.admission ?? { append: (e) => port.accept(e), hasNonce: (s, n) => port.hasNonce(s, n), meteredTotal },
   });
 
   let publicUrl = config.server.publicUrl ?? "";
@@ -165,19 +214,26 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       }
       // Not AbortSignal.any: it leaks with a long-lived input like the stream's signal (link-signals.ts).
       const linked = linkSignals([io.signal, ctl.signal]);
-      return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: journal, shutdown: shutdown.signal, progressMs: config.settlement.progressMs }, admission, job, {
+      // On a shared log the job's database slot is released once its ending is written.
+      return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: port, shutdown: shutdown.signal, progressMs: config.settlement.progressMs }, admission, job, {
         ...io,
         signal: linked.signal,
-      }).finally(linked.dispose);
+      }).finally(() => {
+        linked.dispose();
+        void admission.slot?.release();
+      });
     },
     reject(error, streamId) {
-      return journal
+      return port
         .append(jobRejected({ code: error.code, status: error.status, reason: error.message, ...(streamId === undefined ? {} : { streamId }) }))
         .then(() => undefined, (err) => log.error({ err }, "could not record a rejection"));
     },
     publicClient: clients.publicClient,
     ...(o.dev ? { dev: o.dev } : {}),
-    health: () => healthCheck({ chainId: chain.chainId, clients, watcher, store, offerings: served }),
+    health: () => healthCheck({
+      chainId: chain.chainId, clients, watcher, store: port, offerings: served,
+      instance: { id: port.instanceId, roles: () => ({ settler: settlerRole.held(), watcher: watcherRole.held() }) },
+    }),
     jobChunks: createJobChunks(),
     checkSender: createSenderCheck({ wallet, streams, verifier }),
   };
@@ -186,29 +242,34 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     logger: log, bodyLimitBytes: config.server.bodyLimitBytes, uploadLimitBytes: config.server.uploadLimitBytes, server: config.server, metrics: config.metrics,
     extra: settleNowRoutes({
       wallet, streams, verifier, ledger, meteredTotal, settleSoon: () => settler.tick(),
-      store: { hasNonce: (s, n) => store.hasNonce(s, n), append: (e) => journal.append(e) },
+      store: { hasNonce: (s, n) => store.hasNonce(s, n), append: (e) => port.append(e) },
     }),
   });
   observeRead = (r) => app.observeChainRead(r);
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.server.port;
-  const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${port}`;
+  const listenPort = typeof address === "object" && address ? address.port : config.server.port;
+  const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${listenPort}`;
   publicUrl ||= url;
 
   try {
-    for (const s of served) {
+    // Instances of one provider starting together register its offerings one at a time.
+    await underRole(port, "registrar", async () => { for (const s of served) {
       const outcome = await ensureRegistered(clients, chain.contracts.registry, { model: s.model, pricePerSecond: s.pricePerSecond, endpoint: publicUrl, serviceType: s.serviceType }, {
         overwritePublicEndpoint: config.server.overwritePublicEndpoint, confirmations: config.chain.confirmations, fromBlock: chain.fromBlock,
       });
       s.providerId = outcome.providerId;
       byProviderId.set(outcome.providerId, s);
       log.info({ model: s.model, providerId: String(outcome.providerId), action: outcome.action, endpoint: outcome.endpoint }, "offering registered");
-    }
-    await watcher.catchUp();
+    } });
+    // The watcher's leader catches up before serving; the others read its events from the log.
+    if (await watcherRole.attempt()) await watcher.catchUp();
   } catch (err) {
     await app.close();
-    store.close();
+    await watcherRole.stop();
+    await watcher.stop();
+    await shared?.stop();
+    await port.close();
     throw err;
   }
   for (const id of openServedStreams(views)) {
@@ -224,12 +285,14 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   for (const e of store.read({ types: ["SettleRequested"] })) {
     if (e.type === "SettleRequested" && ledger.has(e.data.streamId)) ledger.close(e.data.streamId);
   }
-  watcher.start();
+  watcherRole.start();
+  settlerRole.start();
   settler.start();
+  shared?.start();
 
   let closing: Promise<void> | undefined;
   return {
-    url, app, store, views, clients, chain, offerings: served, watcher, settler,
+    url, app, store, runtimeStore: port, roles: { settler: settlerRole, watcher: watcherRole }, views, clients, chain, offerings: served, watcher, settler,
     close() {
       closing ??= (async () => {
         const grace = setTimeout(() => shutdown.abort(), o.graceMs ?? 10_000);
@@ -238,10 +301,12 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
         shutdown.abort();
         await Promise.all(served.map((s) => s.queue.onIdle()));
         await settler.stop();
+        await shared?.stop();
+        await settlerRole.stop();
+        await watcherRole.stop();
         await watcher.stop();
         for (const s of served) await s.backend.close?.();
-        journal.flush();
-        store.close();
+        await port.close();
       })();
       return closing;
     },

@@ -91,8 +91,11 @@ export function createBudgetLedger(o: { endMarginMs?: number; now?: () => number
     entries: () => streams.entries(),
     endMarginMs,
 
-    /** Starts tracking a stream (idempotent: an existing entry keeps its reservations; a later call may add the stream's timing). */
-    track(streamId: bigint, init: { deposit: bigint; metered: bigint; closed?: boolean; startTime?: bigint; duration?: bigint }): StreamBudget {
+    /**
+     * Starts tracking a stream (idempotent: an existing entry keeps its reservations; a later call may add the stream's timing).
+     * `activeJobs`: jobs other instances run on it now (a shared log); 0 for a runtime alone on its log.
+     */
+    track(streamId: bigint, init: { deposit: bigint; metered: bigint; closed?: boolean; startTime?: bigint; duration?: bigint; activeJobs?: number }): StreamBudget {
       const existing = streams.get(streamId);
       const timing = init.startTime !== undefined && init.duration !== undefined && init.duration > 0n
         ? { startTime: init.startTime, duration: init.duration, endMs: Number((init.startTime + init.duration) * 1000n) }
@@ -101,7 +104,7 @@ export function createBudgetLedger(o: { endMarginMs?: number; now?: () => number
         if (existing.startTime === undefined) Object.assign(existing, timing);
         return existing;
       }
-      const s: StreamBudget = { deposit: init.deposit, metered: init.metered, reserved: 0n, activeJobs: 0, closed: init.closed ?? false, lastActivityMs: now(), ...timing };
+      const s: StreamBudget = { deposit: init.deposit, metered: init.metered, reserved: 0n, activeJobs: init.activeJobs ?? 0, closed: init.closed ?? false, lastActivityMs: now(), ...timing };
       streams.set(streamId, s);
       return s;
     },
@@ -170,6 +173,27 @@ export function createBudgetLedger(o: { endMarginMs?: number; now?: () => number
     /** Ends a job billed `billedMs` at its price (capped at the reservation). Returns the cost. */
     commit(r: Reservation, billedMs: number): bigint {
       return this.end(r, meteredCost(BigInt(Math.max(0, Math.floor(billedMs))), r.pricePerSecond));
+    },
+
+    /**
+     * Another instance sharing the log admitted a job on a tracked stream: it holds one of the
+     * stream's slots until `foreignEnded`, so this instance's admissions and its settler count it.
+     */
+    foreignStarted(streamId: bigint, atMs: number): void {
+      const s = streams.get(streamId);
+      if (!s) return;
+      s.activeJobs += 1;
+      if (atMs > s.lastActivityMs) s.lastActivityMs = atMs;
+    },
+
+    /** Another instance's job on a tracked stream ended with `cost` (as its log event says): metered grows, its slot frees. */
+    foreignEnded(streamId: bigint, cost: bigint, atMs: number): void {
+      const s = streams.get(streamId);
+      if (!s) return;
+      s.activeJobs = Math.max(0, s.activeJobs - 1);
+      s.metered += cost < 0n ? 0n : cost;
+      s.lastActivityMs = Math.max(s.lastActivityMs, atMs, now());
+      wake(streamId);
     },
 
     /** Stops serving a stream (settling, cancelled, settled, depleted); waiting jobs are refused. */

@@ -35,6 +35,18 @@ export type SettlerDeps = {
   onSettled?: (streamId: bigint, amount: bigint, txHash: string) => void;
   onError?: (streamId: bigint, err: unknown) => void;
   now?: () => number;
+  /**
+   * Several instances share the log: only the settler role's holder settles. Checked before each
+   * tick and again right before the transaction is sent (default: always this runtime).
+   */
+  isLeader?: () => boolean;
+  /**
+   * Called when a stream looks due, before it is closed: brings this instance up to date with every
+   * instance (the log, the database's slot count) and says whether it may still be settled.
+   */
+  beforeSettle?: (streamId: bigint) => Promise<boolean>;
+  /** The amount to settle (default: the ledger's metered total); on a shared log, the log's own total. */
+  amountOf?: (streamId: bigint) => bigint;
 };
 
 export function createSettler(d: SettlerDeps) {
@@ -44,21 +56,26 @@ export function createSettler(d: SettlerDeps) {
   const notBefore = new Map<bigint, number>();
   let timer: ReturnType<typeof setInterval> | undefined;
 
-  function due(streamId: bigint): boolean {
+  const isLeader = d.isLeader ?? (() => true);
+
+  function due(streamId: bigint, o: { inflightOk?: boolean } = {}): boolean {
     const s = d.ledger.get(streamId);
     if (!s) return false;
     return decideSettlement({
       nowMs: now(), budget: s, idleMs: d.idleSeconds * 1000, endMarginMs: d.endMarginMs ?? d.ledger.endMarginMs,
       minJobCost: meteredCost(BigInt(d.minJobMs), d.minPrice(streamId)),
-      settledOrInflight: settled.has(streamId) || inflight.has(streamId), notBeforeMs: notBefore.get(streamId) ?? 0,
+      settledOrInflight: settled.has(streamId) || (!o.inflightOk && inflight.has(streamId)), notBeforeMs: notBefore.get(streamId) ?? 0,
     }).kind === "settle";
   }
 
   async function settle(streamId: bigint): Promise<void> {
+    // Shared log: another instance's job may have started since the tick looked; look again once
+    // this instance has caught up with all of them.
+    if (d.beforeSettle && !((await d.beforeSettle(streamId)) && due(streamId, { inflightOk: true }))) return;
     d.ledger.close(streamId);
     const s = d.ledger.get(streamId);
     if (!s) return;
-    const amount = s.metered;
+    const amount = d.amountOf ? d.amountOf(streamId) : s.metered;
     const onChain = await getStream(d.clients.publicClient, { streamPay: d.streamPay, streamId });
     if (onChain.status !== "active") {
       settled.add(streamId);
@@ -73,6 +90,9 @@ export function createSettler(d: SettlerDeps) {
       notBefore.set(streamId, now() + Number(at - chainNow + 1n) * 1000);
       return;
     }
+    // Leader-only act: a settler that lost its role (its database session ended) sends nothing;
+    // the new leader re-reads the stream on chain before it settles.
+    if (!isLeader()) return;
     try {
       const { hash } = await settleStream(
         d.clients,
@@ -90,6 +110,7 @@ export function createSettler(d: SettlerDeps) {
   }
 
   function tick(): void {
+    if (!isLeader()) return;
     for (const [streamId] of d.ledger.entries()) {
       if (!due(streamId)) continue;
       const p = settle(streamId)
