@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../../config/load.ts";
 import { createLogger } from "../../provider/logger.ts";
 import { startProvider } from "../../provider/start.ts";
+import { redactUrl } from "../../store/pg/errors.ts";
 
 export function register(program: Command): void {
   program
@@ -19,7 +20,13 @@ export function register(program: Command): void {
       const config = await loadConfig({ ...(opts.config ? { file: opts.config } : {}), cwd: root, env });
       const logger = createLogger(config.log);
       const provider = await startProvider({ config, root, env, logger });
-      logger.info({ url: provider.url, chainId: provider.chain.chainId, offerings: provider.offerings.map((o) => o.model), store: provider.store.path, storeDriver: provider.store.driver }, "provider runtime started");
+      // store.url (or CLAW_STORE_URL, applied by loadConfig): one of several instances on a shared
+      // PostgreSQL log; otherwise the SQLite file. The URL is logged without its password.
+      const store = config.store.url ? redactUrl(config.store.url) : provider.store.path;
+      logger.info({
+        url: provider.url, chainId: provider.chain.chainId, offerings: provider.offerings.map((o) => o.model), store, storeDriver: provider.runtimeStore.driver,
+        instance: provider.runtimeStore.instanceId,
+      }, "provider runtime started");
       await new Promise<void>((done) => {
         const stop = () => provider.close().then(done, done);
         process.once("SIGINT", stop);
