@@ -172,8 +172,15 @@ export const configSchema = z.object({
        * one provider share it (runtime/store/README.md "PostgreSQL"). Env override: CLAW_STORE_URL.
        */
       url: storeUrlSchema.optional(),
+      /**
+       * With `url` (several instances): a job's stream slot in the database lives this long unless
+       * renewed (every third of it while the job runs), so a dead instance's slots and jobs free within it.
+       */
+      slotTtlMs: z.number().int().min(1000).max(600_000).default(30_000),
+      /** With `url`: how often an instance without the settler or watcher role asks for it (the takeover delay). */
+      leaderRetryMs: z.number().int().min(100).max(60_000).default(1000),
     })
-    .default({ path: ".claw/events.db", durability: "normal" }),
+    .default({ path: ".claw/events.db", durability: "normal", slotTtlMs: 30_000, leaderRetryMs: 1000 }),
   offerings: z.array(offeringSchema).min(1, "at least one offering"),
   settlement: z
     .object({

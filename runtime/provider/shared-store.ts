@@ -82,7 +82,7 @@ export async function sharedRuntimeStore(
     flush: () => journal.flush(),
     async close() {
       await journal.flush();
-      keeper.stop();
+      await keeper.stop();
       m.close();
       await shared.close();
     },

@@ -26,6 +26,8 @@ const END_MARGIN_MS = 15_000;
 export function createSlotKeeper(store: SlotKeeperStore, o: { ttlMs?: number; onError?: (err: unknown) => void } = {}) {
   const ttlMs = o.ttlMs ?? SLOT_TTL_MS;
   const held = new Map<string, number>();
+  // Releases in flight: closing waits for them, or the slots would stay taken until they expire.
+  const releasing = new Set<Promise<void>>();
   const timer = setInterval(() => {
     const now = Date.now();
     for (const [slotId, untilMs] of held) {
@@ -50,11 +52,18 @@ export function createSlotKeeper(store: SlotKeeperStore, o: { ttlMs?: number; on
           if (released) return;
           released = true;
           held.delete(slotId);
-          await store.releaseSlot(slotId).catch((err: unknown) => o.onError?.(err));
+          const p = store.releaseSlot(slotId).catch((err: unknown) => o.onError?.(err));
+          releasing.add(p);
+          await p.finally(() => releasing.delete(p));
         },
       };
     },
     get size() { return held.size; },
-    stop() { clearInterval(timer); held.clear(); },
+    /** Waits for the releases in flight, then stops renewing. */
+    async stop() {
+      await Promise.all([...releasing]);
+      clearInterval(timer);
+      held.clear();
+    },
   };
 }

@@ -33,6 +33,7 @@ import { openRuntimeStore } from "./open-runtime-store.ts";
 import { createRole, type Role } from "./roles.ts";
 import type { RuntimeStore } from "./runtime-store.ts";
 import { wireSharedLog } from "./scale-out.ts";
+import { foreignOpenJobs } from "./follow-instances.ts";
 import { underRole } from "./under-role.ts";
 import { healthCheck } from "./health.ts";
 import { createLogger } from "./logger.ts";
@@ -50,10 +51,7 @@ export type ProviderOptions = {
   graceMs?: number;
   /** Set by `claw dev` only: the local chain and its consumer dev accounts, for the dashboard. */
   dev?: DevContext;
-  /**
-   * A log shared by several instances (store.url): how often an instance without a leader role asks
-   * for it (default 1000 ms), and how long a job's database slot lives unrenewed (default 30 s).
-   */
+  /** Tests: override config.store.leaderRetryMs / slotTtlMs (a log shared by several instances). */
   leaderRetryMs?: number;
   slotTtlMs?: number;
 };
@@ -85,7 +83,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const clients = createChainClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: walletKey(config, env), name: chain.name, pollingIntervalMs: config.chain.pollIntervalMs });
   const port = await openRuntimeStore(config, root, {
     onError: (err) => log.warn({ err }, "shared event log: a background write or read failed; it retries"),
-    ...(o.slotTtlMs ? { slotTtlMs: o.slotTtlMs } : {}),
+    slotTtlMs: o.slotTtlMs ?? config.store.slotTtlMs,
   });
   // Reads (views, routes) go to `store`; writes go through the port.
   const store = port.log;
@@ -121,7 +119,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const streamsSeen = new Map<bigint, bigint>();
   const knownStreams = new Set([...views.streams.values()].filter((s) => s.jobs > 0 || s.status !== "none").map((s) => s.streamId));
   const knownProviders = new Set(views.providers.keys());
-  const retryMs = o.leaderRetryMs ?? 1000;
+  const retryMs = o.leaderRetryMs ?? config.store.leaderRetryMs;
   const onRoleError = (err: unknown) => log.warn({ err }, "leader election failed; it retries");
   const settlerRole = createRole(port, "settler", {
     retryMs, onError: onRoleError,
@@ -279,7 +277,11 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     const startTime = view?.duration ? view.startTime : onChain?.startTime;
     const duration = view?.duration || onChain?.duration;
     // With its timing, a recovered stream is also settled before its end (core/settlement.ts).
-    ledger.track(id, { deposit, metered: view?.metered ?? 0n, ...(startTime !== undefined && duration ? { startTime, duration } : {}) });
+    // The views as they are now (after the chain read): on a shared log, with the jobs other instances run on it.
+    ledger.track(id, {
+      deposit, metered: views.streams.get(id)?.metered ?? 0n, ...(startTime !== undefined && duration ? { startTime, duration } : {}),
+      ...(shared ? { activeJobs: foreignOpenJobs(views, id, shared.localJobs) } : {}),
+    });
   }
   // A settle act accepted before a restart still holds: those streams take no new job and settle now.
   for (const e of store.read({ types: ["SettleRequested"] })) {
