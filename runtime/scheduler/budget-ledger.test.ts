@@ -65,4 +65,26 @@ describe("budget ledger", () => {
       }
     }
   });
+
+  test("another instance's jobs (shared log) hold the stream's slots here too; their end frees one and adds their cost", async () => {
+    // 1 slot: deposit / (price × duration) = 360_000 / (100 × 3600) = 1.
+    const now = Date.now();
+    const l = createBudgetLedger();
+    const stream = { deposit: 360_000n, metered: 0n, startTime: BigInt(Math.floor(now / 1000)), duration: 3600n };
+    l.track(1n, { ...stream, activeJobs: 1 });
+    assert.throws(() => l.reserve(1n, "a", terms), (e) => isClawError(e, "STREAM_BUSY"), "the other instance's job holds the only slot");
+    const waiting = l.reserveWhenFree(1n, "a", terms, { untilMs: now + 30_000 });
+    l.foreignEnded(1n, 250n, now);
+    const r = await waiting;
+    assert.equal(l.get(1n)?.metered, 250n, "its cost is in the stream's metered total");
+    assert.equal(l.get(1n)?.activeJobs, 1, "now this instance's job holds it");
+    l.foreignStarted(1n, now);
+    assert.equal(l.get(1n)?.activeJobs, 2, "a foreign start seen late still counts (the database slot decided)");
+    l.end(r, 0n);
+    l.foreignEnded(1n, 0n, now);
+    l.foreignEnded(1n, 0n, now);
+    assert.equal(l.get(1n)?.activeJobs, 0, "never below zero");
+    l.foreignStarted(9n, now);
+    assert.equal(l.has(9n), false, "an untracked stream is left to track() with the views");
+  });
 });
