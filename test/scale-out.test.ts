@@ -51,7 +51,7 @@ describe("one provider, three instances on one PostgreSQL database, behind one U
   const streams: Array<{ name: string; streamId: bigint; signer: PaymentSigner; deposit: bigint }> = [];
 
   before(async () => {
-    s = await startScaleOut({ storeUrl, instances: 3, holdMs: 800 });
+    s = await startScaleOut({ storeUrl, instances: 3, holdMs: 200 });
     log = await openAsyncStore({ url: storeUrl });
   }, { timeout: 150_000 });
   after(async () => {
@@ -93,10 +93,9 @@ describe("one provider, three instances on one PostgreSQL database, behind one U
       assert.equal(rs.filter((r) => r.status === 200).length, 1, `proof ${k} served once (all replies: ${summary})`);
       for (const r of rs.filter((r) => r.status !== 200)) assert.deepEqual([r.status, r.code], [409, "NONCE_REPLAYED"], `proof ${k}: ${summary}`);
     }
-    const servedBy = new Set(replies.filter((r) => r.status === 200).map((r) => r.instance));
     const counts = (xs: string[]) => JSON.stringify(xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {}));
+    // Which instance wins each race is arbitrary (shown, not asserted): every copy reached every instance.
     t.diagnostic(`replies ${summary}; served by ${counts(replies.filter((r) => r.status === 200).map((r) => r.instance))}`);
-    assert.ok(servedBy.size >= 2, `the first copies were served by several instances: ${[...servedBy]}`);
     // The log agrees: one JobAccepted per nonce, whichever instance wrote it.
     const accepted = await eventually(async () => {
       const a = await eventsOf(streamId, "JobAccepted");
@@ -112,17 +111,29 @@ describe("one provider, three instances on one PostgreSQL database, behind one U
     const deposit = 4n * PRICE * duration - 1n; // rate just under 4 × price: floor(rate / price) = 3
     const { streamId, signer } = await s.openStream("slow-1", deposit, duration);
     streams.push({ name: "slots", streamId, signer, deposit });
+    // The model server holds every job until the test releases it: three waves of three, whatever the timing.
     s.upstream.reset();
-    const replies = await Promise.all(Array.from({ length: 9 }, async (_, k) => {
+    s.upstream.gated = true;
+    const pending = Promise.all(Array.from({ length: 9 }, async (_, k) => {
       const body = chatBody("slow-1", `parallel ${k}`);
       const res = await s.chat(s.proxy.url, body, await signer.headers(body, { path: PATH }));
       return reply(res, res.headers.get("x-scale-out-instance") ?? "?");
-    }));
+    }).map((p) => p.catch((e: Error): Reply => ({ status: -1, instance: e.message }))));
+    try {
+      for (let wave = 1; wave <= 3; wave++) {
+        // (A peak above 3 ends the waiting at once: the assertion below reports it.)
+        await eventually(() => (s.upstream.inFlight >= 3 || s.upstream.peak > 3 ? true : undefined), 30_000, `wave ${wave}: 3 jobs at the model server`);
+        s.upstream.release();
+      }
+    } finally {
+      s.upstream.gated = false;
+      s.upstream.release();
+    }
+    const replies = await pending;
     t.diagnostic(`model server peak ${s.upstream.peak}; instances ${replies.map((r) => r.instance).join(",")}`);
+    assert.equal(s.upstream.peak, 3, `the model server held ${s.upstream.peak} jobs of a 3-slot stream at once`);
     assert.deepEqual(tally(replies), { "200": 9 }, "every job is served once a slot frees");
     assert.equal(new Set(replies.map((r) => r.instance)).size, 3, "the proxy spread them over the three instances");
-    assert.ok(s.upstream.peak <= 3, `the model server held ${s.upstream.peak} jobs of a 3-slot stream at once`);
-    assert.ok(s.upstream.peak >= 2, `jobs ran in parallel across instances (peak ${s.upstream.peak})`);
   });
 
   test("the settler instance is SIGKILLed mid-run: another takes the role and settles every stream", { timeout: 120_000 }, async (t) => {
@@ -138,10 +149,17 @@ describe("one provider, three instances on one PostgreSQL database, behind one U
     };
     // The settler instance serves part of this stream, then dies while the others run jobs on it.
     assert.equal((await job(leader.url, "on the settler")).status, 200);
-    const running = others.map((i) => job(i.url, `running at the kill ${i.index}`));
-    await eventually(() => (s.upstream.inFlight >= 1 ? true : undefined), 15_000, "a job running on a survivor");
-    await leader.kill();
-    assert.deepEqual((await Promise.all(running)).map((r) => r.status), [200, 200], "the survivors' jobs finish");
+    s.upstream.gated = true;
+    try {
+      const running = others.map((i) => job(i.url, `running at the kill ${i.index}`).catch((e: Error): Reply => ({ status: -1, instance: e.message })));
+      await eventually(() => (s.upstream.inFlight === 2 ? true : undefined), 30_000, "a job running on each survivor");
+      await leader.kill();
+      s.upstream.release();
+      assert.deepEqual((await Promise.all(running)).map((r) => r.status), [200, 200], "the survivors' jobs finish");
+    } finally {
+      s.upstream.gated = false;
+      s.upstream.release();
+    }
     assert.equal((await s.stream(streamId)).status, "active", "nothing settled it before the settle act");
     const next = await eventually(() => settlerOf(s.instances), 20_000, "a new settler after the SIGKILL");
     assert.notEqual(next, leader);

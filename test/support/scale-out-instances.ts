@@ -1,13 +1,16 @@
 /**
  * Runtime instances as real OS processes: `claw start --config FILE` (the operator's command), one
- * per port, each its own process group so that SIGKILL is a real crash and cleanup leaves nothing.
- * The last lines of each one's output are kept for failure messages.
+ * per port; SIGKILL is a real crash. They stay in the test's process group (a runner that kills the
+ * group kills them), and each exits by itself within a second if the test process dies anyway
+ * (PARENT_WATCH, preloaded). The last lines of each one's output are kept for failure messages.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 
 const cli = resolve(import.meta.dirname, "../../runtime/cli/bin.mjs");
+/** Preloaded into each instance: exit when the process that started it is gone (no orphans). */
+const PARENT_WATCH = "data:text/javascript,const p=process.ppid;setInterval(()=>{try{process.kill(p,0)}catch{process.exit(70)}},500).unref();";
 
 export type Health = {
   ok: boolean;
@@ -27,7 +30,7 @@ export type Instance = {
   /** Every stdout line so far that mentions `text` (the runtime logs JSON lines). */
   linesWith(text: string): string[];
   health(): Promise<Health | null>;
-  /** SIGKILL the whole process group and wait for the exit. */
+  /** SIGKILL (a crash: no graceful close) and wait for the exit. */
   kill(): Promise<void>;
 };
 
@@ -48,8 +51,8 @@ export function freePort(): Promise<number> {
  * const inst = spawnInstance(0, { configFile, cwd, port, env: { PRIVATE_KEY, CLAW_STORE_URL } });
  */
 export function spawnInstance(index: number, o: { configFile: string; cwd: string; port: number; env: Record<string, string> }): Instance {
-  const child = spawn(process.execPath, [cli, "start", "--config", o.configFile], {
-    cwd: o.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn(process.execPath, ["--import", PARENT_WATCH, cli, "start", "--config", o.configFile], {
+    cwd: o.cwd, stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CLAW_DEV_INFO: resolve(o.cwd, "none.json"), CLAW_DB: "", ...o.env, CLAW_SCALE_OUT_PORT: String(o.port) },
   });
   const lines: string[] = [];
@@ -75,7 +78,7 @@ export function spawnInstance(index: number, o: { configFile: string; cwd: strin
     },
     async kill() {
       if (inst.exited) return;
-      try { process.kill(-child.pid!, "SIGKILL"); } catch { child.kill("SIGKILL"); }
+      child.kill("SIGKILL");
       await exit;
     },
   };
