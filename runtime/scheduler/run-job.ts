@@ -18,7 +18,6 @@ import type { StreamStatus } from "../core/stream.ts";
 import { jobCompleted, jobFailed, jobProgress, jobStarted } from "../core/events.ts";
 import type { Backend, Chunk, InferenceJob, UsageChunk } from "../../plugins/types.ts";
 import type { BudgetLedger } from "./budget-ledger.ts";
-import { linkSignals } from "./link-signals.ts";
 import type { OfferingQueue } from "./offering-queue.ts";
 import type { Admission } from "../server/guard/admit.ts";
 
@@ -53,12 +52,21 @@ export type RunJobDeps = {
   progressMs?: number;
 };
 
+/** What stops a job from the consumer's side: its request's signal, and optionally its stream's (stopped on chain). */
+export type JobIo = {
+  signal: AbortSignal;
+  /** A second signal with the same meaning (the stream's: cancelled, settled or run out on chain); no linked signal needed. */
+  stop?: AbortSignal;
+  onChunk: (chunk: Chunk) => void;
+  onStart?: () => void;
+};
+
 /**
- * The error a job stopped by the consumer's signal ends with: the ClawError the signal carries (a
- * stream stopped on chain: STREAM_CANCELLED), else the consumer left.
+ * The error a job stopped by the consumer's signals ends with: the ClawError the aborted one carries
+ * (a stream stopped on chain: STREAM_CANCELLED), else the consumer left.
  */
-function consumerAbort(signal: AbortSignal, message: string): ClawError {
-  const reason: unknown = signal.reason;
+function consumerAbort(io: JobIo, message: string): ClawError {
+  const reason: unknown = io.signal.aborted ? io.signal.reason : io.stop?.aborted ? io.stop.reason : undefined;
   return isClawError(reason) && reason.code !== "JOB_ABORTED" ? reason : new ClawError("JOB_ABORTED", { message });
 }
 
@@ -87,7 +95,7 @@ export async function runJob(
   deps: RunJobDeps,
   admission: Admission,
   job: InferenceJob,
-  io: { signal: AbortSignal; onChunk: (chunk: Chunk) => void; onStart?: () => void },
+  io: JobIo,
 ): Promise<JobResult> {
   const { reservation } = admission;
   // The reservation's time counts from when it was made, not from leaving the queue: it was sized
@@ -95,11 +103,12 @@ export async function runJob(
   const cutAtMs = reservation.reservedAtMs + reservation.ms;
   const terms = { pricePerSecond: reservation.pricePerSecond, reservedWei: reservation.wei, reservedMs: reservation.ms };
   const ids = { jobId: admission.jobId, streamId: admission.streamId };
-  const waitAbort = linkSignals([io.signal, deps.shutdown]);
+  // The queue listens to these only while the job waits for a slot (none when one is free).
+  const waitSignals = io.stop ? [io.signal, io.stop, deps.shutdown] : [io.signal, deps.shutdown];
   let started = false;
   let running: Promise<JobResult> | undefined;
   try {
-    return await deps.queue.run(() => (running = runStarted()), waitAbort.signal);
+    return await deps.queue.run(() => (running = runStarted()), waitSignals);
   } catch (err) {
     // p-queue races a running task with its signal: once started, the answer is the job's own
     // ending (billed, logged), not the queue's abort (which would reach the consumer as a 500).
@@ -110,11 +119,9 @@ export async function runJob(
       ? err
       : deps.shutdown.aborted
         ? new ClawError("JOB_ABORTED", { message: "The runtime shut down before the job started.", cause: err })
-        : consumerAbort(io.signal, "The consumer left before the job started.");
+        : consumerAbort(io, "The consumer left before the job started.");
     await deps.store.append(jobFailed({ ...ids, code: error.code, message: error.message, meteredMs: 0n, cost: 0n }));
     throw error;
-  } finally {
-    waitAbort.dispose();
   }
 
   async function runStarted(): Promise<JobResult> {
@@ -127,9 +134,10 @@ export async function runJob(
       controller.abort(error());
     };
     // A stream stopped on chain is billed like a consumer who left (its own act), but logged as what it is.
-    const offClient = abort("client", () => consumerAbort(io.signal, "The consumer disconnected."));
+    const offClient = abort("client", () => consumerAbort(io, "The consumer disconnected."));
     const offShutdown = abort("shutdown", () => new ClawError("JOB_ABORTED", { message: "The runtime is shutting down." }));
     io.signal.addEventListener("abort", offClient, { once: true });
+    io.stop?.addEventListener("abort", offClient, { once: true });
     deps.shutdown.addEventListener("abort", offShutdown, { once: true });
     let cut: ReturnType<typeof setTimeout> | undefined;
     let progress: ReturnType<typeof setInterval> | undefined;
@@ -185,6 +193,7 @@ export async function runJob(
       clearTimeout(cut);
       clearInterval(progress);
       io.signal.removeEventListener("abort", offClient);
+      io.stop?.removeEventListener("abort", offClient);
       deps.shutdown.removeEventListener("abort", offShutdown);
     }
     const bill = decideBilling(ending, terms);
