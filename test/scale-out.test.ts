@@ -104,6 +104,11 @@ describe("one provider, three instances on one PostgreSQL database, behind one U
     const nonces = accepted.map((e) => (e.type === "JobAccepted" ? e.data.nonce : -1n));
     assert.equal(accepted.length, 100);
     assert.equal(new Set(nonces).size, 100, "no nonce accepted twice in the log");
+    // …and every refusal, from whichever instance, is a fact in the one log.
+    await eventually(async () => {
+      const refused = (await eventsOf(streamId, "JobRejected")).filter((e) => e.type === "JobRejected" && e.data.code === "NONCE_REPLAYED");
+      return refused.length === 900 ? true : undefined;
+    }, 15_000, "900 JobRejected NONCE_REPLAYED in the log");
   });
 
   test("9 parallel jobs on one 3-slot stream across the instances: never more than 3 at once", { timeout: 120_000 }, async (t) => {
@@ -187,6 +192,8 @@ describe("one provider, three instances on one PostgreSQL database, behind one U
       const onChain = await s.stream(st.streamId);
       assert.ok(metered > 0n, `the ${st.name} stream metered something`);
       assert.equal(onChain.withdrawn, metered, `the ${st.name} stream: the provider was paid exactly the metered ${metered} wei`);
+      const [settled] = await eventsOf(st.streamId, "StreamSettled");
+      assert.equal(settled?.type === "StreamSettled" && settled.data.refund, st.deposit - metered, `the ${st.name} stream: the sender got the rest back`);
     }
     const chainFlags = ["--rpc", s.anvil.rpcUrl, "--registry", s.contracts.registry, "--stream-pay", s.contracts.streamPay];
     const env = { ...process.env, CLAW_DEV_INFO: resolve(s.dir, "none.json"), CLAW_STORE_URL: "", CLAW_DB: "" };
