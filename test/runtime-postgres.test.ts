@@ -63,8 +63,16 @@ describe("runtime instances sharing one PostgreSQL log", { skip, timeout: 120_00
   }
   const send = (p: RunningProvider, text: string, proof: Record<string, string>) =>
     fetch(`${p.url}${PATH}`, { method: "POST", body: text, headers: { "content-type": "application/json", ...proof } });
-  const events = async (streamId: bigint, type: StoredEvent["type"]) =>
-    (await log.read({ types: [type] })).filter((e) => (e.data as { streamId?: bigint }).streamId === streamId);
+  // A PostgreSQL read shows rows below the oldest transaction in flight on the whole server (other
+  // test files use it too): first wait until it shows everything the instances' copies hold.
+  const caughtUp = async () => {
+    const want = Math.max(...live().map((p) => p.store.lastPosition()));
+    await eventually(async () => ((await log.lastPosition()) >= want ? true : undefined), 15_000, "the log to show every instance's events");
+  };
+  const events = async (streamId: bigint, type: StoredEvent["type"]) => {
+    await caughtUp();
+    return (await log.read({ types: [type] })).filter((e) => (e.data as { streamId?: bigint }).streamId === streamId);
+  };
 
   before(async () => {
     m = await startMarket();
@@ -83,6 +91,7 @@ describe("runtime instances sharing one PostgreSQL log", { skip, timeout: 120_00
   test("both instances run on PostgreSQL, registered one offering once, and exactly one holds each role", async () => {
     const [a, b] = instances;
     assert.equal(a!.offerings[0]!.providerId, b!.offerings[0]!.providerId, "the second instance found the first one's registration");
+    await caughtUp();
     assert.equal((await log.read({ types: ["ProviderRegistered"] })).length, 1, "one registration (one bond)");
     const hs = [await health(a!), await health(b!)];
     assert.deepEqual(hs.map((h) => h.store.driver), ["postgres", "postgres"]);

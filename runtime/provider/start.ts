@@ -38,7 +38,8 @@ import { underRole } from "./under-role.ts";
 import { healthCheck } from "./health.ts";
 import { createLogger } from "./logger.ts";
 import { loadOfferings } from "./offerings.ts";
-import { openServedStreams, recover } from "./recover.ts";
+import { recover } from "./recover.ts";
+import { resumeOpenStreams } from "./resume-streams.ts";
 import type { Projections } from "../core/projections/index.ts";
 import { resolveChain, walletKey, type ResolvedChain } from "./resolve-chain.ts";
 
@@ -270,23 +271,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     await port.close();
     throw err;
   }
-  for (const id of openServedStreams(views)) {
-    const view = views.streams.get(id);
-    const onChain = view?.deposit && view.duration ? undefined : await streams.get(id).catch(() => null);
-    const deposit = view?.deposit || (onChain?.deposit ?? 0n);
-    const startTime = view?.duration ? view.startTime : onChain?.startTime;
-    const duration = view?.duration || onChain?.duration;
-    // With its timing, a recovered stream is also settled before its end (core/settlement.ts).
-    // The views as they are now (after the chain read): on a shared log, with the jobs other instances run on it.
-    ledger.track(id, {
-      deposit, metered: views.streams.get(id)?.metered ?? 0n, ...(startTime !== undefined && duration ? { startTime, duration } : {}),
-      ...(shared ? { activeJobs: foreignOpenJobs(views, id, shared.localJobs) } : {}),
-    });
-  }
-  // A settle act accepted before a restart still holds: those streams take no new job and settle now.
-  for (const e of store.read({ types: ["SettleRequested"] })) {
-    if (e.type === "SettleRequested" && ledger.has(e.data.streamId)) ledger.close(e.data.streamId);
-  }
+  await resumeOpenStreams({ views, ledger, streams, log: store, ...(shared ? { foreignJobs: (id: bigint) => foreignOpenJobs(views, id, shared.localJobs) } : {}) });
+  // Asked once before returning, so that /health names a settler as soon as the instance is up.
+  await settlerRole.attempt();
   watcherRole.start();
   settlerRole.start();
   settler.start();
