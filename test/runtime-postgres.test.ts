@@ -153,6 +153,20 @@ describe("runtime instances sharing one PostgreSQL log", { skip, timeout: 120_00
     assert.equal((await events(streamId, "SettlementFailed")).length, 0);
   });
 
+  test("while the settler holds a stream's slots (settling it), no instance admits a job on it", async () => {
+    const [a, b] = instances;
+    const { streamId, signer } = await openStream(PRICE * 2n * 3600n); // 2 slots
+    const hold = await b!.runtimeStore.holdAllSlots!(streamId, 2, 60_000);
+    assert.ok(hold, "no job held a slot");
+    const text = body("while-settling");
+    const reply = send(a!, text, await signer.headers(text, { path: PATH }));
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal((await events(streamId, "JobAccepted")).length, 0, "nothing admitted while the slots are held");
+    await hold.release();
+    assert.equal((await reply).status, 200, "served once they are released");
+    assert.equal(await b!.runtimeStore.holdAllSlots!(streamId, 2, 60_000).then(async (h) => { await h?.release(); return h === null; }), false);
+  });
+
   test("a dead instance's job holds its slot until it expires, then the settler closes it as interrupted and settles it", async () => {
     const [a] = instances;
     const { streamId, signer } = await openStream(PRICE * 3600n); // 1 slot

@@ -11,7 +11,7 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { NewEvent } from "../core/events.ts";
-import type { AcceptOutcome } from "../server/guard/admit.ts";
+import type { AcceptOutcome, HeldSlot } from "../server/guard/admit.ts";
 import type { LeaderLease } from "../store/async-types.ts";
 import { createGroupCommitter } from "../store/group-commit.ts";
 import type { EventStore } from "../store/types.ts";
@@ -39,6 +39,11 @@ export interface RuntimeStore {
   tryLead(role: string): Promise<LeaderLease | null>;
   /** Slots held now for a stream by every instance (shared log); undefined when only this instance's ledger counts. */
   slotsInUse?(streamId: bigint): Promise<number>;
+  /**
+   * Shared log: takes every one of the stream's `capacity` slots, or none (null) when a job holds one,
+   * so that no instance admits a job on it while it is being settled. Released by the caller.
+   */
+  holdAllSlots?(streamId: bigint, capacity: number, holdMs: number): Promise<HeldSlot | null>;
   /** Resolves once this instance's views hold every event committed so far (by any instance). */
   catchUp(): Promise<void>;
   health(): StoreHealth;

@@ -8,11 +8,16 @@
 import type { NewEvent } from "../core/events.ts";
 import type { Projections } from "../core/projections/index.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
-import type { AdmissionStore } from "../server/guard/admit.ts";
+import type { AdmissionStore, HeldSlot } from "../server/guard/admit.ts";
 import { followInstances, foreignOpenJobs, type StreamTerms } from "./follow-instances.ts";
 import { createReaper } from "./reaper.ts";
 import type { Role } from "./roles.ts";
 import type { RuntimeStore } from "./runtime-store.ts";
+
+/** A stream paying for more jobs at once than this is checked by count instead (one round trip per slot). */
+const MAX_HELD_FOR_SETTLE = 64;
+/** The settle transaction's whole attempt (send, confirmations) fits in this. */
+const SETTLE_HOLD_MS = 5 * 60_000;
 
 export type SharedLogDeps = {
   port: RuntimeStore;
@@ -23,6 +28,8 @@ export type SharedLogDeps = {
   settlerRole: Role;
   onChainEvent(e: NewEvent): void;
   streamTerms(streamId: bigint): Promise<StreamTerms | null>;
+  /** How many jobs the stream pays for at once (floor(rate / price)), when its terms and price are known. */
+  capacityOf(streamId: bigint): number | undefined;
   reapEveryMs?: number;
   onReaped?(jobId: string, streamId: bigint): void;
   onError?(err: unknown): void;
@@ -36,6 +43,7 @@ export type SharedLog = ReturnType<typeof wireSharedLog>;
  */
 export function wireSharedLog(d: SharedLogDeps) {
   const localJobs = new Set<string>();
+  const settling = new Map<bigint, HeldSlot>();
   const { port, views } = d;
   // Subscribed before any stream is tracked: every later event reaches the ledger once.
   const unfollow = followInstances({
@@ -72,10 +80,28 @@ export function wireSharedLog(d: SharedLogDeps) {
   return {
     localJobs,
     admission,
-    /** Up to date with every instance, and no instance holds a slot of the stream. */
+    /**
+     * Up to date with every instance, and no instance runs a job on the stream: this instance takes
+     * all of its slots (none if a job holds one), so none can admit a job while it is being settled
+     * (else a job admitted meanwhile would be metered and never paid). Released by `afterSettle`.
+     */
     async beforeSettle(streamId: bigint): Promise<boolean> {
       await port.catchUp();
-      return (await (port.slotsInUse?.(streamId) ?? Promise.resolve(0))) === 0;
+      const capacity = d.capacityOf(streamId);
+      if (capacity === undefined || capacity > MAX_HELD_FOR_SETTLE || !port.holdAllSlots) {
+        return (await (port.slotsInUse?.(streamId) ?? Promise.resolve(0))) === 0;
+      }
+      const held = await port.holdAllSlots(streamId, Math.max(1, capacity), SETTLE_HOLD_MS);
+      if (!held) return false;
+      settling.set(streamId, held);
+      // Caught up again: a job that ended between the first catch-up and the slots is counted.
+      await port.catchUp();
+      return true;
+    },
+    async afterSettle(streamId: bigint): Promise<void> {
+      const held = settling.get(streamId);
+      settling.delete(streamId);
+      await held?.release();
     },
     /** What every instance metered on the stream, as the log says. */
     amountOf: (streamId: bigint): bigint => views.streams.get(streamId)?.metered ?? 0n,

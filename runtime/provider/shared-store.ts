@@ -10,7 +10,7 @@
  * resolves only once the copy (and so the views folded from it) holds it: read-your-writes.
  */
 import type { NewEvent } from "../core/events.ts";
-import type { AcceptOutcome } from "../server/guard/admit.ts";
+import type { AcceptOutcome, HeldSlot } from "../server/guard/admit.ts";
 import { createAsyncGroupCommitter } from "../store/async-group-commit.ts";
 import type { AsyncEventStore } from "../store/async-types.ts";
 import { openLogMirror } from "./log-mirror.ts";
@@ -74,6 +74,21 @@ export async function sharedRuntimeStore(
     hasNonce: async (s, n) => m.log.hasNonce(s, n) || (await shared.hasNonce(s, n)),
     tryLead: (role) => shared.tryLead(role),
     slotsInUse: (streamId) => shared.slotsInUse(streamId),
+    async holdAllSlots(streamId, capacity, holdMs) {
+      const held: HeldSlot[] = [];
+      const releaseAll = async () => { await Promise.all(held.map((h) => h.release())); };
+      try {
+        for (let i = 0; i < capacity; i++) {
+          const r = await shared.acquireSlot({ streamId, capacity, holder: `${instanceId}/settling`, ttlMs: keeper.ttlMs });
+          if (!r.ok) { await releaseAll(); return null; }
+          held.push(keeper.hold(r.slot.slotId, Date.now() + holdMs));
+        }
+      } catch (err) {
+        await releaseAll();
+        throw err;
+      }
+      return { release: releaseAll };
+    },
     catchUp: () => m.catchUp(),
     health() {
       const broken = m.broken;

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
 import type { ClawConfig } from "../../config/schema.ts";
 import { jobRejected, type NewEvent } from "../core/events.ts";
+import { parallelSlots } from "../core/admission.ts";
 import { paymentDomain } from "../core/payment.ts";
 import { createChainClients, type ChainClients } from "../chain/client.ts";
 import { ensureRegistered } from "../chain/register-offering.ts";
@@ -133,12 +134,17 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       const s = await streams.get(id);
       return s ? { deposit: s.deposit, startTime: s.startTime, duration: s.duration } : null;
     },
+    capacityOf: (id) => {
+      const v = views.streams.get(id);
+      const price = byProviderId.get(streamsSeen.get(id) ?? v?.providerId ?? 0n)?.pricePerSecond;
+      return v && v.duration > 0n && price ? parallelSlots(v, price) : undefined;
+    },
     onReaped: (jobId, streamId) => log.warn({ jobId, streamId: String(streamId) }, "closed a job of an instance that stopped (JOB_INTERRUPTED)"),
     onError: (err) => log.warn({ err }, "following the other instances failed; it retries"),
   }) : undefined;
   const settler = createSettler({
     clients, streamPay: chain.contracts.streamPay, ledger, store: port, isLeader: () => settlerRole.held(),
-    ...(shared ? { beforeSettle: shared.beforeSettle, amountOf: shared.amountOf } : {}),
+    ...(shared ? { beforeSettle: shared.beforeSettle, afterSettle: shared.afterSettle, amountOf: shared.amountOf } : {}),
     idleSeconds: config.settlement.idleSeconds, minJobMs: config.settlement.minJobMs,
     minPrice: (id) => byProviderId.get(streamsSeen.get(id) ?? (shared ? views.streams.get(id)?.providerId : undefined) ?? 0n)?.pricePerSecond ?? 1n,
     confirmations: config.chain.confirmations,

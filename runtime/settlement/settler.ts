@@ -45,6 +45,8 @@ export type SettlerDeps = {
    * instance (the log, the database's slot count) and says whether it may still be settled.
    */
   beforeSettle?: (streamId: bigint) => Promise<boolean>;
+  /** Called once the attempt that `beforeSettle` allowed is over (whatever its outcome). */
+  afterSettle?: (streamId: bigint) => Promise<void>;
   /** The amount to settle (default: the ledger's metered total); on a shared log, the log's own total. */
   amountOf?: (streamId: bigint) => bigint;
 };
@@ -70,8 +72,17 @@ export function createSettler(d: SettlerDeps) {
 
   async function settle(streamId: bigint): Promise<void> {
     // Shared log: another instance's job may have started since the tick looked; look again once
-    // this instance has caught up with all of them.
-    if (d.beforeSettle && !((await d.beforeSettle(streamId)) && due(streamId, { inflightOk: true }))) return;
+    // this instance has caught up with all of them (and holds the stream's slots).
+    if (!d.beforeSettle) return settleDue(streamId);
+    if (!(await d.beforeSettle(streamId))) return;
+    try {
+      if (due(streamId, { inflightOk: true })) await settleDue(streamId);
+    } finally {
+      await d.afterSettle?.(streamId);
+    }
+  }
+
+  async function settleDue(streamId: bigint): Promise<void> {
     d.ledger.close(streamId);
     const s = d.ledger.get(streamId);
     if (!s) return;
