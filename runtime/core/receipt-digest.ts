@@ -6,6 +6,7 @@
  * receipt-digest.test.ts checks that over random and edge inputs. Out-of-range integers and
  * malformed hashes throw, as viem does. Pure.
  */
+import { Buffer } from "node:buffer";
 import { domainSeparator, hexToBytes, stringToBytes, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak.ts";
 import type { PaymentDomain } from "./payment.ts";
@@ -21,20 +22,21 @@ function encodeType(): string {
   return `JobReceipt(${receiptTypes.JobReceipt.map((f) => `${f.type} ${f.name}`).join(",")})`;
 }
 
-function putUint(out: Uint8Array, word: number, v: bigint, max: bigint, name: string): void {
+function putUint(view: DataView, word: number, v: bigint, max: bigint, name: string): void {
   if (typeof v !== "bigint" || v < 0n || v > max) throw new RangeError(`JobReceipt.${name} is not a uint${max === U64 ? 64 : 256}: ${String(v)}`);
-  const view = new DataView(out.buffer, out.byteOffset + word * 32, 32);
-  view.setBigUint64(24, v & U64);
+  const at = word * 32;
+  view.setBigUint64(at + 24, v & U64);
   if (v > U64) {
-    view.setBigUint64(16, (v >> 64n) & U64);
-    view.setBigUint64(8, (v >> 128n) & U64);
-    view.setBigUint64(0, v >> 192n);
+    view.setBigUint64(at + 16, (v >> 64n) & U64);
+    view.setBigUint64(at + 8, (v >> 128n) & U64);
+    view.setBigUint64(at, v >> 192n);
   }
 }
 
-function putBytes32(out: Uint8Array, word: number, v: Hex, name: string): void {
+/** Checked 0x + 64 hex digits, written as 32 bytes (Buffer's hex decoder: the same bytes as viem's hexToBytes, without its per-byte parsing). */
+function putBytes32(out: Buffer, word: number, v: Hex, name: string): void {
   if (typeof v !== "string" || !HEX32.test(v)) throw new TypeError(`JobReceipt.${name} is not a 0x 32-byte hex value.`);
-  out.set(hexToBytes(v), word * 32);
+  out.write(v.slice(2), word * 32, 32, "hex");
 }
 
 /**
@@ -49,10 +51,11 @@ export function createReceiptHasher(domain: PaymentDomain): (r: JobReceipt) => U
   const stringHash = (s: string) => keccak256Bytes(stringToBytes(s));
   return (r) => {
     // typeHash | streamId | nonce | requestHash | keccak(jobId) | keccak(model) | meteredMs | cost | cumulativeCost | ttftMs | outputHash
-    const struct = new Uint8Array(11 * 32);
+    const struct = Buffer.alloc(11 * 32);
+    const view = new DataView(struct.buffer, struct.byteOffset, struct.byteLength);
     struct.set(typeHash, 0);
-    putUint(struct, 1, r.streamId, U256, "streamId");
-    putUint(struct, 2, r.nonce, U256, "nonce");
+    putUint(view, 1, r.streamId, U256, "streamId");
+    putUint(view, 2, r.nonce, U256, "nonce");
     putBytes32(struct, 3, r.requestHash, "requestHash");
     struct.set(stringHash(r.jobId), 4 * 32);
     let model = modelHashes.get(r.model);
@@ -62,10 +65,10 @@ export function createReceiptHasher(domain: PaymentDomain): (r: JobReceipt) => U
       modelHashes.set(r.model, model);
     }
     struct.set(model, 5 * 32);
-    putUint(struct, 6, r.meteredMs, U64, "meteredMs");
-    putUint(struct, 7, r.cost, U256, "cost");
-    putUint(struct, 8, r.cumulativeCost, U256, "cumulativeCost");
-    putUint(struct, 9, r.ttftMs, U64, "ttftMs");
+    putUint(view, 6, r.meteredMs, U64, "meteredMs");
+    putUint(view, 7, r.cost, U256, "cost");
+    putUint(view, 8, r.cumulativeCost, U256, "cumulativeCost");
+    putUint(view, 9, r.ttftMs, U64, "ttftMs");
     putBytes32(struct, 10, r.outputHash, "outputHash");
     const envelope = new Uint8Array(66);
     envelope[0] = 0x19;

@@ -124,20 +124,29 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     const lane = laneOf(request);
     if (lane !== undefined) payers.refused(lane);
   });
-  app.addHook("onRequest", async (request, reply) => {
+  // Hooks on every request are callback-style (no promise, no extra microtask per request).
+  app.addHook("onRequest", (request, reply, done) => {
     // A paid request that passed the guard is a verified payer's (remembered once its reply ends,
     // streamed replies included); a lane request to an unpaid route (settle) that failed counts against its lane.
-    if (request.headers[paymentHeaders.stream] === undefined) return;
-    reply.raw.once("close", () => {
-      if (request.clawAdmitted) payers.verified(request.headers);
-      else if (!isPaid(request) && reply.raw.statusCode >= 400) {
-        const lane = laneOf(request);
-        if (lane !== undefined) payers.refused(lane);
-      }
-    });
+    if (request.headers[paymentHeaders.stream] !== undefined) {
+      reply.raw.on("close", () => {
+        if (request.clawAdmitted) payers.verified(request.headers);
+        else if (!isPaid(request) && reply.raw.statusCode >= 400) {
+          const lane = laneOf(request);
+          if (lane !== undefined) payers.refused(lane);
+        }
+      });
+    }
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     metrics.request(request.routeOptions.url ?? "(no route)", request.method, reply.statusCode);
+    done();
+  });
+  // Paid routes are limited by their proof (below), never by a request count: they get no per-request
+  // rate-limit hook at all (the allowList would let each of them through anyway).
+  app.addHook("onRoute", (route) => {
+    if ((route.config as { paid?: boolean } | undefined)?.paid === true) route.config = { ...route.config, rateLimit: false };
   });
   await app.register(rateLimit, {
     global: true,
@@ -154,11 +163,11 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
   await registerCors(app, { origins: opts.server?.cors?.origins ?? corsSchema.parse({}).origins, limitPreflight: (request, reply) => limitUnpaid.call(app, request, reply) });
   // A client that keeps sending refused paid requests is answered 429 before any check or chain read,
   // unless the request is a verified payer's (payer-lane.ts): then the guard checks it as usual.
-  app.addHook("onRequest", async (request) => {
-    if (!isPaid(request)) return;
+  app.addHook("onRequest", (request, _reply, done) => {
+    if (!isPaid(request)) return done();
     const wait = refusals.retryAfter(request.ip);
-    if (wait > 0 && laneOf(request) !== undefined) return;
-    if (wait > 0) throw new ClawError("RATE_LIMITED", { message: `Too many refused requests from this client; retry in ${wait} s.`, details: { retryAfterSeconds: wait } });
+    if (wait === 0 || laneOf(request) !== undefined) return done();
+    done(new ClawError("RATE_LIMITED", { message: `Too many refused requests from this client; retry in ${wait} s.`, details: { retryAfterSeconds: wait } }));
   });
   await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(metaRoutes(ctx));

@@ -63,8 +63,11 @@ export type CorsAsk = {
  * decideCors({ method: "OPTIONS", url: "/v1/chat/completions", origin: "https://a.example", requestMethod: "POST", config: undefined }, routes, ["*"]);
  * // -> { origin: "*", methods: ["POST"], ... }
  */
+/** No CORS headers (one shared object: the plugin copies what it gets). */
+const OFF: FastifyCorsOptions = Object.freeze({ origin: false });
+
 export function decideCors(ask: CorsAsk, routes: readonly BuyerRoute[], origins: readonly string[]): FastifyCorsOptions {
-  const off: FastifyCorsOptions = { origin: false };
+  const off = OFF;
   if (ask.origin === undefined || origins.length === 0) return off;
   const anyOrigin = origins.includes("*");
   if (!anyOrigin && !origins.includes(ask.origin)) return off;
@@ -105,8 +108,9 @@ export async function registerCors(app: FastifyInstance, o: { origins: readonly 
     for (const method of new Set(methods)) routes.push({ method, url: route.url, match: routeMatcher(route.url) });
   });
   if (o.origins.length === 0) return;
-  app.addHook("onRequest", async (request, reply) => {
-    if (request.method === "OPTIONS") await o.limitPreflight(request, reply);
+  app.addHook("onRequest", (request, reply, done) => {
+    if (request.method !== "OPTIONS") return done();
+    o.limitPreflight(request, reply).then(() => done(), done);
   });
   await app.register(cors, {
     hook: "onRequest",

@@ -2,6 +2,7 @@
  * Reads the payment headers of a request into a typed proof, or throws the 401/402 that names what
  * is missing or malformed. No cryptography here: see verify-proof.ts.
  */
+import { Buffer } from "node:buffer";
 import type { Hex } from "viem";
 import { ClawError } from "../../core/errors.ts";
 import { fromBase64Url, isBindableTarget, MAX_PROOF_PATH, paymentHeaders as H } from "../../core/payment.ts";
@@ -35,6 +36,32 @@ function uint(name: string, text: string, max = UINT256_MAX): bigint {
   const v = BigInt(text);
   if (v > max) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${name} is out of range.` });
   return v;
+}
+
+/** An Ed25519 signature as the SDK sends it: 64 bytes, base64url without padding. */
+const SIGNATURE_B64URL = /^[A-Za-z0-9_-]{86}$/;
+
+/**
+ * base64url → bytes. The SDK's form (unpadded, alphabet only) is decoded natively; anything else
+ * goes through fromBase64Url (atob: padding, whitespace and errors exactly as before).
+ */
+function decodeSignature(text: string): Uint8Array<ArrayBuffer> {
+  if (SIGNATURE_B64URL.test(text)) return new Uint8Array(Buffer.from(text, "base64url"));
+  return fromBase64Url(text);
+}
+
+/** Parsed session headers by their text: a session's requests all carry the same one. */
+const sessionCache = new Map<string, SessionAuth>();
+const MAX_CACHED_SESSIONS = 1024;
+
+/** A session header parsed once per distinct text (entries are never handed out for mutation: verify-proof only reads them). */
+function cachedSession(raw: string): SessionAuth {
+  const hit = sessionCache.get(raw);
+  if (hit) return hit;
+  const parsed = parseSession(raw);
+  if (sessionCache.size >= MAX_CACHED_SESSIONS) sessionCache.delete(sessionCache.keys().next().value as string);
+  sessionCache.set(raw, parsed);
+  return parsed;
 }
 
 function parseSession(raw: string): SessionAuth {
@@ -87,10 +114,10 @@ export function parsePaymentProof(headers: Headers, target: RequestTarget): Paym
   }
   let sig: Uint8Array<ArrayBuffer>;
   try {
-    sig = fromBase64Url(signature);
+    sig = decodeSignature(signature);
   } catch {
     sig = new Uint8Array();
   }
   if (sig.length !== 64) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a base64url 64-byte Ed25519 signature in session mode.` });
-  return { ...base, mode: "session", signature: sig, session: parseSession(session) };
+  return { ...base, mode: "session", signature: sig, session: cachedSession(session) };
 }

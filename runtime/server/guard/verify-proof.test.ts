@@ -102,3 +102,31 @@ describe("parsePaymentProof", () => {
     assert.throws(() => parsePaymentProof(h, { method: "POST", path: "/" + "a".repeat(5000) }), (e) => isClawError(e, "BAD_REQUEST"));
   });
 });
+
+describe("session signature encodings (parse-proof's fast path keeps the old reading)", () => {
+  test("the SDK's unpadded base64url verifies; the same bytes padded still verify; an altered or malformed one does not", async () => {
+    const signer = await createSessionSigner({ account: sender, domain, streamId: 7n });
+    const headers = await signer.headers(body, route);
+    const sig = headers["x-claw-signature"]!;
+    assert.match(sig, /^[A-Za-z0-9_-]{86}$/, "the SDK sends 86 characters, no padding");
+    await check(headers);
+    await check({ ...headers, "x-claw-signature": `${sig}==` });
+    // One character changed: 64 bytes all the same, so it is read, and the Ed25519 check refuses it.
+    const flipped = `${sig.slice(0, 10)}${sig[10] === "A" ? "B" : "A"}${sig.slice(11)}`;
+    await assert.rejects(check({ ...headers, "x-claw-signature": flipped }), (e) => isClawError(e, "SIGNATURE_INVALID"));
+    for (const bad of [sig.slice(0, 85), `${sig}A`, `${sig.slice(0, 85)}*`, "x".repeat(86) + "="]) {
+      await assert.rejects(check({ ...headers, "x-claw-signature": bad }), (e) => isClawError(e, "SIGNATURE_MALFORMED") || isClawError(e, "SIGNATURE_INVALID"), bad);
+    }
+  });
+
+  test("a session header parsed once serves later requests of that session; another session's header is parsed on its own", async () => {
+    const a = await createSessionSigner({ account: sender, domain, streamId: 7n });
+    const b = await createSessionSigner({ account: stranger, domain, streamId: 7n });
+    const first = await check(await a.headers(body, route));
+    const second = await check(await a.headers(body, route));
+    assert.ok(first.mode === "session" && second.mode === "session");
+    assert.equal(first.session, second.session, "the same parsed session");
+    // The stranger's session is its own entry: still refused for this stream's sender.
+    await assert.rejects(check(await b.headers(body, route)), (e) => isClawError(e, "SESSION_KEY_INVALID"));
+  });
+});

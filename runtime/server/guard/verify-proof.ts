@@ -17,7 +17,7 @@ import {
 import type { PaymentProof, SessionAuth } from "./parse-proof.ts";
 
 type Ed25519Check = (signature: Uint8Array<ArrayBuffer>, message: Uint8Array<ArrayBuffer>) => boolean | Promise<boolean>;
-type CachedSession = { signer: Address; verify: Ed25519Check; expiresAt: bigint; streamId: bigint };
+type CachedSession = { signer: Address; signerLower: string; verify: Ed25519Check; expiresAt: bigint; streamId: bigint };
 
 /** One session key's verifier, built once per session. */
 async function ed25519Check(publicKey: Uint8Array<ArrayBuffer>): Promise<Ed25519Check> {
@@ -57,7 +57,7 @@ export function createProofVerifier(domain: PaymentDomain): ProofVerifier {
     } catch (cause) {
       throw new ClawError("SESSION_KEY_INVALID", { message: "The session key authorization signature cannot be recovered.", cause });
     }
-    const entry = { signer, verify: await ed25519Check(auth.publicKey), expiresAt: auth.expiresAt, streamId };
+    const entry = { signer, signerLower: signer.toLowerCase(), verify: await ed25519Check(auth.publicKey), expiresAt: auth.expiresAt, streamId };
     if (sessions.size >= MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value as string);
     sessions.set(auth.raw, entry);
     return entry;
@@ -77,8 +77,10 @@ export function createProofVerifier(domain: PaymentDomain): ProofVerifier {
       }
       return;
     }
-    const session = await authorize(proof.session, proof.streamId);
-    if (session.signer.toLowerCase() !== sender.toLowerCase()) {
+    // A known session is checked without a turn of the event loop: only a new one is recovered (async).
+    const hit = sessions.get(proof.session.raw);
+    const session = hit && hit.streamId === proof.streamId ? hit : await authorize(proof.session, proof.streamId);
+    if (session.signerLower !== sender.toLowerCase()) {
       throw new ClawError("SESSION_KEY_INVALID", {
         message: `The session key ${toBase64Url(proof.session.publicKey)} is authorized by ${session.signer}, not by the stream's sender ${sender}.`,
       });
@@ -86,7 +88,8 @@ export function createProofVerifier(domain: PaymentDomain): ProofVerifier {
     if (session.expiresAt <= nowSeconds) {
       throw new ClawError("SESSION_KEY_INVALID", { message: `The session key authorization expired at ${session.expiresAt} (unix seconds).` });
     }
-    const ok = await session.verify(proof.signature, bytes());
+    const checked = session.verify(proof.signature, bytes());
+    const ok = typeof checked === "boolean" ? checked : await checked;
     if (!ok) throw new ClawError("SIGNATURE_INVALID", { message: "The session key's signature over this request does not verify." });
   }
 
