@@ -49,15 +49,29 @@ export function promptOf(job: ChatJob | CompletionJob): string {
  * @example echoTokens("hello big world", 2) // ["hello", " big"]
  */
 export function echoTokens(prompt: string, maxTokens?: number, cap = Number.MAX_SAFE_INTEGER): string[] {
-  const source = words(prompt);
-  if (source.length === 0) source.push("echo");
+  return tokensOf(words(prompt), maxTokens, cap);
+}
+
+/** echoTokens over the prompt's words, split once by the caller. */
+function tokensOf(promptWords: readonly string[], maxTokens: number | undefined, cap: number): string[] {
+  const source = promptWords.length === 0 ? ["echo"] : promptWords;
   const count = Math.min(source.length, maxTokens ?? source.length, cap);
   return source.slice(0, count).map((w, i) => (i === 0 ? "" : " ") + w);
 }
 
 /** Every chunk the job streams (before usage) and its finish reason. */
 export function echoPlan(job: ChatJob | CompletionJob, cap: number): { chunks: Chunk[]; finishReason: string } {
+  return planOf(job, cap).plan;
+}
+
+/** echoPlan, with the prompt's word count (a completion's prompt tokens) from the same split. */
+function planOf(job: ChatJob | CompletionJob, cap: number): { plan: { chunks: Chunk[]; finishReason: string }; promptWords: number } {
   const text = promptOf(job);
+  const promptWords = words(text);
+  return { plan: planFor(job, cap, text, promptWords), promptWords: promptWords.length };
+}
+
+function planFor(job: ChatJob | CompletionJob, cap: number, text: string, promptWords: readonly string[]): { chunks: Chunk[]; finishReason: string } {
   const limit = Math.min(job.maxTokens ?? Number.MAX_SAFE_INTEGER, cap);
   const cut = (all: Chunk[], done: string) => (all.length > limit ? { chunks: all.slice(0, limit), finishReason: "length" } : { chunks: all, finishReason: done });
   if (job.task === "chat") {
@@ -72,8 +86,8 @@ export function echoPlan(job: ChatJob | CompletionJob, cap: number): { chunks: C
     const json = echoJson(job, text);
     if (json !== undefined) return cut(pieces(json, PIECE).map((t) => ({ type: "text", text: t })), "stop");
   }
-  const tokens = echoTokens(text, job.maxTokens, cap);
-  return { chunks: tokens.map((t) => ({ type: "text", text: t })), finishReason: tokens.length < Math.max(1, words(text).length) ? "length" : "stop" };
+  const tokens = tokensOf(promptWords, job.maxTokens, cap);
+  return { chunks: tokens.map((t) => ({ type: "text", text: t })), finishReason: tokens.length < Math.max(1, promptWords.length) ? "length" : "stop" };
 }
 
 const nextTurn = (): Promise<void> =>
@@ -86,8 +100,9 @@ const nextTurn = (): Promise<void> =>
  */
 export async function* echoText(job: ChatJob | CompletionJob, o: { tokensPerSecond: number; maxOutputTokens: number }, signal: AbortSignal): AsyncGenerator<Chunk> {
   const started = Date.now();
-  const { chunks, finishReason } = echoPlan(job, o.maxOutputTokens);
-  const promptTokens = job.task === "chat" ? job.messages.reduce((n, m) => n + words(echoContent(m.content)).length, 0) : words(job.prompt).length;
+  const { plan: { chunks, finishReason }, promptWords } = planOf(job, o.maxOutputTokens);
+  // A completion's prompt is the echoed text: its words were counted by the plan.
+  const promptTokens = job.task === "chat" ? job.messages.reduce((n, m) => n + words(echoContent(m.content)).length, 0) : promptWords;
   for (let i = 0; i < chunks.length; i++) {
     // Deadline-based pacing: token i is due at i/rate seconds, so delays do not add up.
     if (o.tokensPerSecond > 0) await sleep(Math.max(0, started + (i * 1000) / o.tokensPerSecond - Date.now()), signal);
