@@ -35,8 +35,11 @@ export type HealthReport = {
   /** `driver`: "better-sqlite3" | "node:sqlite" | "postgres" (a log shared by several instances). */
   store: { ok: boolean; position: number; driver?: string; detail?: string };
   backends: Record<string, { ok: boolean; detail?: string }>;
-  /** This instance and the leader roles it holds now (on a SQLite log, the only runtime holds both). */
-  instance?: { id: string; roles: { settler: boolean; watcher: boolean } };
+  /**
+   * This instance and the leader roles it holds now (on a SQLite log, the only runtime holds both).
+   * `ready` is false while it starts (offerings not registered yet): /health answers 503 until then.
+   */
+  instance?: { id: string; ready: boolean; roles: { settler: boolean; watcher: boolean } };
 };
 
 /** What `claw dev` tells the runtime about its local chain (never set against a real network). */
