@@ -12,7 +12,8 @@ const CHECK_TIMEOUT_MS = 2_000;
 export type HealthDeps = {
   chainId: number; clients: ChainClients; watcher: ChainWatcher; offerings: ServedOffering[];
   store: { health(): StoreHealth };
-  instance: { id: string; roles(): { settler: boolean; watcher: boolean } };
+  /** `ready()`: false until the runtime has registered its offerings and caught up (a load balancer waits for it). */
+  instance: { id: string; ready(): boolean; roles(): { settler: boolean; watcher: boolean } };
 };
 
 export async function healthCheck(d: HealthDeps): Promise<HealthReport> {
@@ -36,8 +37,9 @@ export async function healthCheck(d: HealthDeps): Promise<HealthReport> {
       }
     }),
   );
+  const ready = d.instance.ready();
   return {
-    ok: chain.ok && store.ok && Object.values(backends).every((b) => b.ok), chain, store, backends,
-    instance: { id: d.instance.id, roles: d.instance.roles() },
+    ok: ready && chain.ok && store.ok && Object.values(backends).every((b) => b.ok), chain, store, backends,
+    instance: { id: d.instance.id, ready, roles: d.instance.roles() },
   };
 }

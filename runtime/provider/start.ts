@@ -197,6 +197,10 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   });
 
   let publicUrl = config.server.publicUrl ?? "";
+  // The server answers while the runtime starts (the registration needs its URL); /health says ok
+  // only once the offerings are registered, so a load balancer sends nothing before (a quote then
+  // would name provider id 0).
+  let ready = false;
   const ctx: ServerContext = {
     chainId: chain.chainId, contracts: chain.contracts, wallet, minJobMs: config.settlement.minJobMs, offerings: byModel, store, views, ledger,
     // Receipts are signed by the wallet that is each stream's recipient and settles it.
@@ -237,7 +241,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     ...(o.dev ? { dev: o.dev } : {}),
     health: () => healthCheck({
       chainId: chain.chainId, clients, watcher, store: port, offerings: served,
-      instance: { id: port.instanceId, roles: () => ({ settler: settlerRole.held(), watcher: watcherRole.held() }) },
+      instance: { id: port.instanceId, ready: () => ready, roles: () => ({ settler: settlerRole.held(), watcher: watcherRole.held() }) },
     }),
     jobChunks: createJobChunks(),
     checkSender: createSenderCheck({ wallet, streams, verifier }),
@@ -285,6 +289,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   settler.start();
   shared?.start();
 
+  ready = true;
   let closing: Promise<void> | undefined;
   return {
     url, app, store, runtimeStore: port, roles: { settler: settlerRole, watcher: watcherRole }, views, clients, chain, offerings: served, watcher, settler,
