@@ -18,8 +18,8 @@ import type { EventStore } from "../store/types.ts";
 export type LogMirror = {
   /** The copy, read-only. */
   readonly log: EventStore;
-  /** Resolves once the copy holds `position` (rejects if the copy broke). */
-  waitFor(position: number): Promise<void>;
+  /** Resolves once the copy holds `position` (rejects if the copy broke, or after `timeoutMs`). */
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
   /** Resolves once the copy holds everything the shared log had committed when called. */
   catchUp(): Promise<void>;
   /** Why the copy stopped following, if it did. */
@@ -28,6 +28,8 @@ export type LogMirror = {
 };
 
 const PAGE = 2048;
+/** How long an append waits for the copy to show it (normally one poke: a few ms). */
+const WAIT_MS = 30_000;
 
 function asNew(e: StoredEvent): NewEvent {
   return { type: e.type, v: 1, key: e.key, data: e.data, time: e.time, ...(e.dedupe === null ? {} : { dedupe: e.dedupe }) } as NewEvent;
@@ -75,10 +77,23 @@ export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (er
     if (e.position === local.lastPosition() + 1) copy([e]);
   }, { from: local.lastPosition() });
 
-  function waitFor(position: number): Promise<void> {
+  function waitFor(position: number, timeoutMs = WAIT_MS): Promise<void> {
     if (broken) return Promise.reject(broken);
     if (local.lastPosition() >= position) return Promise.resolve();
-    return new Promise((resolve, reject) => waiters.add({ position, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      // Never forever: a shared store that cannot be read (the database is down) must not hang a
+      // request or a shutdown; the caller's write is durable either way.
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        reject(new ClawError("STORE_IO", { message: `This instance's copy of the shared log did not reach position ${position} within ${timeoutMs} ms (at ${local.lastPosition()}): the database cannot be read; it retries.` }));
+      }, timeoutMs);
+      const w = {
+        position,
+        resolve: () => { clearTimeout(timer); resolve(); },
+        reject: (err: Error) => { clearTimeout(timer); reject(err); },
+      };
+      waiters.add(w);
+    });
   }
 
   const readOnly = (what: string) => (): never => {
