@@ -3,6 +3,11 @@
  * budgets, settlement and the HTTP server, wired through one ServerContext. Used by `claw start`,
  * `claw dev` and the tests. `close()` is the graceful shutdown: stop accepting, let running jobs
  * finish (aborting them after `graceMs`), stop settlement and the watcher, close the log.
+ *
+ * The log is the SQLite file (one runtime) or, with `store.url`, a PostgreSQL database that several
+ * instances of one provider share (./runtime-store.ts, ./scale-out.ts): then the settler and the
+ * chain watcher run only on the instance holding that role (./roles.ts), and the others take over
+ * when it dies.
  */
 import { setMaxListeners } from "node:events";
 import type { FastifyInstance } from "fastify";
@@ -180,8 +185,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
 
   const verifier = createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay));
   const meteredTotal = (s: bigint) => views.streams.get(s)?.metered ?? 0n;
-  // The only instance on a SQLite log admits with its own slot count; a shared log's admissions
-  // also take the stream's slot in the database (./scale-out.ts).
+  // One watcher among the instances sharing a log; it reads the shared cursor when it takes over.
   const watcherRole = createRole(port, "watcher", {
     retryMs, onError: onRoleError,
     onGain: () => {
@@ -191,6 +195,8 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     },
     onLose: () => void watcher.stop(),
   });
+  // The only runtime on a SQLite log admits with its own slot count; on a shared log admissions
+  // also take the stream's slot in the database (./scale-out.ts).
   const admit = createAdmitter({
     wallet, streams, verifier, ledger, minJobMs: config.settlement.minJobMs,
     store: shared?.admission ?? { append: (e) => port.accept(e), hasNonce: (s, n) => port.hasNonce(s, n), meteredTotal },
