@@ -52,8 +52,11 @@ export async function startRoundRobinProxy(): Promise<RoundRobinProxy> {
     if (n === 0 || tries >= n) return badGateway(res, "no instance accepted the connection");
     const index = next++ % n;
     const target = new URL(req.url ?? "/", self.upstreams[index]);
-    const headers = { ...req.headers, host: target.host, "x-forwarded-for": req.socket.remoteAddress ?? "" };
-    const out = httpRequest(target, { method: req.method, headers }, (up) => {
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host, connection: "close", "x-forwarded-for": req.socket.remoteAddress ?? "" };
+    delete headers["keep-alive"];
+    // A new connection per request (agent: false): a reused one the instance is closing could fail a
+    // POST that may already have arrived, which must not be retried (nginx/Caddy: shorter keep-alive).
+    const out = httpRequest(target, { method: req.method, headers, agent: false }, (up) => {
       self.served[index] = (self.served[index] ?? 0) + 1;
       res.writeHead(up.statusCode ?? 502, { ...up.headers, "x-scale-out-instance": String(index) });
       res.flushHeaders();
@@ -73,7 +76,8 @@ export async function startRoundRobinProxy(): Promise<RoundRobinProxy> {
   const server = createServer((req, res) => {
     readBody(req).then((body) => forward(req, res, body, 0), () => badGateway(res, "could not read the request"));
   });
-  server.keepAliveTimeout = 1000;
+  // Clients (undici) drop an idle connection 1 s before the timeout the server announces: no reuse race.
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   self.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   self.close = () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); });
