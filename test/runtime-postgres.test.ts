@@ -28,6 +28,7 @@ describe("runtime instances sharing one PostgreSQL log", { skip, timeout: 120_00
   let log: AsyncEventStore;
   const instances: RunningProvider[] = [];
   let key: Hex;
+  let sqliteHealth: unknown;
 
   async function startInstance(): Promise<RunningProvider> {
     const config = parseConfig({
@@ -77,6 +78,7 @@ describe("runtime instances sharing one PostgreSQL log", { skip, timeout: 120_00
   before(async () => {
     m = await startMarket();
     key = m.keys[3]!;
+    sqliteHealth = await (await fetch(`${m.provider.url}/health`)).json();
     await m.provider.close(); // the market's own SQLite runtime (another wallet) is not needed
     log = await openAsyncStore({ url });
     // Started together: migration and registration are serialized in the database.
@@ -86,6 +88,14 @@ describe("runtime instances sharing one PostgreSQL log", { skip, timeout: 120_00
     for (const p of instances) await p.close().catch(() => undefined);
     await log?.close();
     await m?.close();
+  });
+
+  test("a runtime on its SQLite log (the default) reports its driver, is ready and holds both roles", () => {
+    const h = sqliteHealth as { ok: boolean; store: { driver: string }; instance: { ready: boolean; roles: unknown } };
+    assert.equal(h.ok, true);
+    assert.ok(["better-sqlite3", "node:sqlite"].includes(h.store.driver), h.store.driver);
+    assert.equal(h.instance.ready, true);
+    assert.deepEqual(h.instance.roles, { settler: true, watcher: true });
   });
 
   test("both instances run on PostgreSQL, registered one offering once, and exactly one holds each role", async () => {
