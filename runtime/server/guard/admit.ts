@@ -4,6 +4,10 @@
  * offering, rate, liveness -> signature by the sender -> nonce unused -> budget reserved ->
  * JobAccepted appended (durable; a duplicate (stream, nonce) there is a replay). Any refusal throws
  * a ClawError; the server's error handler appends the JobRejected event and answers.
+ *
+ * On a log several instances share (PostgreSQL), the append is `admitJob`: the nonce and one of the
+ * stream's floor(rate / price) slots are decided in the database in the JobAccepted's transaction,
+ * so a nonce is served once and a stream's slots hold across every instance (runtime/provider/scale-out.ts).
  */
 import type { Address, Hex } from "viem";
 import { ClawError } from "../../core/errors.ts";
