@@ -65,7 +65,7 @@ function reportVanished(label: string): void {
 
 const results: Array<[string, boolean]> = [];
 if (!only || only === "contracts") {
-  results.push(["contracts", await run("contracts", "npm", ["test"], 12, resolve(root, "contracts"))]);
+  results.push(["contracts", await run("contracts", "npm", ["test"], 10, resolve(root, "contracts"))]);
 }
 if (!only || only === "node") {
   const files = roots.flatMap((d) => findTests(resolve(root, d))).sort();
@@ -73,7 +73,7 @@ if (!only || only === "node") {
   results.push([
     "node",
     // --test-timeout: the default for tests that set none; a hung test fails instead of holding the run.
-    await run("node tests", process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...passThrough, ...files], 40),
+    await run("node tests", process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...passThrough, ...files], 30),
   ]);
 }
 const node24 = resolve(root, "contracts/node_modules/.bin/node");
@@ -82,19 +82,19 @@ if ((!only || only === "node24") && existsSync(node24Suite)) {
   if (!existsSync(node24)) {
     console.error("node24 suite: contracts/node_modules/.bin/node is missing (run npm install at the root)");
     results.push(["node24", false]);
-  } else results.push(["node24", await run("node24 tests", node24, ["--import", "tsx", node24Suite], 10)]);
+  } else results.push(["node24", await run("node24 tests", node24, ["--import", "tsx", node24Suite], 8)]);
 }
 
 if (!only || only === "typecheck") {
   const tsc = resolve(root, "node_modules/typescript/bin/tsc");
   // The dashboard has its own tsconfig (DOM, JSX) and imports the SDK and chain layer: checked too.
-  const runtimeTypes = await run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"], 10);
+  const runtimeTypes = await run("typecheck", process.execPath, [tsc, "-p", "tsconfig.json"], 8);
   const dashboardTypes = await run("typecheck dashboard", process.execPath, [tsc, "-p", "dashboard/tsconfig.json", "--noEmit"], 5);
   results.push(["typecheck", runtimeTypes && dashboardTypes]);
 }
 
 if (!only || only === "mutants") {
-  results.push(["mutants", await run("mutants", "npm", ["run", "mutants"], 12, resolve(root, "contracts"))]);
+  results.push(["mutants", await run("mutants", "npm", ["run", "mutants"], 10, resolve(root, "contracts"))]);
 }
 
 console.log("\n=== summary");
