@@ -229,13 +229,14 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       }
       // Not AbortSignal.any: it leaks with a long-lived input like the stream's signal (link-signals.ts).
       const linked = linkSignals([io.signal, ctl.signal]);
-      // On a shared log the job's database slot is released once its ending is written.
+      // On a shared log the job's database slot is released once its ending is written and before
+      // the answer ends, so a consumer's next request on a 1-slot stream finds it free on any instance.
       return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: port, shutdown: shutdown.signal, progressMs: config.settlement.progressMs }, admission, job, {
         ...io,
         signal: linked.signal,
-      }).finally(() => {
+      }).finally(async () => {
         linked.dispose();
-        void admission.slot?.release();
+        await admission.slot?.release();
       });
     },
     reject(error, streamId) {
