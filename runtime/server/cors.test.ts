@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decideCors, routeMatcher, type BuyerRoute, type CorsAsk } from "./cors.ts";
+import cors from "@fastify/cors";
+import Fastify, { type FastifyInstance } from "fastify";
+import { decideCors, isBuyerRoute, registerCors, routeMatcher, type BuyerRoute, type CorsAsk, type RouteFlags } from "./cors.ts";
 
 const routes: BuyerRoute[] = [
   ...[["POST", "/v1/chat/completions"], ["POST", "/v1/streams/:id/settle"], ["GET", "/v1/models"], ["HEAD", "/v1/models"]].map(([method, url]) => ({ method: method!, url: url!, match: routeMatcher(url!) })),
@@ -33,5 +35,73 @@ test("decideCors: which requests get which answer", () => {
     const got = decideCors(ask(a), routes, origins);
     assert.equal(got.origin, want, what);
     assert.equal(got.credentials ?? false, false, what);
+  }
+});
+
+/** The way CORS was applied before (@fastify/cors with decideCors as its delegator), to compare with registerCors. */
+async function pluginCors(app: FastifyInstance, origins: readonly string[]) {
+  const routes: BuyerRoute[] = [];
+  app.addHook("onRoute", (route) => {
+    if (!isBuyerRoute(route.config as RouteFlags)) return;
+    const methods = [route.method].flat().map((m) => m.toUpperCase());
+    if (methods.includes("GET")) methods.push("HEAD");
+    for (const method of new Set(methods)) routes.push({ method, url: route.url, match: routeMatcher(route.url) });
+  });
+  if (origins.length === 0) return;
+  await app.register(cors, {
+    hook: "onRequest",
+    delegator: (request, done) => done(null, decideCors({
+      method: request.method, url: request.url, origin: request.headers.origin,
+      requestMethod: request.headers["access-control-request-method"] as string | undefined, config: request.routeOptions.config as RouteFlags,
+    }, routes, origins)),
+  });
+}
+
+async function appWith(apply: (app: FastifyInstance) => Promise<void>) {
+  const app = Fastify();
+  await apply(app);
+  app.post("/v1/chat/completions", { config: { paid: true } }, async () => ({ ok: 1 }));
+  app.get("/v1/models", { config: { crossOrigin: true } }, async () => ({ models: [] }));
+  app.post("/v1/streams/:id/settle", { config: { crossOrigin: true } }, async (_request, reply) => reply.code(402).send({ error: "pay" }));
+  app.get("/v1/dashboard", async (_request, reply) => reply.header("vary", "Accept-Encoding").send({ x: 1 }));
+  app.get("/star", async (_request, reply) => reply.header("vary", "*").send("s"));
+  await app.ready();
+  return app;
+}
+
+test("registerCors answers exactly what @fastify/cors answered with decideCors as its delegator", async () => {
+  const kept = (h: Record<string, unknown>) => Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith("access-control-") || k === "vary" || k === "content-length" || k === "content-type"));
+  const page = "https://a.example";
+  const requests: Array<{ method: "GET" | "POST" | "OPTIONS" | "HEAD"; url: string; headers?: Record<string, string> }> = [
+    { method: "POST", url: "/v1/chat/completions" },
+    { method: "POST", url: "/v1/chat/completions", headers: { origin: page } },
+    { method: "POST", url: "/v1/chat/completions", headers: { origin: "https://b.example" } },
+    { method: "OPTIONS", url: "/v1/chat/completions", headers: { origin: page, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } },
+    { method: "OPTIONS", url: "/v1/chat/completions", headers: { origin: page } },
+    { method: "OPTIONS", url: "/v1/chat/completions", headers: { "access-control-request-method": "POST" } },
+    { method: "OPTIONS", url: "/v1/chat/completions" },
+    { method: "OPTIONS", url: "/v1/models", headers: { origin: page, "access-control-request-method": "GET" } },
+    { method: "OPTIONS", url: "/v1/models", headers: { origin: page, "access-control-request-method": "POST" } },
+    { method: "OPTIONS", url: "/v1/streams/7/settle?x=1", headers: { origin: page, "access-control-request-method": "post" } },
+    { method: "OPTIONS", url: "/v1/dashboard", headers: { origin: page, "access-control-request-method": "GET" } },
+    { method: "GET", url: "/v1/models", headers: { origin: page } },
+    { method: "HEAD", url: "/v1/models", headers: { origin: page } },
+    { method: "POST", url: "/v1/streams/7/settle", headers: { origin: page } },
+    { method: "GET", url: "/v1/dashboard", headers: { origin: page } },
+    { method: "GET", url: "/v1/dashboard" },
+    { method: "GET", url: "/star", headers: { origin: page } },
+    { method: "GET", url: "/nowhere", headers: { origin: page } },
+  ];
+  for (const origins of [["*"], [page], []] as const) {
+    const before = await appWith((app) => pluginCors(app, origins));
+    const after = await appWith((app) => registerCors(app, { origins, limitPreflight: async () => undefined }));
+    for (const r of requests) {
+      const [a, b] = await Promise.all([before, after].map((app) => app.inject({ method: r.method, url: r.url, headers: r.headers ?? {} })));
+      const what = `${origins.join(",") || "(off)"} ${r.method} ${r.url} ${JSON.stringify(r.headers ?? {})}`;
+      assert.equal(b!.statusCode, a!.statusCode, what);
+      assert.deepEqual(kept(b!.headers), kept(a!.headers), what);
+      assert.equal(b!.body, a!.body, what);
+    }
+    await Promise.all([before.close(), after.close()]);
   }
 });

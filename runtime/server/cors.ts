@@ -8,10 +8,12 @@
  * WebSocket, the records) answers no preflight and sends no CORS header: a browser keeps blocking it
  * cross-origin. `Access-Control-Allow-Credentials` is never sent.
  *
- * Built on @fastify/cors with a delegator: the decision is made per request by `decideCors` (a
- * preflight is judged by the route it asks for, since it is routed to the plugin's `OPTIONS *`).
+ * The decision is made per request by `decideCors` (a preflight is judged by the route it asks for,
+ * since it is routed to `OPTIONS *`) and applied by one onRequest hook that writes exactly what
+ * @fastify/cors (11) wrote for that decision with a delegator — cors.test.ts compares the two on a table
+ * of requests — without the plugin's two option-object copies per request: a request without Origin
+ * (the SDK in Node, the gateway, curl) costs one Vary header.
  */
-import cors from "@fastify/cors";
 import type { FastifyCorsOptions } from "@fastify/cors";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { paymentHeaders } from "../core/payment.ts";
@@ -90,10 +92,50 @@ export function decideCors(ask: CorsAsk, routes: readonly BuyerRoute[], origins:
   };
 }
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set when this OPTIONS request was answered as an allowed preflight (as @fastify/cors names it). */
+    corsPreflightEnabled: boolean;
+  }
+}
+
+/** Adds Origin to the response's Vary header, as @fastify/cors does for every request when its options are per request. */
+export function varyOnOrigin(reply: FastifyReply): void {
+  const header = reply.getHeader("Vary");
+  if (!header) {
+    reply.header("Vary", "Origin");
+    return;
+  }
+  const text = Array.isArray(header) ? header.join(", ") : String(header);
+  if (text === "*") return;
+  const names = text.toLowerCase().split(",").map((v) => v.trim()).filter((v) => v !== "");
+  if (names.includes("*")) reply.header("Vary", "*");
+  else if (!names.includes("origin")) reply.header("Vary", `${text}, Origin`);
+}
+
+const list = (v: FastifyCorsOptions["methods"] | FastifyCorsOptions["allowedHeaders"]) => (Array.isArray(v) ? v.join(", ") : String(v));
+
+/** Writes one request's CORS answer; true when the request was answered (an allowed preflight: 204). */
+export function applyCors(request: FastifyRequest, reply: FastifyReply, options: FastifyCorsOptions): boolean {
+  varyOnOrigin(reply);
+  if (options.origin === false) return false;
+  reply.header("Access-Control-Allow-Origin", options.origin as string);
+  if (options.exposedHeaders) reply.header("Access-Control-Expose-Headers", list(options.exposedHeaders));
+  if (request.raw.method !== "OPTIONS") return false;
+  request.corsPreflightEnabled = true;
+  reply.header("Access-Control-Allow-Methods", list(options.methods));
+  reply.header("Access-Control-Allow-Headers", list(options.allowedHeaders));
+  if (options.maxAge !== undefined && options.maxAge !== null) reply.header("Access-Control-Max-Age", String(options.maxAge));
+  // Safari needs Content-Length: 0 on a 204 or it waits for a body.
+  reply.code(204).header("Content-Length", "0").send();
+  return true;
+}
+
 /**
  * Registers CORS on the app's root (its hooks run for every route registered after it). Preflights
- * are counted by `limitPreflight` (the unpaid-route rate limit) before they are answered: the plugin
- * answers them in its onRequest hook, ahead of any route-level hook.
+ * are counted by `limitPreflight` (the unpaid-route rate limit) before they are answered in the
+ * onRequest hook, ahead of any route-level hook; an OPTIONS request that is not an allowed preflight
+ * is answered 404 by the `OPTIONS *` route.
  * @example
  * const limit = app.rateLimit();
  * await registerCors(app, { origins: config.server.cors.origins, limitPreflight: (req, reply) => limit.call(app, req, reply) });
@@ -112,14 +154,22 @@ export async function registerCors(app: FastifyInstance, o: { origins: readonly 
     if (request.method !== "OPTIONS") return done();
     o.limitPreflight(request, reply).then(() => done(), done);
   });
-  await app.register(cors, {
-    hook: "onRequest",
-    delegator: (request, done) => {
-      done(null, decideCors({
-        method: request.method, url: request.url, origin: request.headers.origin,
-        requestMethod: request.headers["access-control-request-method"] as string | undefined,
-        config: request.routeOptions.config as RouteFlags,
-      }, routes, o.origins));
-    },
+  app.decorateRequest("corsPreflightEnabled", false);
+  app.addHook("onRequest", (request, reply, done) => {
+    if ((request.routeOptions.config as { cors?: unknown } | undefined)?.cors === false) return done();
+    // No Origin: not a page, so no CORS (decideCors's first rule), only the Vary header.
+    const options = request.headers.origin === undefined ? OFF : decideCors({
+      method: request.method, url: request.url, origin: request.headers.origin,
+      requestMethod: request.headers["access-control-request-method"] as string | undefined,
+      config: request.routeOptions.config as RouteFlags,
+    }, routes, o.origins);
+    if (!applyCors(request, reply, options)) done();
+  });
+  app.options("*", (request, reply) => {
+    if (!request.corsPreflightEnabled) {
+      reply.callNotFound();
+      return;
+    }
+    reply.send();
   });
 }
