@@ -32,6 +32,14 @@ export type Lane = {
   /** No new requests; closed once the ones in flight end. */
   retiring?: boolean;
   closing?: Promise<Receipt | undefined>;
+  /** Opened on chain, but what came next failed (its session signer, hooks.onOpened): never used, closed at once. */
+  abandoned?: boolean;
+};
+
+/** Stands in for a session signer that could not be made: such a lane is only ever cancelled. */
+const refusingSigner: PaymentSigner = {
+  headers: () => Promise.reject(new Error("This stream has no session signer.")),
+  settle: () => Promise.reject(new Error("This stream has no session signer.")),
 };
 
 export type LaneHooks = {
@@ -143,13 +151,27 @@ export function createLanes(o: LaneOptions) {
       recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit, durationSeconds: size.durationSeconds,
     }, (p) => void (p.txHash && (sent.tx = true)));
     if (reservation) o.book?.opened(reservation, stream);
-    const ttlSeconds = Number(stream.startTime + stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
-    const signer = await createSessionSigner({
-      account: wallet.account, domain: paymentDomain(o.chain.chainId, o.chain.contracts.streamPay), streamId: stream.streamId, ttlSeconds: Math.max(ttlSeconds, 300),
-    });
-    const lane: Lane = { provider, quote, stream, signer, pricePerSecond: price, metered: 0n, inflight: 0, reserved: 0n, lastUsed: Date.now() };
-    await o.hooks?.onOpened?.(lane);
-    return lane;
+    // The deposit is locked on chain from here: whatever fails next, the stream is closed (never left
+    // open with nobody using it, nor counted against the limits forever).
+    let lane: Lane | undefined;
+    try {
+      const ttlSeconds = Number(stream.startTime + stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
+      const signer = await createSessionSigner({
+        account: wallet.account, domain: paymentDomain(o.chain.chainId, o.chain.contracts.streamPay), streamId: stream.streamId, ttlSeconds: Math.max(ttlSeconds, 300),
+      });
+      lane = { provider, quote, stream, signer, pricePerSecond: price, metered: 0n, inflight: 0, reserved: 0n, lastUsed: Date.now() };
+      await o.hooks?.onOpened?.(lane);
+      return lane;
+    } catch (err) {
+      // Without a session signer the provider cannot be asked to settle: cancelled (a time split, the consumer's gas).
+      const unused: Lane = lane ?? { provider, quote, stream, signer: refusingSigner, pricePerSecond: price, metered: 0n, inflight: 0, reserved: 0n, lastUsed: Date.now() };
+      unused.abandoned = true;
+      void close(unused, { cancel: lane === undefined });
+      if (isClawError(err)) throw err;
+      throw new ClawError("INTERNAL", {
+        message: `Stream ${stream.streamId} to provider #${provider.id} was opened but could not be used (${err instanceof Error ? err.message : String(err)}); it is being closed.`, cause: err,
+      });
+    }
   }
 
   /** The current lane of `provider`, opening: its deposit is held against the limits, then the stream opened. */
@@ -199,14 +221,14 @@ export function createLanes(o: LaneOptions) {
     if (e?.lane === lane) current.delete(lane.provider.id);
   }
 
-  function close(lane: Lane): Promise<Receipt | undefined> {
+  function close(lane: Lane, co: { cancel?: boolean } = {}): Promise<Receipt | undefined> {
     if (lane.closing) return lane.closing;
     const t = idle.get(lane);
     if (t) clearTimeout(t);
     idle.delete(lane);
     draining.delete(lane);
     forget(lane);
-    const p = closeStream(o.chain, { ...lane.stream, endpoint: lane.provider.endpoint, metered: lane.metered, signer: lane.signer })
+    const p = closeStream(o.chain, { ...lane.stream, endpoint: lane.provider.endpoint, metered: lane.metered, signer: lane.signer }, co.cancel ? { cancel: true } : {})
       .then(async (receipt) => {
         // What left the deposit for good: the provider's share and any keeper's fee.
         o.book?.closed(lane.stream.streamId, receipt.paid + receipt.keeperFee);

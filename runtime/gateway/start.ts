@@ -15,12 +15,11 @@ import { createGatewayApp } from "./app.ts";
 import { openGatewayLog, spendStreamOf, type GatewayLog } from "./log.ts";
 import { faultBookFromLog, providerStatus, type ProviderStatus } from "./faults.ts";
 import { keepReceipt } from "./receipts.ts";
-import { chainTakeOfReceipt, streamVerdict } from "./audit.ts";
-import { providerFault } from "../client/faults.ts";
-import { blockOf, recoverStreams } from "./recover.ts";
+import { createClosePath } from "./closed.ts";
+import { recoverStreams } from "./recover.ts";
 import type { FaultBook } from "../client/faults-routing.ts";
 import { serveNode } from "./serve-node.ts";
-import { queueReceipt, measureRequest, newMeasure, rateClosedStream, type RatingOutcome, type StreamMeasure } from "../client/rating.ts";
+import { queueReceipt, measureRequest, newMeasure, type RatingOutcome, type StreamMeasure } from "../client/rating.ts";
 
 export const DEFAULT_GATEWAY_PORT = 8790;
 
@@ -38,7 +37,7 @@ export type GatewayOptions = SessionOptions & {
   /**
    * Rate each provider on chain when its stream closes and paid it (default true; `--no-rate`):
    * ComputeRegistry.rateStream from what this gateway measured (client/rating.ts), ~51,600 gas a
-   * rating. Streams an earlier run left open close unrated.
+   * rating. Streams an earlier run left open are rated as they close too, from what the log kept of them.
    */
   rate?: boolean;
   /** One line per notable thing (stream opened/closed, failover); the CLI prints them on stderr. */
@@ -115,17 +114,20 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const logPath = join(o.stateDir, "gateway.db");
   const log = openGatewayLog(logPath, chain.wallet.address);
   const limits = o.limits ?? {};
-  const recovered = recoverStreams(chain, log).then((r) => {
-    for (const x of r.receipts) note(`closed stream ${x.streamId} left open by an earlier run (${x.closedBy}: paid ${x.paid}, refunded ${x.refunded} wei)`);
-    for (const f of r.failed) note(`could not close stream ${f.streamId} yet: ${f.error}`);
-    return r;
-  });
-
   // Faults caught before a restart keep their provider avoided for the rest of its time.
   const faults = faultBookFromLog(log.store, o.avoidFaultySeconds !== undefined ? o.avoidFaultySeconds * 1000 : undefined);
   // What this run measured of each stream it opened, for its rating; dropped when the stream closes.
   const measures = new Map<bigint, StreamMeasure>();
   const ratings: RatingOutcome[] = [];
+  // One close path for every stream, live or left open by an earlier run: logged, checked for an overcharge, rated.
+  const onStreamClosed = createClosePath({ chain, log, faults, rate: o.rate ?? true, note, ratings });
+  const recovered = recoverStreams(chain, log, async (s, receipt) => {
+    note(`closed stream ${s.streamId} left open by an earlier run (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
+    await onStreamClosed(s, receipt);
+  }).then((r) => {
+    for (const f of r.failed) note(`could not close stream ${f.streamId} yet: ${f.error}`);
+    return r;
+  });
   const payingFetch = createPayingFetch({
     chain, limits, faultBook: faults, ...(o.answerLimits ? { answerLimits: o.answerLimits } : {}),
     maxRequestSeconds: o.maxRequestSeconds, expectedSeconds: o.expectedSeconds, parallel: o.parallel, idleCloseMs: o.idleCloseMs, probe: o.probe,
@@ -142,27 +144,11 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
         log.paid(p);
       },
       onClosed: async (lane, receipt) => {
-        log.closed(lane.stream.streamId, receipt, await blockOf(chain, receipt.txHashes.close));
         note(`closed stream ${receipt.streamId} (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
-        // Paid more than its requests were counted at: did the provider take more than it signed for?
-        const counted = log.state().streams.get(lane.stream.streamId)?.metered ?? 0n;
-        const a = receipt.paid > counted ? streamVerdict(log.store, lane.stream.streamId, chainTakeOfReceipt(receipt)) : undefined;
-        if (a?.verdict === "overcharged") {
-          const f = providerFault(lane.provider.id, "overcharged", `stream ${a.streamId}: took ${a.taken} wei, signed for ${a.signed} wei (${a.excess} more) by ${receipt.closedBy}.`);
-          faults.record(f);
-          log.fault(f, lane.stream.streamId);
-          note(`provider #${lane.provider.id} fault (overcharged): ${f.detail}`);
-        }
         const m = measures.get(lane.stream.streamId);
         measures.delete(lane.stream.streamId);
-        if (m && (o.rate ?? true)) {
-          if (a?.verdict === "overcharged") m.overcharged = true;
-          // Never throws: a rating that fails is a note, the stream stays closed.
-          const r = await rateClosedStream(chain, receipt, m);
-          ratings.push(r);
-          if (ratings.length > 1000) ratings.shift();
-          note(r.posted ? `rated provider #${lane.provider.id} for stream ${r.streamId}: score ${r.rating.score}/100, ${r.rating.failures} failures (${r.gasUsed} gas)` : `stream ${r.streamId} not rated: ${r.reason}`);
-        }
+        // A stream whose opening failed after it was on chain served nothing: not rated.
+        await onStreamClosed(lane.stream, receipt, lane.abandoned || !m ? "skip" : m);
       },
       onCloseFailed: (lane, err) => note(`closing stream ${lane.stream.streamId} failed: ${err instanceof Error ? err.message : String(err)}`),
       onFailover: (p, err) => note(`provider #${p.id} ${p.endpoint} failed before answering (${err.code}); trying the next`),
