@@ -23,7 +23,6 @@ import type { ChainReadObserver } from "../chain/read-observer.ts";
 import { createStreamCache } from "../chain/stream-cache.ts";
 import { createChainWatcher, type ChainWatcher } from "../chain/watcher.ts";
 import { createBudgetLedger } from "../scheduler/budget-ledger.ts";
-import { linkSignals } from "../scheduler/link-signals.ts";
 import { runJob, streamStopped } from "../scheduler/run-job.ts";
 import { createSettler } from "../settlement/settler.ts";
 import { buildApp } from "../server/app.ts";
@@ -227,15 +226,13 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
         // Every job running on the stream listens to it (as many as its parallel slots): not a leak.
         setMaxListeners(0, ctl.signal);
       }
-      // Not AbortSignal.any: it leaks with a long-lived input like the stream's signal (link-signals.ts).
-      const linked = linkSignals([io.signal, ctl.signal]);
       // On a shared log the job's database slot is released once its ending is written and before
       // the answer ends, so a consumer's next request on a 1-slot stream finds it free on any instance.
       return runJob({ queue: offering.queue, backend: offering.backend, ledger, store: port, shutdown: shutdown.signal, progressMs: config.settlement.progressMs }, admission, job, {
+        // The stream's signal goes in as `stop`: the job listens to it itself (no linked signal per job).
         ...io,
-        signal: linked.signal,
+        stop: ctl.signal,
       }).finally(async () => {
-        linked.dispose();
         await admission.slot?.release();
       });
     },
