@@ -10,7 +10,7 @@
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import type { NewEvent } from "../core/events.ts";
+import type { NewEvent, StoredEvent } from "../core/events.ts";
 import type { AcceptOutcome, HeldSlot } from "../server/guard/admit.ts";
 import type { LeaderLease } from "../store/async-types.ts";
 import { createGroupCommitter } from "../store/group-commit.ts";
@@ -44,6 +44,12 @@ export interface RuntimeStore {
    * so that no instance admits a job on it while it is being settled. Released by the caller.
    */
   holdAllSlots?(streamId: bigint, capacity: number, holdMs: number): Promise<HeldSlot | null>;
+  /**
+   * Calls `listener` with each event THIS instance appended, once committed (a duplicate is not
+   * new); never with another instance's. The per-instance metrics count from it. On a SQLite log
+   * every event is the one runtime's, so it is the log's own `subscribe`.
+   */
+  subscribeOwn(listener: (e: StoredEvent) => void): () => void;
   /** Resolves once this instance's views hold every event committed so far (by any instance). */
   catchUp(): Promise<void>;
   health(): StoreHealth;
@@ -81,6 +87,7 @@ export function sqliteRuntimeStore(store: EventStore): RuntimeStore {
     getCursor: (name) => store.getCursor(name),
     hasNonce: (s, n) => store.hasNonce(s, n),
     tryLead: async (role) => soleLease(role),
+    subscribeOwn: (listener) => store.subscribe(listener),
     catchUp: async () => undefined,
     health() {
       try {

@@ -8,8 +8,10 @@
  * - one settler and one chain watcher (`tryLead`: an advisory lock held by a live session).
  * Reads are synchronous on this instance's exact copy of the log (./log-mirror.ts); every append
  * resolves only once the copy (and so the views folded from it) holds it: read-your-writes.
+ * Which events of the log are this instance's own is known only here, as its appends commit
+ * (`subscribeOwn`: the per-instance metrics); the events themselves do not name an instance.
  */
-import type { NewEvent } from "../core/events.ts";
+import type { NewEvent, StoredEvent } from "../core/events.ts";
 import type { AcceptOutcome, HeldSlot } from "../server/guard/admit.ts";
 import { createAsyncGroupCommitter } from "../store/async-group-commit.ts";
 import type { AsyncEventStore } from "../store/async-types.ts";
@@ -35,12 +37,18 @@ export async function sharedRuntimeStore(
   const m = mirror;
   const journal = createAsyncGroupCommitter(shared);
   const keeper = createSlotKeeper(shared, { ...(o.slotTtlMs ? { ttlMs: o.slotTtlMs } : {}), ...(o.onError ? { onError: o.onError } : {}) });
+  const own = new Set<(e: StoredEvent) => void>();
+  // Told as soon as the commit returns (before the copy shows it): a listener's failure is not the append's.
+  const tellOwn = (events: readonly StoredEvent[]) => {
+    for (const e of events) for (const l of own) try { l(e); } catch (err) { o.onError?.(err); }
+  };
 
   async function accept(e: NewEvent<"JobAccepted">, slot?: { capacity: number; holdUntilMs: number }): Promise<AcceptOutcome> {
     const res = await shared.admitJob(e, slot ? { slot: { capacity: slot.capacity, holder: `${instanceId}/${e.data.jobId}`, ttlMs: keeper.ttlMs } } : {});
     if (!res.admitted) {
       return res.reason === "duplicate-nonce" ? { duplicate: true } : { duplicate: false, busy: { inUse: res.inUse, capacity: res.capacity } };
     }
+    tellOwn([res.event]);
     const held = res.slot ? keeper.hold(res.slot.slotId, slot?.holdUntilMs ?? Date.now()) : undefined;
     try {
       await m.waitFor(res.event.position);
@@ -58,12 +66,16 @@ export async function sharedRuntimeStore(
     log: m.log,
     async append(e) {
       const { event, duplicate } = await journal.append(e);
-      if (event) await m.waitFor(event.position);
+      if (event) {
+        tellOwn([event]);
+        await m.waitFor(event.position);
+      }
       return { duplicate };
     },
     accept,
     async appendBatch(events, opts) {
       const res = await shared.append(events, opts);
+      tellOwn(res.stored);
       const last = res.stored.at(-1);
       if (last) await m.waitFor(last.position);
       return { duplicates: res.duplicates };
@@ -73,6 +85,10 @@ export async function sharedRuntimeStore(
     // admitJob decides in any case).
     hasNonce: async (s, n) => m.log.hasNonce(s, n) || (await shared.hasNonce(s, n)),
     tryLead: (role) => shared.tryLead(role),
+    subscribeOwn(listener) {
+      own.add(listener);
+      return () => void own.delete(listener);
+    },
     slotsInUse: (streamId) => shared.slotsInUse(streamId),
     async holdAllSlots(streamId, capacity, holdMs) {
       const held: HeldSlot[] = [];
@@ -98,6 +114,7 @@ export async function sharedRuntimeStore(
     async close() {
       await journal.flush();
       await keeper.stop();
+      own.clear();
       m.close();
       await shared.close();
     },
