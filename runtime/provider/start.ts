@@ -248,6 +248,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
       instance: { id: port.instanceId, ready: () => ready, roles: () => ({ settler: settlerRole.held(), watcher: watcherRole.held() }) },
     }),
     jobChunks: createJobChunks(),
+    ownEvents: (listener) => port.subscribeOwn(listener),
     checkSender: createSenderCheck({ wallet, streams, verifier }),
   };
 

@@ -12,6 +12,7 @@ import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
 import type { OfferingQueue } from "../scheduler/offering-queue.ts";
 import type { JobResult } from "../scheduler/run-job.ts";
 import type { Admission } from "./guard/admit.ts";
+import type { StoredEvent } from "../core/events.ts";
 import type { EventStore } from "../store/types.ts";
 import type { Projections } from "../core/projections/index.ts";
 
@@ -73,6 +74,8 @@ export type ServerContext = {
   dev?: DevContext;
   /** Checks a proof against raw bytes without an offering (stream exists, pays us, signed by its sender): multipart is checked with it before parsing. */
   checkSender?: (headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array, target: { method: string; path: string }) => Promise<void>;
+  /** The events this instance appended, as they commit (the per-instance metrics); left out: the whole `store` is this runtime's. */
+  ownEvents?: (listener: (e: StoredEvent) => void) => () => void;
   /** Publishes each job's chunks to WebSocket watchers; watching needs the job's token (job-chunks.ts). */
   jobChunks: {
     publish(jobId: string, chunk: Chunk | { type: "end"; cost: string } | { type: "error"; code: string }): void;
