@@ -2,6 +2,11 @@
  * The runtime's Prometheus metrics (prom-client), one registry per app. Job facts are read from the
  * event log as it is appended (the log is the source of truth: what is billed is what is counted);
  * request, refusal and WebSocket facts are reported by the server; queue depth is read when scraped.
+ *
+ * Every metric is this instance's own, so that summing the instances of one provider sharing a
+ * PostgreSQL log counts each job once: job facts come from the events THIS instance appended
+ * (`ctx.ownEvents`), not from its copy of the whole shared log. On a SQLite log (one runtime) that is
+ * the whole log. None is log-wide: the log's totals are the log's (dashboard, `claw audit`).
  */
 import client from "prom-client";
 import type { ChainRead } from "../../chain/read-observer.ts";
@@ -18,7 +23,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * metrics.request("/v1/models", "GET", 200);
  * const text = await metrics.registry.metrics();
  */
-export function createMetrics(ctx: Pick<ServerContext, "store" | "offerings">, o: { lagIntervalMs?: number } = {}) {
+export function createMetrics(ctx: Pick<ServerContext, "store" | "offerings" | "ownEvents">, o: { lagIntervalMs?: number } = {}) {
   const registry = new client.Registry();
   const reg = { registers: [registry] };
   const requests = new client.Counter({ name: "claw_http_requests_total", help: "HTTP requests answered, by route pattern, method and status.", labelNames: ["route", "method", "status"], ...reg });
@@ -26,9 +31,9 @@ export function createMetrics(ctx: Pick<ServerContext, "store" | "offerings">, o
     name: "claw_refusals_total", help: "Refused requests by error code; logged=true when the refusal was written to the event log (a verified stream's).",
     labelNames: ["code", "logged"], ...reg,
   });
-  const jobs = new client.Counter({ name: "claw_jobs_total", help: "Jobs ended, by outcome (completed, failed) and failure code.", labelNames: ["outcome", "code"], ...reg });
-  const meteredMs = new client.Counter({ name: "claw_metered_ms_total", help: "Milliseconds of backend work billed (JobCompleted and JobFailed).", ...reg });
-  const meteredWei = new client.Counter({ name: "claw_metered_wei_total", help: "Wei billed for jobs (a float: exact sums are in the event log).", ...reg });
+  const jobs = new client.Counter({ name: "claw_jobs_total", help: "Jobs this instance ended, by outcome (completed, failed) and failure code.", labelNames: ["outcome", "code"], ...reg });
+  const meteredMs = new client.Counter({ name: "claw_metered_ms_total", help: "Milliseconds of backend work billed by this instance (its JobCompleted and JobFailed).", ...reg });
+  const meteredWei = new client.Counter({ name: "claw_metered_wei_total", help: "Wei billed for this instance's jobs (a float: exact sums are in the event log).", ...reg });
   const queueWait = new client.Histogram({
     name: "claw_queue_wait_seconds", help: "Time a job waited in its offering's queue before it started.",
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], ...reg,
@@ -74,7 +79,7 @@ export function createMetrics(ctx: Pick<ServerContext, "store" | "offerings">, o
       meteredWei.inc(Number(e.data.cost));
     }
   };
-  const unsubscribe = ctx.store.subscribe(onEvent);
+  const unsubscribe = ctx.ownEvents ? ctx.ownEvents(onEvent) : ctx.store.subscribe(onEvent);
 
   const every = o.lagIntervalMs ?? 500;
   let expected = performance.now() + every;
