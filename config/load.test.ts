@@ -82,4 +82,33 @@ describe("loadConfig", () => {
     writeFileSync(join(dir, "bad.config.ts"), `throw new Error("boom");\n`);
     await assert.rejects(loadConfig({ cwd: dir, file: "bad.config.ts" }), /bad\.config\.ts: boom/);
   });
+
+  test("a syntax error is CONFIG_INVALID naming the file and the line, on one line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
+    writeFileSync(join(dir, "claw.config.ts"), `export default {\n  offerings: [ ;\n};\n`);
+    await assert.rejects(loadConfig({ cwd: dir }), (err) => {
+      assert.ok(isClawError(err, "CONFIG_INVALID"));
+      assert.ok(err.message.includes(`${join(dir, "claw.config.ts")}:2:`), err.message);
+      assert.ok(!err.message.includes("\n"), "one line");
+      return true;
+    });
+  });
+
+  test("top-level await outside an ES-module package: the error says how to make it ESM; as .mts it loads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
+    const source = `const path = await Promise.resolve("tla.db");\nexport default { store: { path }, offerings: [{ model: "a", backend: "echo", pricePerSecond: 5n }] };\n`;
+    writeFileSync(join(dir, "claw.config.ts"), source);
+    await assert.rejects(loadConfig({ cwd: dir }), (err) => isClawError(err, "CONFIG_INVALID") && /rename it claw\.config\.mts/.test(err.message));
+    writeFileSync(join(dir, "claw.config.mts"), source);
+    assert.equal((await loadConfig({ cwd: dir, file: "claw.config.mts" })).store.path, "tla.db");
+  });
+
+  test("each load reads the file as it is now", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
+    const write = (price: string) => writeFileSync(join(dir, "claw.config.ts"), `export default { offerings: [{ model: "a", backend: "echo", pricePerSecond: ${price} }] };\n`);
+    write("5n");
+    assert.equal((await loadConfig({ cwd: dir })).offerings[0]?.pricePerSecond, 5n);
+    write("6n");
+    assert.equal((await loadConfig({ cwd: dir })).offerings[0]?.pricePerSecond, 6n);
+  });
 });

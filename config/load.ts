@@ -49,6 +49,9 @@ async function importConfig(file: string): Promise<ClawConfigInput | undefined> 
 function describeLoadError(cause: unknown, file: string): string {
   const raw = cause instanceof Error ? cause.message : String(cause);
   const message = raw.split(/\n\s*Require stack:/)[0]!.replace(/\?(tsx-)?namespace=[\w-]+/g, "").replace(/\s*\n\s*/g, " ").trim();
+  if (/not supported with the "cjs" output format/.test(message)) {
+    return `${message} (outside an ES-module package a .ts file is compiled as CommonJS: rename it claw.config.mts, or put a package.json with "type": "module" beside it)`;
+  }
   if (!/Cannot find (package|module) ['"]clawcompute[/'"]/.test(message)) return message;
   const here = fileURLToPath(new URL("./index.ts", import.meta.url));
   return `${message} (the clawcompute package is not installed in ${dirname(file)} or above: install it there, import defineConfig from "${here}", or export a plain object)`;
