@@ -94,25 +94,38 @@ describe("metrics of runtime instances sharing one PostgreSQL log", { skip, time
     assert.equal(sqlite.after, sqlite.inLog);
   });
 
-  test("each instance counts the jobs it served (3 and 2), not the other's, though its copy of the log holds all 5", async () => {
+  test("each instance counts the jobs it served (4 and 2), not the other's, though its copy of the log holds all 6", async () => {
     const { streamId, signer } = await openStream(4n);
-    const jobsA = [await serve(a, signer, "a1"), await serve(a, signer, "a2"), await serve(a, signer, "a3")];
+    const jobsA: string[] = [await serve(a, signer, "a1"), await serve(a, signer, "a2"), await serve(a, signer, "a3")];
     const jobsB = [await serve(b, signer, "b1"), await serve(b, signer, "b2")];
+    // A proof sent to A and then replayed at B: served by A only; B refuses it and logs the refusal.
+    const text = body("replayed");
+    const proof = await signer.headers(text, { path: PATH });
+    const post = (p: RunningProvider) => fetch(`${p.url}${PATH}`, { method: "POST", body: text, headers: { "content-type": "application/json", ...proof } });
+    const served = await post(a);
+    assert.equal(served.status, 200);
+    jobsA.push(served.headers.get("x-claw-job")!);
+    await served.text();
+    const refused = await post(b);
+    assert.equal(refused.status, 409);
+    await refused.text();
     await caughtUp();
     for (const p of [a, b]) {
-      assert.equal((p.store.read({ types: ["JobCompleted"] }) as StoredEvent<"JobCompleted">[]).filter((e) => e.data.streamId === streamId).length, 5, "each copy holds every instance's jobs");
+      assert.equal((p.store.read({ types: ["JobCompleted"] }) as StoredEvent<"JobCompleted">[]).filter((e) => e.data.streamId === streamId).length, 6, "each copy holds every instance's jobs");
     }
-    assert.equal(await metric(a, "claw_jobs_total", { outcome: "completed" }), 3);
+    assert.equal(await metric(a, "claw_jobs_total", { outcome: "completed" }), 4);
     assert.equal(await metric(b, "claw_jobs_total", { outcome: "completed" }), 2);
-    assert.equal(await metric(a, "claw_queue_wait_seconds_count"), 3);
+    assert.equal(await metric(a, "claw_queue_wait_seconds_count"), 4);
     assert.equal(await metric(b, "claw_queue_wait_seconds_count"), 2);
+    assert.equal(await metric(a, "claw_refusals_total"), 0);
+    assert.equal(await metric(b, "claw_refusals_total", { code: "NONCE_REPLAYED", logged: "true" }), 1);
     // Each instance's billed wei is the sum of its own jobs' costs in the log, exactly.
     const completed = (await log.read({ types: ["JobCompleted"] })) as StoredEvent<"JobCompleted">[];
     const costOf = (ids: string[]) => Number(completed.filter((e) => ids.includes(e.data.jobId)).reduce((s, e) => s + e.data.cost, 0n));
     assert.ok(costOf(jobsA) > 0 && costOf(jobsB) > 0, "the jobs were billed");
     assert.equal(await metric(a, "claw_metered_wei_total"), costOf(jobsA));
     assert.equal(await metric(b, "claw_metered_wei_total"), costOf(jobsB));
-    // The sum over the instances (what Prometheus adds up) is the log: each job event counted once.
+    // The sum over the instances (what Prometheus adds up) is the log: each job event (B's JobRejected too) counted once.
     const inLog = (await log.read({ types: [...JOB_EVENTS] })).length;
     assert.equal((await metric(a, "claw_store_append_seconds_count")) + (await metric(b, "claw_store_append_seconds_count")), inLog);
   });
