@@ -6,7 +6,7 @@
 import type { Address } from "viem";
 import { computeRegistryAbi } from "../../../contracts/generated/abi.ts";
 import type { ChainClients } from "../client.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 /**
  * @example
@@ -17,6 +17,6 @@ export async function claimBond(clients: ChainClients, p: { registry: Address; p
     const { request } = await clients.publicClient.simulateContract({
       address: p.registry, abi: computeRegistryAbi, functionName: "claimBond", args: [p.providerId], account: clients.walletClient.account, blockTag: "pending",
     });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
 }

@@ -6,7 +6,7 @@
 import type { Address } from "viem";
 import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import type { ChainClients } from "../client.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 export type ClaimParameters = { streamPay: Address } & ({ to?: Address; for?: undefined } | { for: Address; to?: undefined });
 
@@ -22,18 +22,18 @@ export async function claim(clients: ChainClients, p: ClaimParameters, o: WriteO
     const account = p.for;
     return submitWrite(clients, `StreamPay.claimFor(${account})`, async () => {
       const { request } = await clients.publicClient.simulateContract({ ...base, functionName: "claimFor", args: [account] });
-      return clients.walletClient.writeContract(request);
+      return writeWithGasMargin(clients, request);
     }, o);
   }
   if (p.to !== undefined) {
     const to = p.to;
     return submitWrite(clients, `StreamPay.claimTo(${to})`, async () => {
       const { request } = await clients.publicClient.simulateContract({ ...base, functionName: "claimTo", args: [to] });
-      return clients.walletClient.writeContract(request);
+      return writeWithGasMargin(clients, request);
     }, o);
   }
   return submitWrite(clients, "StreamPay.claim", async () => {
     const { request } = await clients.publicClient.simulateContract({ ...base, functionName: "claim" });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
 }

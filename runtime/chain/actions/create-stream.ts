@@ -7,7 +7,7 @@ import { parseEventLogs, type Address } from "viem";
 import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import { ClawError } from "../../core/errors.ts";
 import type { ChainClients } from "../client.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 export type CreateStreamParameters = {
   streamPay: Address; recipient: Address; durationSeconds: bigint; serviceType: number; providerId: bigint; deposit: bigint;
@@ -27,7 +27,7 @@ export async function createStream(clients: ChainClients, p: CreateStreamParamet
       address: p.streamPay, abi: streamPayAbi, functionName: "createStream", args: [p.recipient, p.durationSeconds, p.serviceType, p.providerId],
       value: p.deposit, account: clients.walletClient.account, blockTag: "pending",
     });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
   const created = parseEventLogs({ abi: streamPayAbi, logs: written.receipt.logs, eventName: "StreamCreated" })
     .find((l) => l.address.toLowerCase() === p.streamPay.toLowerCase());

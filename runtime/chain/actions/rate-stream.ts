@@ -9,7 +9,7 @@ import { zeroHash, type Address, type Hex } from "viem";
 import { computeRegistryAbi } from "../../../contracts/generated/abi.ts";
 import { ClawError } from "../../core/errors.ts";
 import type { ChainClients } from "../client.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 export type StreamRating = {
   /** 0..100. */
@@ -51,6 +51,6 @@ export async function rateStream(clients: ChainClients, p: { registry: Address; 
       args: [p.streamId, r.score, r.ttftMs, r.tokensPerSecond, r.failures, r.receiptDigest ?? zeroHash],
       account: clients.walletClient.account, blockTag: "pending",
     });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
 }

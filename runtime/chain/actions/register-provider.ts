@@ -7,7 +7,7 @@ import { computeRegistryAbi } from "../../../contracts/generated/abi.ts";
 import { ClawError } from "../../core/errors.ts";
 import type { ChainClients } from "../client.ts";
 import { chainError } from "../errors.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 export type RegisterProviderParameters = { registry: Address; model: string; pricePerSecond: bigint; endpoint: string; serviceType: number };
 
@@ -27,7 +27,7 @@ export async function registerProvider(clients: ChainClients, p: RegisterProvide
       address: p.registry, abi: computeRegistryAbi, functionName: "registerProvider", args: [p.model, p.pricePerSecond, p.endpoint, p.serviceType],
       value: bond, account: clients.walletClient.account, blockTag: "pending",
     });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
   const [registered] = parseEventLogs({ abi: computeRegistryAbi, logs: written.receipt.logs, eventName: "ProviderRegistered" })
     .filter((l) => l.address.toLowerCase() === p.registry.toLowerCase());

@@ -11,7 +11,7 @@ import { ClawError } from "../../core/errors.ts";
 import type { ChainClients } from "../client.ts";
 import { getProvider } from "./get-provider.ts";
 import { listProvidersByModel } from "./list-providers-by-model.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 export type RetireProviderParameters = { registry: Address; providerId: bigint; hint?: bigint; payee?: Address };
 export type Retired = Written & { bond: bigint; payee: Address; releaseAt: bigint };
@@ -36,10 +36,10 @@ export async function retireProvider(clients: ChainClients, p: RetireProviderPar
     const common = { address: p.registry, abi: computeRegistryAbi, account: clients.walletClient.account, blockTag: "pending" } as const;
     if (p.payee === undefined) {
       const { request } = await clients.publicClient.simulateContract({ ...common, functionName: "retireProvider", args: [p.providerId, hint] });
-      return clients.walletClient.writeContract(request);
+      return writeWithGasMargin(clients, request);
     }
     const { request } = await clients.publicClient.simulateContract({ ...common, functionName: "retireTo", args: [p.providerId, hint, p.payee] });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
   const [retired] = parseEventLogs({ abi: computeRegistryAbi, logs: written.receipt.logs, eventName: "ProviderRetired" })
     .filter((l) => l.address.toLowerCase() === p.registry.toLowerCase());

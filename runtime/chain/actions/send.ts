@@ -46,3 +46,24 @@ export async function submitWrite(clients: Pick<ChainClients, "publicClient">, w
   }
   throw chainError(lastError, what);
 }
+
+/**
+ * Gas limit for a simulated call: the node's estimate plus a quarter plus two payment pushes.
+ * Why: the estimate runs at the pending block's time, and a call mined a second later can do more
+ * work than the estimate saw: StreamPay pushes each party's share with PUSH_GAS (30,000) only when
+ * it is non-zero, so a stream cancelled or settled in its first second was estimated without the
+ * recipient's push and then ran out of gas (seen as a flaky revert). Only gas used is paid.
+ */
+export const GAS_MARGIN_FIXED = 2n * 30_000n + 10_000n;
+
+/**
+ * Sends a request returned by simulateContract with a gas limit that survives the block's time moving on.
+ * @example
+ * const { request } = await clients.publicClient.simulateContract({ ... });
+ * return writeWithGasMargin(clients, request);
+ */
+export async function writeWithGasMargin<R extends object>(clients: Pick<ChainClients, "publicClient" | "walletClient">, request: R): Promise<Hash> {
+  // `request` is what simulateContract returned (typed per ABI and function); only `gas` is added.
+  const estimate = await clients.publicClient.estimateContractGas(request as never);
+  return clients.walletClient.writeContract({ ...request, gas: estimate + estimate / 4n + GAS_MARGIN_FIXED } as never);
+}

@@ -5,7 +5,7 @@
 import type { Address } from "viem";
 import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import type { ChainClients } from "../client.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 /**
  * @example
@@ -16,6 +16,6 @@ export async function settleStream(clients: ChainClients, p: { streamPay: Addres
     const { request } = await clients.publicClient.simulateContract({
       address: p.streamPay, abi: streamPayAbi, functionName: "settle", args: [p.streamId, p.amount], account: clients.walletClient.account, blockTag: "pending",
     });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
 }

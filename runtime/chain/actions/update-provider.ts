@@ -2,7 +2,7 @@
 import type { Address } from "viem";
 import { computeRegistryAbi } from "../../../contracts/generated/abi.ts";
 import type { ChainClients } from "../client.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 export type UpdateProviderParameters = { registry: Address; providerId: bigint; pricePerSecond: bigint; endpoint: string; active: boolean };
 
@@ -16,6 +16,6 @@ export async function updateProvider(clients: ChainClients, p: UpdateProviderPar
       address: p.registry, abi: computeRegistryAbi, functionName: "updateProvider", args: [p.providerId, p.pricePerSecond, p.endpoint, p.active],
       account: clients.walletClient.account, blockTag: "pending",
     });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
 }

@@ -2,7 +2,7 @@
 import type { Address } from "viem";
 import { streamPayAbi } from "../../../contracts/generated/abi.ts";
 import type { ChainClients } from "../client.ts";
-import { submitWrite, type WriteOptions, type Written } from "./send.ts";
+import { submitWrite, writeWithGasMargin, type WriteOptions, type Written } from "./send.ts";
 
 /**
  * @example
@@ -13,6 +13,6 @@ export async function withdrawFromStream(clients: ChainClients, p: { streamPay: 
     const { request } = await clients.publicClient.simulateContract({
       address: p.streamPay, abi: streamPayAbi, functionName: "withdrawFromStream", args: [p.streamId], account: clients.walletClient.account, blockTag: "pending",
     });
-    return clients.walletClient.writeContract(request);
+    return writeWithGasMargin(clients, request);
   }, o);
 }
