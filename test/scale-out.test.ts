@@ -178,7 +178,11 @@ describe("one provider, three instances on one PostgreSQL database, behind one U
     for (const st of streams) {
       await eventually(async () => ((await s.stream(st.streamId)).status === "settled" ? true : undefined), 40_000, `the ${st.name} stream settled on chain`);
     }
-    const settledLines = next.linesWith('"stream settled"').filter((l) => l.includes(`"streamId":"${streamId}"`));
+    // The chain shows it settled as soon as the transaction is mined; the settler logs after its
+    // receipt wait, and its stdout reaches us a moment later: wait for the line, then count it.
+    const linesFor = () => next.linesWith('"stream settled"').filter((l) => l.includes(`"streamId":"${streamId}"`));
+    await eventually(async () => (linesFor().length > 0 ? true : undefined), 20_000, `the new settler's log line for stream ${streamId}`).catch(() => undefined);
+    const settledLines = linesFor();
     assert.equal(settledLines.length, 1, `the new settler (instance ${next.index}) logged settling stream ${streamId}:\n${next.tail()}`);
   });
 
