@@ -94,13 +94,19 @@ describe("loadConfig", () => {
     });
   });
 
-  test("top-level await outside an ES-module package: the error says how to make it ESM; as .mts it loads", async () => {
+  test("outside an ES-module package the config is still an ES module: top-level await, import.meta, a local .ts import", async () => {
     const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
-    const source = `const path = await Promise.resolve("tla.db");\nexport default { store: { path }, offerings: [{ model: "a", backend: "echo", pricePerSecond: 5n }] };\n`;
-    writeFileSync(join(dir, "claw.config.ts"), source);
-    await assert.rejects(loadConfig({ cwd: dir }), (err) => isClawError(err, "CONFIG_INVALID") && /rename it claw\.config\.mts/.test(err.message));
-    writeFileSync(join(dir, "claw.config.mts"), source);
-    assert.equal((await loadConfig({ cwd: dir, file: "claw.config.mts" })).store.path, "tla.db");
+    writeFileSync(join(dir, "prices.ts"), `export const price: bigint = 9n;\n`);
+    writeFileSync(join(dir, "claw.config.ts"), `import { price } from "./prices.ts";\nconst name = await Promise.resolve("tla.db");\nexport default { store: { path: import.meta.dirname + "/" + name }, offerings: [{ model: "a", backend: "echo", pricePerSecond: price }] };\n`);
+    const c = await loadConfig({ cwd: dir });
+    assert.equal(c.store.path, join(dir, "tla.db"));
+    assert.equal(c.offerings[0]?.pricePerSecond, 9n);
+  });
+
+  test("a CommonJS config (.cts) with export default is unwrapped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
+    writeFileSync(join(dir, "claw.config.cts"), `export default { offerings: [{ model: "c", backend: "echo", pricePerSecond: 3n }] };\n`);
+    assert.equal((await loadConfig({ cwd: dir, file: "claw.config.cts" })).offerings[0]?.model, "c");
   });
 
   test("each load reads the file as it is now", async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -24,20 +25,31 @@ export function parseConfig(input: ClawConfigInput, env: Record<string, string |
 
 /**
  * The default export of a config file, whatever package the file sits in. Under Deno a .ts file is
- * always an ES module, so it is imported directly. Under Node it goes through tsx's `tsImport`
- * (its own loader, ES module and CommonJS hooks both, scoped to this import): a plain
- * `import()` through the ESM-only loader the CLI registers fails with "require() … in a cycle" for a
- * file outside an ES-module package (no package.json with "type": "module" up the tree). There tsx
- * compiles the file to CommonJS, so its `export default` arrives as `{ __esModule, default }` and is
- * unwrapped here. A fresh import each call: the file as it is now.
+ * always an ES module, so it is imported directly. Under Node, a plain `import()` through the
+ * ESM-only tsx loader the CLI registers fails with "require() … in a cycle" for a file outside an
+ * ES-module package (no package.json with "type": "module" up the tree: tsx then takes it for
+ * CommonJS). So the file is imported through a tsx namespace of its own (tsx's `register({ namespace })`,
+ * unregistered after), below which ./esm-hooks.mjs makes the config and the local .ts files it
+ * imports ES modules, and lets `clawcompute/config` resolve to this package when it is not installed
+ * beside the config. A fresh namespace each call: the file as it is now. A CommonJS config (.cts,
+ * .cjs) compiled from `export default` arrives as `{ __esModule, default }` and is unwrapped.
  */
 async function importConfig(file: string): Promise<ClawConfigInput | undefined> {
   const url = pathToFileURL(file).href;
+  let exported: unknown;
   if (typeof process !== "undefined" && process.versions?.deno !== undefined) {
-    return ((await import(url)) as { default?: ClawConfigInput }).default;
+    exported = ((await import(url)) as { default?: unknown }).default;
+  } else {
+    const [{ register: registerHooks }, { register: registerTsx }] = await Promise.all([import("node:module"), import("tsx/esm/api")]);
+    // Node has no way to remove a hook: one small instance stays per load (a process loads its config once or twice).
+    registerHooks(new URL("./esm-hooks.mjs", import.meta.url), { data: { file } });
+    const tsx = registerTsx({ namespace: `claw-config-${randomUUID()}` });
+    try {
+      exported = ((await tsx.import(url, import.meta.url)) as { default?: unknown }).default;
+    } finally {
+      await tsx.unregister();
+    }
   }
-  const { tsImport } = await import("tsx/esm/api");
-  const exported = ((await tsImport(url, import.meta.url)) as { default?: unknown }).default;
   const cjs = exported as { __esModule?: unknown; default?: ClawConfigInput } | undefined;
   return cjs?.__esModule === true ? cjs.default : (exported as ClawConfigInput | undefined);
 }
@@ -49,10 +61,8 @@ async function importConfig(file: string): Promise<ClawConfigInput | undefined> 
 function describeLoadError(cause: unknown, file: string): string {
   const raw = cause instanceof Error ? cause.message : String(cause);
   const message = raw.split(/\n\s*Require stack:/)[0]!.replace(/\?(tsx-)?namespace=[\w-]+/g, "").replace(/\s*\n\s*/g, " ").trim();
-  if (/not supported with the "cjs" output format/.test(message)) {
-    return `${message} (outside an ES-module package a .ts file is compiled as CommonJS: rename it claw.config.mts, or put a package.json with "type": "module" beside it)`;
-  }
-  if (!/Cannot find (package|module) ['"]clawcompute[/'"]/.test(message)) return message;
+  // Node: "Cannot find module 'clawcompute/config'"; Deno (no resolve hooks there): 'Import "clawcompute/config" not a dependency'.
+  if (!/(Cannot find (package|module) |Import )['"]clawcompute[/'"]/.test(message)) return message;
   const here = fileURLToPath(new URL("./index.ts", import.meta.url));
   return `${message} (the clawcompute package is not installed in ${dirname(file)} or above: install it there, import defineConfig from "${here}", or export a plain object)`;
 }

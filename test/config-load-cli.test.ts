@@ -3,12 +3,13 @@
  * package.json (CommonJS by default) as well as an ES-module package, whether the file exports a
  * plain object or `defineConfig({...})` imported from "clawcompute/config". Each case runs the real
  * CLI (runtime/cli/bin.mjs, as `npx claw` does) in its own temp folder: `claw earnings --config`
- * reads store.path from the config and reports on that event log. A config the CLI cannot load is
- * CONFIG_INVALID (exit 3) naming the file and, for a syntax error, the line.
+ * reads store.path from the config and reports on that event log. "clawcompute/config" not installed
+ * beside the config is the CLI's own package. A config the CLI cannot load is CONFIG_INVALID (exit 3)
+ * naming the file and, for a syntax error, the line.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
@@ -56,9 +57,9 @@ function claw(cwd: string, args: string[]): Promise<{ code: number; stdout: stri
 describe("claw loads claw.config.ts outside the project", { timeout: 120_000, concurrency: 3 }, () => {
   const cases: Array<[string, Folder, string]> = [
     ["no package.json (CommonJS folder), plain object", { type: "commonjs", installed: false }, plain],
-    ["no package.json (CommonJS folder), defineConfig from clawcompute/config", { type: "commonjs", installed: true }, defined],
+    ["no package.json (CommonJS folder), defineConfig from clawcompute/config not installed there (the CLI's own)", { type: "commonjs", installed: false }, defined],
     ["ES-module package, plain object", { type: "module", installed: false }, plain],
-    ["ES-module package, defineConfig from clawcompute/config", { type: "module", installed: true }, defined],
+    ["ES-module package, defineConfig from clawcompute/config installed there", { type: "module", installed: true }, defined],
   ];
   for (const [name, shape, source] of cases) {
     test(name, { timeout: 60_000 }, async () => {
@@ -83,12 +84,31 @@ describe("claw loads claw.config.ts outside the project", { timeout: 120_000, co
     assert.equal(r.stderr.trim().split("\n").length, 1, "one line");
   });
 
-  test("importing clawcompute/config where it is not installed says so and what to do", { timeout: 60_000 }, async () => {
-    const { dir, file } = folder({ type: "commonjs", installed: false }, defined);
+  test("CommonJS folder reached through a symlink: a local .ts import, import.meta and top-level await (ES module syntax throughout)", { timeout: 60_000 }, async () => {
+    const { dir } = folder({ type: "commonjs", installed: false }, "");
+    writeFileSync(join(dir, "prices.ts"), `export const price: bigint = 9n;\n`);
+    writeFileSync(join(dir, "claw.config.ts"), [
+      `import { defineConfig } from "clawcompute/config";`,
+      `import { price } from "./prices.ts";`,
+      `const name = await Promise.resolve("from-config.db");`,
+      `export default defineConfig({ store: { path: import.meta.dirname + "/" + name }, offerings: [{ model: "m", backend: "echo", pricePerSecond: price }] });`,
+    ].join("\n"));
+    const linked = mkdtempSync(join(tmpdir(), "claw-cfg-link-"));
+    dirs.push(linked);
+    symlinkSync(dir, join(linked, "x"), "dir");
+    openStore({ path: join(dir, "from-config.db") }).close();
+    const r = await claw(join(linked, "x"), ["earnings", "--config", join(linked, "x", "claw.config.ts"), "--json"]);
+    assert.equal(r.stderr, "");
+    assert.equal(r.code, 0);
+    assert.equal((JSON.parse(r.stdout) as { store: string }).store, join(realpathSync(dir), "from-config.db"));
+  });
+
+  test("a package that is not installed (other than clawcompute) is CONFIG_INVALID naming it, without loader internals", { timeout: 60_000 }, async () => {
+    const { dir, file } = folder({ type: "commonjs", installed: false }, `import { x } from "clawcompute-nope";\nexport default { x, offerings: [] };\n`);
     const r = await claw(dir, ["earnings", "--config", file]);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /CONFIG_INVALID: Cannot load \S*claw\.config\.ts: Cannot find (module|package) 'clawcompute/);
-    assert.match(r.stderr, /not installed in .* install it there, import defineConfig from ".*config\/index\.ts", or export a plain object/);
-    assert.ok(!r.stderr.includes("namespace="), "no loader internals");
+    assert.match(r.stderr, /^claw: CONFIG_INVALID: Cannot load \S*claw\.config\.ts: Cannot find (package|module) 'clawcompute-nope'/);
+    assert.ok(!r.stderr.includes("namespace="), r.stderr);
+    assert.equal(r.stderr.trim().split("\n").length, 1, "one line");
   });
 });
