@@ -6,8 +6,9 @@
  *   ES modules whatever the enclosing package says: a config in a folder with no package.json
  *   (CommonJS by default) loads like one in a "type": "module" package, with `export default`,
  *   `import.meta` and top-level await.
- * - `clawcompute` / `clawcompute/config` imported by those files and not installed beside them
- *   resolve to the package running the CLI, so a config in a fresh folder needs nothing installed.
+ * - `clawcompute` / `clawcompute/config` imported by those files and not installed beside them (or
+ *   installed without that subpath: the consumer SDK) resolve to the package running the CLI, so a
+ *   config in a fresh folder needs nothing installed. Any other package must be installed.
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -35,7 +36,9 @@ export async function resolve(specifier, context, next) {
   try {
     resolved = await next(specifier, context);
   } catch (err) {
-    if (fromConfig && err?.code === "ERR_MODULE_NOT_FOUND" && /^clawcompute(\/|$)/.test(specifier)) {
+    // Not installed, or an install without that subpath (the consumer SDK package has no ./config).
+    const missing = err?.code === "ERR_MODULE_NOT_FOUND" || err?.code === "ERR_PACKAGE_PATH_NOT_EXPORTED";
+    if (fromConfig && missing && /^clawcompute(\/|$)/.test(specifier)) {
       return next(specifier, { ...context, parentURL: self });
     }
     throw err;

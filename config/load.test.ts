@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -101,6 +101,19 @@ describe("loadConfig", () => {
     const c = await loadConfig({ cwd: dir });
     assert.equal(c.store.path, join(dir, "tla.db"));
     assert.equal(c.offerings[0]?.pricePerSecond, 9n);
+  });
+
+  test("clawcompute/config resolves to this package when not installed beside the config, or installed without ./config (the SDK)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "claw-config-"));
+    const source = `import { defineConfig } from "clawcompute/config";\nexport default defineConfig({ offerings: [{ model: "d", backend: "echo", pricePerSecond: 2n }] });\n`;
+    writeFileSync(join(dir, "claw.config.ts"), source);
+    assert.equal((await loadConfig({ cwd: dir })).offerings[0]?.model, "d");
+    mkdirSync(join(dir, "node_modules", "clawcompute"), { recursive: true });
+    writeFileSync(join(dir, "node_modules", "clawcompute", "package.json"), JSON.stringify({ name: "clawcompute", type: "module", exports: { ".": "./index.js" } }));
+    writeFileSync(join(dir, "node_modules", "clawcompute", "index.js"), "export const sdk = true;\n");
+    assert.equal((await loadConfig({ cwd: dir })).offerings[0]?.model, "d");
+    writeFileSync(join(dir, "claw.config.ts"), `import { sdk } from "clawcompute";\nexport default { offerings: [{ model: String(sdk), backend: "echo", pricePerSecond: 2n }] };\n`);
+    assert.equal((await loadConfig({ cwd: dir })).offerings[0]?.model, "true", "an installed clawcompute wins where it has the import");
   });
 
   test("a CommonJS config (.cts) with export default is unwrapped", async () => {
