@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance } from "fastify";
-import { decideCors, isBuyerRoute, registerCors, routeMatcher, type BuyerRoute, type CorsAsk, type RouteFlags } from "./cors.ts";
+import { collectBuyerRoutes, decideCors, registerCors, routeMatcher, type BuyerRoute, type CorsAsk, type RouteFlags } from "./cors.ts";
 
 const routes: BuyerRoute[] = [
   ...[["POST", "/v1/chat/completions"], ["POST", "/v1/streams/:id/settle"], ["GET", "/v1/models"], ["HEAD", "/v1/models"]].map(([method, url]) => ({ method: method!, url: url!, match: routeMatcher(url!) })),
@@ -40,13 +40,7 @@ test("decideCors: which requests get which answer", () => {
 
 /** The way CORS was applied before (@fastify/cors with decideCors as its delegator), to compare with registerCors. */
 async function pluginCors(app: FastifyInstance, origins: readonly string[]) {
-  const routes: BuyerRoute[] = [];
-  app.addHook("onRoute", (route) => {
-    if (!isBuyerRoute(route.config as RouteFlags)) return;
-    const methods = [route.method].flat().map((m) => m.toUpperCase());
-    if (methods.includes("GET")) methods.push("HEAD");
-    for (const method of new Set(methods)) routes.push({ method, url: route.url, match: routeMatcher(route.url) });
-  });
+  const routes = collectBuyerRoutes(app);
   if (origins.length === 0) return;
   await app.register(cors, {
     hook: "onRequest",

@@ -132,6 +132,23 @@ export function applyCors(request: FastifyRequest, reply: FastifyReply, options:
 }
 
 /**
+ * The buyer routes as they are added (filled by an onRoute hook, so call it before the routes).
+ * @example
+ * const routes = collectBuyerRoutes(app); // later: decideCors(ask, routes, origins)
+ */
+export function collectBuyerRoutes(app: FastifyInstance): BuyerRoute[] {
+  const routes: BuyerRoute[] = [];
+  app.addHook("onRoute", (route) => {
+    if (!isBuyerRoute(route.config as RouteFlags)) return;
+    const methods = [route.method].flat().map((m) => m.toUpperCase());
+    // Fastify answers HEAD on a GET route: a page may ask for either.
+    if (methods.includes("GET")) methods.push("HEAD");
+    for (const method of new Set(methods)) routes.push({ method, url: route.url, match: routeMatcher(route.url) });
+  });
+  return routes;
+}
+
+/**
  * Registers CORS on the app's root (its hooks run for every route registered after it). Preflights
  * are counted by `limitPreflight` (the unpaid-route rate limit) before they are answered in the
  * onRequest hook, ahead of any route-level hook; an OPTIONS request that is not an allowed preflight
@@ -141,14 +158,7 @@ export function applyCors(request: FastifyRequest, reply: FastifyReply, options:
  * await registerCors(app, { origins: config.server.cors.origins, limitPreflight: (req, reply) => limit.call(app, req, reply) });
  */
 export async function registerCors(app: FastifyInstance, o: { origins: readonly string[]; limitPreflight: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> }): Promise<void> {
-  const routes: BuyerRoute[] = [];
-  app.addHook("onRoute", (route) => {
-    if (!isBuyerRoute(route.config as RouteFlags)) return;
-    const methods = [route.method].flat().map((m) => m.toUpperCase());
-    // Fastify answers HEAD on a GET route: a page may ask for either.
-    if (methods.includes("GET")) methods.push("HEAD");
-    for (const method of new Set(methods)) routes.push({ method, url: route.url, match: routeMatcher(route.url) });
-  });
+  const routes = collectBuyerRoutes(app);
   if (o.origins.length === 0) return;
   app.addHook("onRequest", (request, reply, done) => {
     if (request.method !== "OPTIONS") return done();
