@@ -7,15 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import pino from "pino";
 import type { Hex } from "viem";
-import { parseConfig } from "../config/load.ts";
 import { jobAccepted, jobCompleted, jobStarted, type StoredEvent } from "../runtime/core/events.ts";
-import { startProvider, type RunningProvider } from "../runtime/provider/start.ts";
+import type { RunningProvider } from "../runtime/provider/start.ts";
 import { openAsyncStore } from "../runtime/store/async-open.ts";
 import type { AsyncEventStore } from "../runtime/store/async-types.ts";
 import { freshDatabase, postgresSkip } from "../runtime/store/testing/postgres.ts";
 import { startMarket, type Market } from "./support/market.ts";
+import { startSharedInstance } from "./support/shared-instance.ts";
 
 const skip = postgresSkip();
 const url = skip ? "" : await freshDatabase();
@@ -41,21 +40,8 @@ describe("metrics of runtime instances sharing one PostgreSQL log", { skip, time
   let b: RunningProvider;
   let sqlite: { before: number; after: number; inLog: number };
 
-  async function startInstance(key: Hex): Promise<RunningProvider> {
-    const config = parseConfig({
-      offerings: [{ model: "echo-1", backend: "echo", options: { tokensPerSecond: 100 }, pricePerSecond: PRICE }],
-      server: { port: 0, publicUrl: "http://127.0.0.1:9/provider" },
-      store: { url },
-      settlement: { idleSeconds: 3600, minJobMs: 100 },
-      chain: { preset: "local", confirmations: 1, pollIntervalMs: 100 },
-      log: { level: "silent" },
-      metrics: { port: 0 },
-    });
-    return startProvider({
-      config, env: { PRIVATE_KEY: key }, logger: pino({ level: "silent" }), graceMs: 2_000, leaderRetryMs: 200,
-      chain: { rpcUrl: m.anvil.rpcUrl, chainId: m.anvil.chainId, contracts: m.contracts, fromBlock: m.deployed.blockNumber },
-    });
-  }
+  const startInstance = (key: Hex) =>
+    startSharedInstance(m, url, key, { offering: { model: "echo-1", tokensPerSecond: 100, pricePerSecond: PRICE }, idleSeconds: 3600 });
   async function openStream(slots: bigint) {
     const { streamId } = await m.openStream(m.account(4), { deposit: PRICE * slots * 3600n, duration: 3600n, providerId: a.offerings[0]!.providerId, recipient: a.clients.address });
     return { streamId, signer: m.directSigner(m.account(4), streamId) };

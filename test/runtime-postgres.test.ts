@@ -7,15 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import pino from "pino";
 import type { Hex } from "viem";
-import { parseConfig } from "../config/load.ts";
 import { jobAccepted, jobProgress, jobStarted, type StoredEvent } from "../runtime/core/events.ts";
-import { startProvider, type RunningProvider } from "../runtime/provider/start.ts";
+import type { RunningProvider } from "../runtime/provider/start.ts";
 import { openAsyncStore } from "../runtime/store/async-open.ts";
 import type { AsyncEventStore } from "../runtime/store/async-types.ts";
 import { freshDatabase, postgresSkip } from "../runtime/store/testing/postgres.ts";
 import { eventually, startMarket, type Market } from "./support/market.ts";
+import { startSharedInstance } from "./support/shared-instance.ts";
 
 const skip = postgresSkip();
 const url = skip ? "" : await freshDatabase();
@@ -31,19 +30,7 @@ describe("runtime instances sharing one PostgreSQL log", { skip, timeout: 120_00
   let sqliteHealth: unknown;
 
   async function startInstance(): Promise<RunningProvider> {
-    const config = parseConfig({
-      offerings: [{ model: "echo-slow", backend: "echo", options: { tokensPerSecond: 20 }, pricePerSecond: PRICE }],
-      server: { port: 0, publicUrl: "http://127.0.0.1:9/provider" },
-      store: { url },
-      settlement: { idleSeconds: 2, minJobMs: 100 },
-      chain: { preset: "local", confirmations: 1, pollIntervalMs: 100 },
-      log: { level: "silent" },
-      metrics: { port: 0 },
-    });
-    const p = await startProvider({
-      config, env: { PRIVATE_KEY: key }, logger: pino({ level: "silent" }), graceMs: 2_000, leaderRetryMs: 200, slotTtlMs: 1_500,
-      chain: { rpcUrl: m.anvil.rpcUrl, chainId: m.anvil.chainId, contracts: m.contracts, fromBlock: m.deployed.blockNumber },
-    });
+    const p = await startSharedInstance(m, url, key, { offering: { model: "echo-slow", tokensPerSecond: 20, pricePerSecond: PRICE }, idleSeconds: 2, slotTtlMs: 1_500 });
     instances.push(p);
     return p;
   }
