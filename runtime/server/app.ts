@@ -15,6 +15,7 @@ import { clientErrorHandler } from "./client-errors.ts";
 import { limitConnections } from "./connection-limits.ts";
 import { registerCors } from "./cors.ts";
 import type { ServerContext } from "./context.ts";
+import { refuseWhileClosing } from "./drain.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { serveMetrics, type MetricsServer } from "./metrics/serve.ts";
@@ -92,7 +93,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     bodyLimit: opts.bodyLimitBytes,
     // Request lines are off: the log records what matters (jobs, paid refusals) as events already.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // A request that arrives while closing gets the runtime's own 503 (drain.ts), not Fastify's body.
+    return503OnClosing: false,
     // Behind a reverse proxy, request.ip (every per-IP limit's key) is the client from X-Forwarded-For.
     ...trustProxyOption(opts.server?.trustProxy),
     forceCloseConnections: "idle",
@@ -110,6 +112,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions): Promise<Fa
     }),
   });
   log = app.log;
+  refuseWhileClosing(app);
   limitConnections(app.server, limits);
   registerBodyParsers(app, { jsonBytes: opts.bodyLimitBytes, uploadBytes: opts.uploadLimitBytes, multipartMaxParts: limits.multipartMaxParts, checkSender: ctx.checkSender });
   registerErrorHandler(app, async (request, error, thrown) => {
