@@ -106,7 +106,7 @@ export const mutants: Mutant[] = [
   },
   {
     name: "reputation-slots-not-primed",
-    file: "src/ComputeRegistry.sol",
+    file: "src/Reputations.sol",
     find: "        rep.primedA = 1;\n        rep.primedB = 1;",
     replace: "",
     why: "a provider's first rating would fill two fresh slots again (86,543 gas, over the 60,000 budget)",

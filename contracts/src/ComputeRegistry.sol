@@ -4,6 +4,8 @@ pragma solidity 0.8.30;
 import {IComputeRegistry} from "./IComputeRegistry.sol";
 import {Errors} from "./Errors.sol";
 import {StreamPay} from "./StreamPay.sol";
+import {Providers} from "./Providers.sol";
+import {Reputations} from "./Reputations.sol";
 
 /// @title ComputeRegistry
 /// @notice Directory of compute providers. See IComputeRegistry for the behaviour of each function.
@@ -22,6 +24,9 @@ import {StreamPay} from "./StreamPay.sol";
 ///      filled at registration (so no rating writes a fresh slot), then written only by
 ///      rateStream, which asks StreamPay (markRated) whether the caller paid.
 contract ComputeRegistry is IComputeRegistry {
+    using Providers for Providers.Record;
+    using Reputations for Reputations.Rep;
+
     /// @notice Longest model name accepted, in bytes.
     uint256 public constant MAX_MODEL_LENGTH = 128;
     /// @notice Longest endpoint accepted, in bytes.
@@ -45,22 +50,6 @@ contract ComputeRegistry is IComputeRegistry {
     ///         (floored: a stream that paid less than one unit rates with weight 0).
     uint256 public constant RATING_WEIGHT_UNIT = 1 gwei;
 
-    struct Record {
-        // slot 0: what a consumer needs to pay
-        address wallet;
-        uint96 pricePerSecond;
-        // slot 1: flags, list link and the counters recordCompletion updates
-        uint40 registeredAt;
-        uint8 serviceType;
-        bool active;
-        bool retired;
-        uint32 nextByModel; // next (older) id of the same model, 0 at the end
-        uint64 completedJobs; // saturating
-        uint96 totalEarned; // saturating
-        // further slots
-        string model;
-        string endpoint;
-    }
 
     /// @inheritdoc IComputeRegistry
     address public immutable streamPay;
@@ -76,29 +65,10 @@ contract ComputeRegistry is IComputeRegistry {
         uint64 releaseAt;
     }
 
-    /// @dev Per provider, two slots; every sum saturates at its width (never reverts).
-    ///      Weighted sums are Σ value × weight, weight = paid / RATING_WEIGHT_UNIT.
-    ///      Each slot carries a `primed` byte that registerProvider sets to 1: the registration
-    ///      pays for filling both slots (2 × 22,100 gas), so every rating, the first included, only
-    ///      changes them (2 × 5,000) and stays under the 60,000-gas rating budget.
-    struct Rep {
-        // slot A
-        uint8 primedA;
-        uint32 ratings;
-        uint88 paidByRaters; // wei (2^88 wei is over 300 million coins)
-        uint64 weight;
-        uint64 scoreWeighted;
-        // slot B
-        uint8 primedB;
-        uint88 ttftWeighted;
-        uint88 tokensPerSecondWeighted;
-        uint72 failuresWeighted;
-    }
-
-    mapping(uint256 providerId => Record) private _providers;
+    mapping(uint256 providerId => Providers.Record) private _providers;
     mapping(bytes32 modelHash => uint32 headId) private _modelHead;
     mapping(uint256 providerId => BondDue) private _bondDue;
-    mapping(uint256 providerId => Rep) private _rep;
+    mapping(uint256 providerId => Reputations.Rep) private _rep;
 
     /// @param registrationBond Wei every registration locks until BOND_COOLDOWN after its retirement (0 on a local chain).
     constructor(uint256 registrationBond) {
@@ -118,15 +88,15 @@ contract ComputeRegistry is IComputeRegistry {
         returns (uint256 providerId)
     {
         if (msg.value != REGISTRATION_BOND) revert Errors.WrongBond(msg.value, REGISTRATION_BOND);
-        _checkModel(model);
-        _checkEndpoint(endpoint);
-        _checkPrice(pricePerSecond);
+        Providers.checkModel(model, MAX_MODEL_LENGTH);
+        Providers.checkEndpoint(endpoint, MAX_ENDPOINT_LENGTH);
+        Providers.checkPrice(pricePerSecond);
         providerId = _nextId;
         if (providerId > MAX_PROVIDERS) revert Errors.RegistryFull(MAX_PROVIDERS);
         _nextId = providerId + 1;
 
         bytes32 modelHash = keccak256(bytes(model));
-        Record storage r = _providers[providerId];
+        Providers.Record storage r = _providers[providerId];
         r.wallet = msg.sender;
         r.pricePerSecond = uint96(pricePerSecond);
         r.registeredAt = uint40(block.timestamp);
@@ -136,20 +106,18 @@ contract ComputeRegistry is IComputeRegistry {
         r.model = model;
         r.endpoint = endpoint;
         _modelHead[modelHash] = uint32(providerId);
-        // Fill the provider's two reputation slots now (see Rep): its first rater then pays no more
-        // than a later one.
-        Rep storage rep = _rep[providerId];
-        rep.primedA = 1;
-        rep.primedB = 1;
+        // Fill the provider's two reputation slots now (Reputations.Rep): its first rater then pays
+        // no more than a later one.
+        _rep[providerId].prime();
 
         emit ProviderRegistered(providerId, msg.sender, model, pricePerSecond, endpoint, serviceType);
     }
 
     /// @inheritdoc IComputeRegistry
     function updateProvider(uint256 providerId, uint256 pricePerSecond, string calldata endpoint, bool active) external {
-        Record storage r = _ownedLive(providerId);
-        _checkEndpoint(endpoint);
-        _checkPrice(pricePerSecond);
+        Providers.Record storage r = _ownedLive(providerId);
+        Providers.checkEndpoint(endpoint, MAX_ENDPOINT_LENGTH);
+        Providers.checkPrice(pricePerSecond);
         r.pricePerSecond = uint96(pricePerSecond);
         r.active = active;
         r.endpoint = endpoint;
@@ -197,22 +165,15 @@ contract ComputeRegistry is IComputeRegistry {
         address wallet = _providers[providerId].wallet;
         if (wallet != recipient) revert Errors.NotProviderWallet(providerId, wallet, recipient);
         if (paid == 0) revert Errors.NothingPaid(streamId);
-        uint256 w = paid / RATING_WEIGHT_UNIT; // paid < 2^72, so w < 2^43
-        Rep storage rep = _rep[providerId];
-        rep.ratings = uint32(_sat(rep.ratings, 1, type(uint32).max));
-        rep.paidByRaters = uint88(_sat(rep.paidByRaters, paid, type(uint88).max));
-        rep.weight = uint64(_sat(rep.weight, w, type(uint64).max));
-        rep.scoreWeighted = uint64(_sat(rep.scoreWeighted, w * score, type(uint64).max));
-        rep.ttftWeighted = uint88(_sat(rep.ttftWeighted, w * ttftMs, type(uint88).max));
-        rep.tokensPerSecondWeighted = uint88(_sat(rep.tokensPerSecondWeighted, w * tokensPerSecond, type(uint88).max));
-        rep.failuresWeighted = uint72(_sat(rep.failuresWeighted, w * failures, type(uint72).max));
+        // paid < 2^72, so the weight paid / RATING_WEIGHT_UNIT < 2^43
+        _rep[providerId].add(paid, paid / RATING_WEIGHT_UNIT, score, ttftMs, tokensPerSecond, failures);
         emit StreamRated(providerId, streamId, msg.sender, paid, score, ttftMs, tokensPerSecond, failures, receiptDigest);
     }
 
     /// @inheritdoc IComputeRegistry
     function recordCompletion(uint256 providerId, uint256 streamId, address recipient, uint256 earned) external {
         if (msg.sender != streamPay) revert Errors.NotStreamPay(msg.sender, streamPay);
-        Record storage r = _providers[providerId];
+        Providers.Record storage r = _providers[providerId];
         // An unknown id has wallet 0, and a stream's recipient is never 0: no count check needed.
         if (r.wallet != recipient) revert Errors.NotProviderWallet(providerId, r.wallet, recipient);
         uint256 jobs = r.completedJobs;
@@ -237,7 +198,7 @@ contract ComputeRegistry is IComputeRegistry {
         uint256 id = _start(model, cursor);
         if (limit > MAX_SCAN) limit = MAX_SCAN;
         for (uint256 n; n < limit && id != 0; ++n) {
-            Record storage r = _providers[id];
+            Providers.Record storage r = _providers[id];
             // The list runs from the newest id down, so `<=` leaves ties to the lowest id.
             if (r.active && (providerId == 0 || r.pricePerSecond <= pricePerSecond)) {
                 providerId = id;
@@ -266,7 +227,7 @@ contract ComputeRegistry is IComputeRegistry {
         page = new Provider[](n);
         id = first;
         for (uint256 i; i < n; ++i) {
-            page[i] = _view(id);
+            page[i] = _providers[id].toView(id);
             id = _providers[id].nextByModel;
         }
     }
@@ -274,7 +235,7 @@ contract ComputeRegistry is IComputeRegistry {
     /// @inheritdoc IComputeRegistry
     function getProvider(uint256 providerId) external view returns (Provider memory) {
         if (providerId == 0 || providerId >= _nextId) revert Errors.UnknownProvider(providerId);
-        return _view(providerId);
+        return _providers[providerId].toView(providerId);
     }
 
     /// @inheritdoc IComputeRegistry
@@ -286,7 +247,8 @@ contract ComputeRegistry is IComputeRegistry {
         if (limit < n) n = limit;
         page = new Provider[](n);
         for (uint256 i; i < n; ++i) {
-            page[i] = _view(offset + i + 1);
+            uint256 id = offset + i + 1;
+            page[i] = _providers[id].toView(id);
         }
     }
 
@@ -321,14 +283,7 @@ contract ComputeRegistry is IComputeRegistry {
     /// @inheritdoc IComputeRegistry
     function getReputation(uint256 providerId) external view returns (Reputation memory out) {
         if (providerId == 0 || providerId >= _nextId) revert Errors.UnknownProvider(providerId);
-        Rep storage rep = _rep[providerId];
-        out.ratings = rep.ratings;
-        out.paidByRaters = rep.paidByRaters;
-        out.weight = rep.weight;
-        out.scoreWeighted = rep.scoreWeighted;
-        out.ttftWeighted = rep.ttftWeighted;
-        out.tokensPerSecondWeighted = rep.tokensPerSecondWeighted;
-        out.failuresWeighted = rep.failuresWeighted;
+        return _rep[providerId].read();
     }
 
     /// @inheritdoc IComputeRegistry
@@ -347,7 +302,7 @@ contract ComputeRegistry is IComputeRegistry {
     // ------------------------------------------------------------------------------------------
 
     /// @dev A provider that exists, is not retired, and whose wallet is the caller.
-    function _ownedLive(uint256 providerId) private view returns (Record storage r) {
+    function _ownedLive(uint256 providerId) private view returns (Providers.Record storage r) {
         if (providerId == 0 || providerId >= _nextId) revert Errors.UnknownProvider(providerId);
         r = _providers[providerId];
         if (r.wallet != msg.sender) revert Errors.NotProviderWallet(providerId, r.wallet, msg.sender);
@@ -356,7 +311,7 @@ contract ComputeRegistry is IComputeRegistry {
 
     /// @dev Unlinks, freezes and (bond != 0) locks the bond of the caller's provider `providerId`.
     function _retire(uint256 providerId, uint256 hint, address payee) private {
-        Record storage r = _ownedLive(providerId);
+        Providers.Record storage r = _ownedLive(providerId);
         _unlink(r, providerId, hint);
         // A retired entry keeps no link: a walk or a cursor that reaches it stops there.
         r.nextByModel = 0;
@@ -372,7 +327,7 @@ contract ComputeRegistry is IComputeRegistry {
     ///      live entry of the list before it; stale hints are fine), then from the head, at most
     ///      MAX_HINT_WALK entries each: new registrations enter at the head, so they cannot push a
     ///      good hint away, and a hint that was retired meanwhile has no link and falls back to the head.
-    function _unlink(Record storage r, uint256 id, uint256 hint) private {
+    function _unlink(Providers.Record storage r, uint256 id, uint256 hint) private {
         uint32 next = r.nextByModel;
         bytes32 modelHash = keccak256(bytes(r.model));
         uint256 head = _modelHead[modelHash];
@@ -388,7 +343,7 @@ contract ComputeRegistry is IComputeRegistry {
     /// @dev Walks from `from` for the entry whose link is `id` and points it at `next`.
     function _relinkAfter(uint256 from, uint256 id, uint32 next) private returns (bool) {
         for (uint256 n; n < MAX_HINT_WALK && from != 0; ++n) {
-            Record storage p = _providers[from];
+            Providers.Record storage p = _providers[from];
             uint256 link = p.nextByModel;
             if (link == id) {
                 p.nextByModel = next;
@@ -406,15 +361,9 @@ contract ComputeRegistry is IComputeRegistry {
     function _start(string calldata model, uint256 cursor) private view returns (uint256) {
         if (cursor == 0) return _modelHead[keccak256(bytes(model))];
         if (cursor >= _nextId) revert Errors.UnknownProvider(cursor);
-        Record storage r = _providers[cursor];
+        Providers.Record storage r = _providers[cursor];
         if (r.retired || keccak256(bytes(r.model)) != keccak256(bytes(model))) revert Errors.StaleCursor(cursor);
         return cursor;
-    }
-
-    /// @dev a + b, or max when that would exceed it.
-    function _sat(uint256 a, uint256 b, uint256 max) private pure returns (uint256) {
-        uint256 c = a + b; // both < 2^128 here
-        return c > max ? max : c;
     }
 
     /// @dev Ids (from, to] to scan: at most MAX_SCAN of them, clipped to the count.
@@ -430,37 +379,6 @@ contract ComputeRegistry is IComputeRegistry {
     function _shrink(uint256[] memory a, uint256 n) private pure {
         assembly ("memory-safe") {
             mstore(a, n)
-        }
-    }
-
-    function _view(uint256 id) private view returns (Provider memory p) {
-        Record storage r = _providers[id];
-        p.id = id;
-        p.wallet = r.wallet;
-        p.model = r.model;
-        p.endpoint = r.endpoint;
-        p.pricePerSecond = r.pricePerSecond;
-        p.serviceType = r.serviceType;
-        p.active = r.active;
-        p.retired = r.retired;
-        p.completedJobs = r.completedJobs;
-        p.totalEarned = r.totalEarned;
-        p.registeredAt = r.registeredAt;
-    }
-
-    function _checkModel(string calldata model) private pure {
-        uint256 len = bytes(model).length;
-        if (len == 0 || len > MAX_MODEL_LENGTH) revert Errors.InvalidModel(len, MAX_MODEL_LENGTH);
-    }
-
-    function _checkEndpoint(string calldata endpoint) private pure {
-        uint256 len = bytes(endpoint).length;
-        if (len == 0 || len > MAX_ENDPOINT_LENGTH) revert Errors.InvalidEndpoint(len, MAX_ENDPOINT_LENGTH);
-    }
-
-    function _checkPrice(uint256 pricePerSecond) private pure {
-        if (pricePerSecond == 0 || pricePerSecond > type(uint96).max) {
-            revert Errors.InvalidPrice(pricePerSecond, type(uint96).max);
         }
     }
 }
