@@ -1,17 +1,21 @@
 /**
  * Makes the payment headers for paid requests (see runtime/core/payment.ts for the protocol, proof v2).
- * `createSessionSigner` signs one EIP-712 authorization with the wallet, then signs each request
- * with a fresh in-memory Ed25519 key — the provider's cheap path. `createDirectSigner` signs every
+ * `createSessionSigner` signs one EIP-712 authorization with the wallet, then proves each request
+ * with a fresh in-memory key — the provider's cheap path: an HMAC with a key agreed over X25519 when
+ * the quote offers a key agreement vouched for by the recipient (session-mac.ts), an Ed25519
+ * signature otherwise. `createDirectSigner` signs every
  * request with the wallet (EIP-712 `Payment`). Every proof names the route it is for (method and
  * path); `settle()` makes the distinct signed act that asks the provider to settle the stream now.
  */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import type { SigningAccount } from "../chain/client.ts";
 import {
   bodyHashOf, isBindableTarget, paymentHeaders as H, paymentTypes, sessionMessage, sessionSettleMessage, settleBody, toBase64Url,
   type PaymentDomain,
 } from "../core/payment.ts";
+import { X25519_SESSION_TAG, type KeyAgreementOffer } from "../core/key-agreement.ts";
 import { bytesToHex } from "viem";
+import { macSession } from "./session-mac.ts";
 
 /** The route a proof is for: `path` is what the client appends to the provider's base URL (path + query). */
 export type ProofTarget = { path: string; method?: string; nonce?: bigint; deadline?: bigint };
@@ -89,21 +93,34 @@ export function createDirectSigner(opts: SignerOptions): PaymentSigner {
 }
 
 /**
+ * `keyAgreement` (the quote's `payment.keyAgreement`) and `recipient` (the stream's recipient, who
+ * must have signed it): with both, a valid signature and X25519 in this WebCrypto, requests carry a
+ * session MAC; otherwise an Ed25519 signature.
+ */
+type SessionOptions = SignerOptions & { keyAgreement?: KeyAgreementOffer | undefined; recipient?: Address | undefined };
+
+/**
  * @example
- * const signer = await createSessionSigner({ account, domain, streamId: 1n, ttlSeconds: 3600 });
+ * const signer = await createSessionSigner({ account, domain, streamId: 1n, ttlSeconds: 3600, keyAgreement: quote.keyAgreement, recipient: quote.recipient });
  * const headers = await signer.headers(JSON.stringify(body), { path: "/v1/chat/completions" });
  */
-export async function createSessionSigner(opts: SignerOptions): Promise<PaymentSigner> {
+export async function createSessionSigner(opts: SessionOptions): Promise<PaymentSigner> {
+  const expiresAt = nowSeconds() + BigInt(opts.ttlSeconds ?? 3600);
+  const authorize = (sessionKey: Hex) => opts.account.signTypedData({
+    domain: opts.domain, types: paymentTypes, primaryType: "SessionKey", message: { streamId: opts.streamId, sessionKey, expiresAt },
+  });
+  const mac = await macSession(opts.keyAgreement, opts.recipient, opts.domain);
+  if (mac) {
+    const session = `${X25519_SESSION_TAG}.${toBase64Url(mac.publicKey)}.${expiresAt}.${await authorize(mac.sessionKey)}`;
+    const macced = async (bytes: Uint8Array<ArrayBuffer>) => ({ [H.signature]: await mac.mac(bytes), [H.session]: session });
+    return signer(opts, 120n, {
+      payment: (m) => macced(sessionMessage(opts.domain, m)),
+      settle: (m) => macced(sessionSettleMessage(opts.domain, m)),
+    });
+  }
   const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
   const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  const expiresAt = nowSeconds() + BigInt(opts.ttlSeconds ?? 3600);
-  const authorization = await opts.account.signTypedData({
-    domain: opts.domain,
-    types: paymentTypes,
-    primaryType: "SessionKey",
-    message: { streamId: opts.streamId, sessionKey: bytesToHex(publicKey), expiresAt },
-  });
-  const session = `${toBase64Url(publicKey)}.${expiresAt}.${authorization}`;
+  const session = `${toBase64Url(publicKey)}.${expiresAt}.${await authorize(bytesToHex(publicKey))}`;
   const ed25519 = async (bytes: Uint8Array<ArrayBuffer>) => ({
     [H.signature]: toBase64Url(new Uint8Array(await crypto.subtle.sign("Ed25519", pair.privateKey, bytes))),
     [H.session]: session,

@@ -5,9 +5,11 @@
 import { Buffer } from "node:buffer";
 import type { Hex } from "viem";
 import { ClawError } from "../../core/errors.ts";
+import { X25519_SESSION_TAG } from "../../core/key-agreement.ts";
 import { fromBase64Url, isBindableTarget, MAX_PROOF_PATH, paymentHeaders as H } from "../../core/payment.ts";
 
-export type SessionAuth = { raw: string; publicKey: Uint8Array<ArrayBuffer>; expiresAt: bigint; signature: Hex };
+/** `kind`: "ed25519" (each request signed) or "x25519" (each request MACed with the agreed session key). */
+export type SessionAuth = { raw: string; kind: "ed25519" | "x25519"; publicKey: Uint8Array<ArrayBuffer>; expiresAt: bigint; signature: Hex };
 
 /** The route a proof is presented at: the runtime's own method and path (path + query), never a header. */
 export type RequestTarget = { method: string; path: string };
@@ -38,8 +40,8 @@ function uint(name: string, text: string, max = UINT256_MAX): bigint {
   return v;
 }
 
-/** An Ed25519 signature as the SDK sends it: 64 bytes, base64url without padding. */
-const SIGNATURE_B64URL = /^[A-Za-z0-9_-]{86}$/;
+/** An Ed25519 signature (64 bytes) or a session MAC (32 bytes) as the SDK sends it: base64url without padding. */
+const SIGNATURE_B64URL = /^(?:[A-Za-z0-9_-]{86}|[A-Za-z0-9_-]{43})$/;
 
 /**
  * base64url → bytes. The SDK's form (unpadded, alphabet only) is decoded natively; anything else
@@ -65,9 +67,11 @@ function cachedSession(raw: string): SessionAuth {
 }
 
 function parseSession(raw: string): SessionAuth {
-  const [key, expires, sig] = raw.split(".");
-  if (!key || !expires || !sig || !/^0x[0-9a-fA-F]{130}$/.test(sig)) {
-    throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.session} must be base64url(key).expiresAt.0x-signature.` });
+  const parts = raw.split(".");
+  const kind = parts.length === 4 && parts[0] === X25519_SESSION_TAG ? "x25519" : "ed25519";
+  const [key, expires, sig, extra] = kind === "x25519" ? parts.slice(1) : parts;
+  if (!key || !expires || !sig || extra !== undefined || !/^0x[0-9a-fA-F]{130}$/.test(sig)) {
+    throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.session} must be base64url(key).expiresAt.0x-signature (prefixed by "${X25519_SESSION_TAG}." for a MAC session).` });
   }
   let publicKey: Uint8Array<ArrayBuffer>;
   try {
@@ -75,8 +79,8 @@ function parseSession(raw: string): SessionAuth {
   } catch {
     publicKey = new Uint8Array();
   }
-  if (publicKey.length !== 32) throw new ClawError("SIGNATURE_MALFORMED", { message: "The session key must be a 32-byte Ed25519 public key." });
-  return { raw, publicKey, expiresAt: uint(H.session, expires, (1n << 64n) - 1n), signature: sig as Hex };
+  if (publicKey.length !== 32) throw new ClawError("SIGNATURE_MALFORMED", { message: `The session key must be a 32-byte ${kind === "x25519" ? "X25519" : "Ed25519"} public key.` });
+  return { raw, kind, publicKey, expiresAt: uint(H.session, expires, (1n << 64n) - 1n), signature: sig as Hex };
 }
 
 /**
@@ -112,12 +116,14 @@ export function parsePaymentProof(headers: Headers, target: RequestTarget): Paym
     if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a 65-byte 0x hex signature.` });
     return { ...base, mode: "direct", signature: signature as Hex };
   }
+  const auth = cachedSession(session);
   let sig: Uint8Array<ArrayBuffer>;
   try {
     sig = decodeSignature(signature);
   } catch {
     sig = new Uint8Array();
   }
-  if (sig.length !== 64) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a base64url 64-byte Ed25519 signature in session mode.` });
-  return { ...base, mode: "session", signature: sig, session: cachedSession(session) };
+  if (auth.kind === "x25519" && sig.length !== 32) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a base64url 32-byte HMAC-SHA256 in an x25519 session.` });
+  if (auth.kind === "ed25519" && sig.length !== 64) throw new ClawError("SIGNATURE_MALFORMED", { message: `Header ${H.signature} must be a base64url 64-byte Ed25519 signature in session mode.` });
+  return { ...base, mode: "session", signature: sig, session: auth };
 }

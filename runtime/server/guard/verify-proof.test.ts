@@ -6,6 +6,7 @@ import { isClawError } from "../../core/errors.ts";
 import { createDirectSigner, createSessionSigner } from "../../client/payment-signer.ts";
 import { parsePaymentProof, type RequestTarget } from "./parse-proof.ts";
 import { createProofVerifier } from "./verify-proof.ts";
+import { providerKeyAgreement } from "./session-mac.ts";
 
 const streamPay = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const domain = paymentDomain(31337, streamPay);
@@ -15,16 +16,20 @@ const now = BigInt(Math.floor(Date.now() / 1000));
 const body = JSON.stringify({ model: "echo-1", prompt: "hi" });
 const route: RequestTarget = { method: "POST", path: "/v1/inference" };
 const settleRoute: RequestTarget = { method: "POST", path: "/v1/streams/7/settle" };
+// The provider's X25519 agreement key (its wallet is the stream's recipient): every verifier here holds it.
+const providerWallet = generatePrivateKey();
+const agreement = await providerKeyAgreement(providerWallet, domain);
+const recipient = privateKeyToAccount(providerWallet).address;
 
 type CheckOpts = { body?: string; signer?: string; verifierDomain?: typeof domain; at?: RequestTarget };
 async function check(headers: Record<string, string>, opts: CheckOpts = {}) {
   const proof = parsePaymentProof(headers, opts.at ?? route);
-  const v = createProofVerifier(opts.verifierDomain ?? domain);
+  const v = createProofVerifier(opts.verifierDomain ?? domain, { keyAgreement: agreement.key });
   await v.verify(proof, bodyHashOf(opts.body ?? body), (opts.signer ?? sender.address) as `0x${string}`, now);
   return proof;
 }
 async function checkSettle(headers: Record<string, string>, signer = sender.address) {
-  const v = createProofVerifier(domain);
+  const v = createProofVerifier(domain, { keyAgreement: agreement.key });
   await v.verifySettle(parsePaymentProof(headers, settleRoute), signer, now);
 }
 const invalid = (e: unknown) => isClawError(e) && /INVALID/.test(e.code);
@@ -32,11 +37,13 @@ const invalid = (e: unknown) => isClawError(e) && /INVALID/.test(e.code);
 for (const [mode, make] of [
   ["direct", async (account = sender) => createDirectSigner({ account, domain, streamId: 7n })],
   ["session", async (account = sender) => createSessionSigner({ account, domain, streamId: 7n })],
+  ["x25519", async (account = sender) => createSessionSigner({ account, domain, streamId: 7n, keyAgreement: agreement.offer, recipient })],
 ] as const) {
   describe(`${mode} proofs`, () => {
     test("a proof by the sender over this body at this route verifies", async () => {
       const proof = await check(await (await make()).headers(body, route));
-      assert.equal(proof.mode, mode);
+      assert.equal(proof.mode, mode === "direct" ? "direct" : "session");
+      if (proof.mode === "session") assert.equal(proof.session.kind, mode === "x25519" ? "x25519" : "ed25519");
       assert.equal(proof.streamId, 7n);
     });
 
