@@ -30,6 +30,7 @@ import type { DevContext, ServedOffering, ServerContext } from "../server/contex
 import { settleNowRoutes } from "../server/routes/settle-now.ts";
 import { createAdmitter } from "../server/guard/admit.ts";
 import { createProofVerifier } from "../server/guard/verify-proof.ts";
+import { providerKeyAgreement } from "../server/guard/session-mac.ts";
 import { createSenderCheck } from "../server/guard/verify-sender.ts";
 import { createJobChunks } from "../server/job-chunks.ts";
 import { createReceiptSigner } from "./receipt-signer.ts";
@@ -182,7 +183,9 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
     onRead,
   });
 
-  const verifier = createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay));
+  // X25519 agreement key for MAC sessions (issue 23): derived from the wallet key, so the same on every instance.
+  const agreement = await providerKeyAgreement(walletKey(config, env), paymentDomain(chain.chainId, chain.contracts.streamPay));
+  const verifier = createProofVerifier(paymentDomain(chain.chainId, chain.contracts.streamPay), { keyAgreement: agreement.key });
   const meteredTotal = (s: bigint) => views.streams.get(s)?.metered ?? 0n;
   // One watcher among the instances sharing a log; it reads the shared cursor when it takes over.
   const watcherRole = createRole(port, "watcher", {
@@ -208,6 +211,7 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   let ready = false;
   const ctx: ServerContext = {
     chainId: chain.chainId, contracts: chain.contracts, wallet, minJobMs: config.settlement.minJobMs, offerings: byModel, store, views, ledger,
+    keyAgreement: agreement.offer,
     // Receipts are signed by the wallet that is each stream's recipient and settles it.
     receipts: createReceiptSigner(clients.account, paymentDomain(chain.chainId, chain.contracts.streamPay), { privateKey: walletKey(config, env) }),
     get publicUrl() {
