@@ -158,6 +158,7 @@ export function createLanes(o: LaneOptions) {
       const ttlSeconds = Number(stream.startTime + stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
       const signer = await createSessionSigner({
         account: wallet.account, domain: paymentDomain(o.chain.chainId, o.chain.contracts.streamPay), streamId: stream.streamId, ttlSeconds: Math.max(ttlSeconds, 300),
+        keyAgreement: quote.keyAgreement, recipient: stream.recipient,
       });
       lane = { provider, quote, stream, signer, pricePerSecond: price, metered: 0n, inflight: 0, reserved: 0n, lastUsed: Date.now() };
       await o.hooks?.onOpened?.(lane);

@@ -7,12 +7,14 @@ import { getAddress, type Address } from "viem";
 import { ClawError } from "../core/errors.ts";
 import type { ClientChain } from "./chain.ts";
 import { providerJson } from "./provider-http.ts";
+import type { KeyAgreementOffer } from "../core/key-agreement.ts";
 import type { OfferingKind, ProviderInfo, Quote } from "./types.ts";
 
 export type WireQuote = {
   model: string; kind: OfferingKind; providerId: string; recipient: Address; pricePerSecond: string; serviceType: number;
   minJobMs: number; maxJobSeconds: number; queue: Quote["queue"]; suggested: { durationSeconds: number; deposit: string };
   chainId: number; contracts: { registry: Address; streamPay: Address };
+  payment?: { keyAgreement?: KeyAgreementOffer };
 };
 
 /** Parses the wire quote (amounts as decimal strings) into bigint form. Pure. */
@@ -22,6 +24,9 @@ export function parseQuote(w: WireQuote): Quote {
     serviceType: w.serviceType, minJobMs: w.minJobMs, maxJobSeconds: w.maxJobSeconds, queue: w.queue,
     suggested: { durationSeconds: w.suggested.durationSeconds, deposit: BigInt(w.suggested.deposit) },
     chainId: w.chainId, contracts: { registry: getAddress(w.contracts.registry), streamPay: getAddress(w.contracts.streamPay) },
+    // Passed on as strings; the session signer checks it (signed by the recipient) before any use.
+    ...(typeof w.payment?.keyAgreement?.x25519 === "string" && typeof w.payment.keyAgreement.signature === "string"
+      ? { keyAgreement: { x25519: w.payment.keyAgreement.x25519, signature: w.payment.keyAgreement.signature } } : {}),
   };
 }
 

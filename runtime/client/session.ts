@@ -52,7 +52,7 @@ export type SessionInput = {
   stream: OpenedStream;
   provider: ProviderInfo;
   quote: Quote;
-  /** "session" (default): one wallet signature, then Ed25519 per request. "direct": the wallet signs every request. */
+  /** "session" (default): one wallet signature, then a MAC (X25519-agreed key, when the quote offers one) or an Ed25519 signature per request. "direct": the wallet signs every request. */
   signing?: "session" | "direct";
   /** Jobs already served on this stream by an earlier process (a resumed stream): their sum. */
   meteredBefore?: bigint;
@@ -76,7 +76,10 @@ export async function startSession(i: SessionInput): Promise<Session> {
   const base = { account: wallet.account, domain, streamId: i.stream.streamId };
   // The session key lives as long as the stream (plus slack for clock skew), never longer.
   const ttlSeconds = Number(i.stream.startTime + i.stream.durationSeconds) - Math.floor(Date.now() / 1000) + 300;
-  const signer: PaymentSigner = i.signing === "direct" ? createDirectSigner(base) : await createSessionSigner({ ...base, ttlSeconds: Math.max(ttlSeconds, 300) });
+  // A MAC per request when the quote offers a key agreement signed by the stream's recipient; else Ed25519.
+  const signer: PaymentSigner = i.signing === "direct" ? createDirectSigner(base) : await createSessionSigner({
+    ...base, ttlSeconds: Math.max(ttlSeconds, 300), keyAgreement: i.quote.keyAgreement, recipient: i.stream.recipient,
+  });
   const terms: ReceiptTerms = {
     domain, recipient: i.stream.recipient, maxJobMs: i.quote.maxJobSeconds * 1000,
     // The stream was sized for the higher of the quoted and the registered price (client.ts).

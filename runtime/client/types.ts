@@ -6,6 +6,7 @@ import type { Address, Hash } from "viem";
 import type { RegistryProvider } from "../chain/actions/get-provider.ts";
 import type { Reputation } from "../chain/actions/get-reputation.ts";
 import type { ClawError } from "../core/errors.ts";
+import type { KeyAgreementOffer } from "../core/key-agreement.ts";
 import type { SignedReceipt } from "../core/receipt.ts";
 
 /** A registry offering as the chain holds it (the getProvider action's shape), plus the optional health probe of its endpoint. */
@@ -32,6 +33,8 @@ export type Quote = {
   suggested: { durationSeconds: number; deposit: bigint };
   chainId: number;
   contracts: { registry: Address; streamPay: Address };
+  /** The provider's X25519 agreement key signed by its wallet (`payment.keyAgreement`): sessions then prove requests with a MAC. */
+  keyAgreement?: KeyAgreementOffer;
 };
 
 /**

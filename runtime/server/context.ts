@@ -7,6 +7,7 @@ import type { Address, Hex } from "viem";
 import type { ReadClient } from "../chain/client.ts";
 import type { Backend, Chunk, InferenceJob, PluginKind, Task } from "../../plugins/types.ts";
 import type { ClawError } from "../core/errors.ts";
+import type { KeyAgreementOffer } from "../core/key-agreement.ts";
 import type { JobReceipt, SignedReceipt } from "../core/receipt.ts";
 import type { BudgetLedger } from "../scheduler/budget-ledger.ts";
 import type { OfferingQueue } from "../scheduler/offering-queue.ts";
@@ -57,6 +58,8 @@ export type ServerContext = {
   /** The log's projections, kept current as events are appended. */
   views: Projections;
   ledger: BudgetLedger;
+  /** The provider's signed X25519 agreement key, published in the quote (x25519 sessions; guard/session-mac.ts). Left out: Ed25519 sessions only. */
+  keyAgreement?: KeyAgreementOffer;
   /** Signs each paid job's receipt with the provider's wallet (provider/receipt-signer.ts); once per job. */
   receipts: { sign(receipt: JobReceipt): Promise<SignedReceipt> };
   /** `target`: the request's method and path (path + query), which the proof must be bound to. */

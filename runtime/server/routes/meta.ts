@@ -1,7 +1,8 @@
 /**
  * Free routes: GET /health, GET /v1/models, GET /v1/quote?model=. The quote tells a client everything
  * it needs to pay: price, where to pay (chain id, contracts, provider id, recipient), the queue wait,
- * a suggested deposit and duration, and the proof format.
+ * a suggested deposit and duration, and the proof format (with `payment.keyAgreement`, the provider's
+ * signed X25519 key, when it accepts per-session MAC proofs).
  */
 import type { FastifyInstance } from "fastify";
 import { paymentDomain, paymentHeaders } from "../../core/payment.ts";
@@ -35,7 +36,10 @@ export function quoteFor(ctx: ServerContext, o: ServedOffering) {
     suggested: { durationSeconds: duration, deposit: (o.pricePerSecond * BigInt(duration)).toString() },
     chainId: ctx.chainId,
     contracts: ctx.contracts,
-    payment: { headers: paymentHeaders, eip712Domain: paymentDomain(ctx.chainId, ctx.contracts.streamPay) },
+    payment: {
+      headers: paymentHeaders, eip712Domain: paymentDomain(ctx.chainId, ctx.contracts.streamPay),
+      ...(ctx.keyAgreement ? { keyAgreement: ctx.keyAgreement } : {}),
+    },
   };
 }
 
