@@ -12,6 +12,8 @@ import http from "node:http";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSessionSigner } from "../../runtime/client/payment-signer.ts";
 import { paymentDomain } from "../../runtime/core/payment.ts";
+import type { KeyAgreementOffer } from "../../runtime/core/key-agreement.ts";
+import type { Address } from "viem";
 import type { LoadPlan, LoadResult } from "./load.ts";
 import { percentile } from "./stats.ts";
 
@@ -36,9 +38,12 @@ async function prepare(plan: LoadPlan): Promise<Prepared[]> {
   const base = { "content-type": "application/json", "content-length": body.length };
   if (!plan.paid) return [{ headers: base, body }];
   const p = plan.paid;
-  // A fresh session key per run: the runtime recovers its authorization once (in the warm-up).
+  // A fresh session key per run: the runtime recovers its authorization once (in the warm-up). Like the
+  // SDK, a MAC session when the quote offers a key agreement (the bench's stream pays the quote's recipient).
+  const quote = (await (await fetch(new URL("/v1/quote", plan.url))).json()) as { recipient?: Address; payment?: { keyAgreement?: KeyAgreementOffer } };
   const signer = await createSessionSigner({
     account: privateKeyToAccount(p.consumerKey), domain: paymentDomain(p.chainId, p.streamPay), streamId: BigInt(p.streamId), ttlSeconds: 3600,
+    keyAgreement: quote.payment?.keyAgreement, recipient: quote.recipient,
   });
   const out: Prepared[] = [];
   const total = plan.maxRequests + plan.connections;
