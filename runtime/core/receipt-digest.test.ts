@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { bytesToHex, getAddress, type Hex } from "viem";
 import { paymentDomain } from "./payment.ts";
-import { receiptDigest, type JobReceipt } from "./receipt.ts";
+import { receiptDigest, receiptDigestByViem, type JobReceipt } from "./receipt.ts";
 import { createReceiptHasher } from "./receipt-digest.ts";
 
 const rand = (n: number) => crypto.getRandomValues(new Uint8Array(n));
@@ -27,7 +27,16 @@ describe("fast receipt digest", () => {
     for (let i = 0; i < 500; i++) {
       const domain = paymentDomain(1 + Math.floor(Math.random() * 2 ** 31), getAddress(bytesToHex(rand(20))));
       const r = randomReceipt();
-      assert.equal(bytesToHex(createReceiptHasher(domain)(r)), receiptDigest(domain, r), JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      assert.equal(bytesToHex(createReceiptHasher(domain)(r)), receiptDigestByViem(domain, r), JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+    }
+  });
+
+  test("receiptDigest keeps one hasher per domain: alternating markets never mix their digests", () => {
+    const domains = [paymentDomain(56, "0x5FbDB2315678afecb367f032d93F642f64180aa3"), paymentDomain(97, "0x5FbDB2315678afecb367f032d93F642f64180aa3"), paymentDomain(56, getAddress(bytesToHex(rand(20))))];
+    for (let i = 0; i < 30; i++) {
+      const domain = domains[i % 3]!;
+      const r = randomReceipt();
+      assert.equal(receiptDigest(domain, r), receiptDigestByViem(domain, r));
     }
   });
 
@@ -38,7 +47,7 @@ describe("fast receipt digest", () => {
     const max256 = 2n ** 256n - 1n;
     const zero: JobReceipt = { streamId: 0n, nonce: 0n, requestHash: `0x${"00".repeat(32)}`, jobId: "", model: "", meteredMs: 0n, cost: 0n, cumulativeCost: 0n, ttftMs: 0n, outputHash: `0x${"00".repeat(32)}` };
     const full: JobReceipt = { streamId: max256, nonce: max256, requestHash: `0x${"fF".repeat(32)}`, jobId: "j", model: "m", meteredMs: max64, cost: max256, cumulativeCost: max256, ttftMs: max64, outputHash: `0x${"Ab".repeat(32)}` };
-    for (const r of [zero, full, { ...full, model: "" }, { ...zero, model: "m" }]) assert.equal(bytesToHex(digestOf(r)), receiptDigest(domain, r));
+    for (const r of [zero, full, { ...full, model: "" }, { ...zero, model: "m" }]) assert.equal(bytesToHex(digestOf(r)), receiptDigestByViem(domain, r));
   });
 
   test("out-of-range integers and malformed hashes throw instead of hashing something else", () => {

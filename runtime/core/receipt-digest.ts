@@ -6,11 +6,10 @@
  * receipt-digest.test.ts checks that over random and edge inputs. Out-of-range integers and
  * malformed hashes throw, as viem does. Pure.
  */
-import { Buffer } from "node:buffer";
 import { domainSeparator, hexToBytes, stringToBytes, type Hex } from "viem";
 import { keccak256Bytes } from "./keccak.ts";
 import type { PaymentDomain } from "./payment.ts";
-import { receiptTypes, type JobReceipt } from "./receipt.ts";
+import { receiptTypes, type JobReceipt } from "./receipt-types.ts";
 
 const U64 = (1n << 64n) - 1n;
 const U256 = (1n << 256n) - 1n;
@@ -33,10 +32,10 @@ function putUint(view: DataView, word: number, v: bigint, max: bigint, name: str
   }
 }
 
-/** Checked 0x + 64 hex digits, written as 32 bytes (Buffer's hex decoder: the same bytes as viem's hexToBytes, without its per-byte parsing). */
-function putBytes32(out: Buffer, word: number, v: Hex, name: string): void {
+/** Checked 0x + 64 hex digits, written as 32 bytes (web standard: this digest also runs in the consumer's SDK). */
+function putBytes32(out: Uint8Array, word: number, v: Hex, name: string): void {
   if (typeof v !== "string" || !HEX32.test(v)) throw new TypeError(`JobReceipt.${name} is not a 0x 32-byte hex value.`);
-  out.write(v.slice(2), word * 32, 32, "hex");
+  for (let i = 0; i < 32; i++) out[word * 32 + i] = parseInt(v.slice(2 + 2 * i, 4 + 2 * i), 16);
 }
 
 /**
@@ -51,7 +50,7 @@ export function createReceiptHasher(domain: PaymentDomain): (r: JobReceipt) => U
   const stringHash = (s: string) => keccak256Bytes(stringToBytes(s));
   return (r) => {
     // typeHash | streamId | nonce | requestHash | keccak(jobId) | keccak(model) | meteredMs | cost | cumulativeCost | ttftMs | outputHash
-    const struct = Buffer.alloc(11 * 32);
+    const struct = new Uint8Array(11 * 32);
     const view = new DataView(struct.buffer, struct.byteOffset, struct.byteLength);
     struct.set(typeHash, 0);
     putUint(view, 1, r.streamId, U256, "streamId");

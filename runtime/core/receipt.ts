@@ -17,37 +17,15 @@
  * On the wire the receipt travels inside the `claw` billing object as `claw.receipt` (decimal strings
  * for every integer, 0x hex for hashes and the signature).
  */
-import { hashTypedData, recoverAddress, type Address, type Hex } from "viem";
+import { bytesToHex, hashTypedData, type Address, type Hex } from "viem";
 import type { PaymentDomain } from "./payment.ts";
 import { keccak256Hex } from "./keccak.ts";
+import { createReceiptHasher } from "./receipt-digest.ts";
+import { recoverDigestSigner } from "./recover-signer.ts";
 
-export const receiptTypes = {
-  JobReceipt: [
-    { name: "streamId", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "requestHash", type: "bytes32" },
-    { name: "jobId", type: "string" },
-    { name: "model", type: "string" },
-    { name: "meteredMs", type: "uint64" },
-    { name: "cost", type: "uint256" },
-    { name: "cumulativeCost", type: "uint256" },
-    { name: "ttftMs", type: "uint64" },
-    { name: "outputHash", type: "bytes32" },
-  ],
-} as const;
-
-export type JobReceipt = {
-  streamId: bigint;
-  nonce: bigint;
-  requestHash: Hex;
-  jobId: string;
-  model: string;
-  meteredMs: bigint;
-  cost: bigint;
-  cumulativeCost: bigint;
-  ttftMs: bigint;
-  outputHash: Hex;
-};
+export { receiptTypes, type JobReceipt } from "./receipt-types.ts";
+import type { JobReceipt } from "./receipt-types.ts";
+import { receiptTypes } from "./receipt-types.ts";
 
 export type SignedReceipt = JobReceipt & { signature: Hex };
 
@@ -59,7 +37,30 @@ export type WireReceipt = {
 
 /** The EIP-712 digest the provider signs. */
 export function receiptDigest(domain: PaymentDomain, r: JobReceipt): Hex {
+  return bytesToHex(hasherFor(domain)(r));
+}
+
+/**
+ * The same digest by viem's general `hashTypedData` (~0.35 ms against ~0.03 ms): the reference
+ * receipt-digest.test.ts holds the fast one to.
+ */
+export function receiptDigestByViem(domain: PaymentDomain, r: JobReceipt): Hex {
   return hashTypedData({ domain, types: receiptTypes, primaryType: "JobReceipt", message: r });
+}
+
+const hashers = new Map<string, (r: JobReceipt) => Uint8Array>();
+const MAX_DOMAINS = 64;
+
+/** One precomputed hasher per domain (a consumer talks to a handful of markets). */
+function hasherFor(domain: PaymentDomain): (r: JobReceipt) => Uint8Array {
+  const key = `${domain.name}|${domain.version}|${domain.chainId}|${domain.verifyingContract.toLowerCase()}`;
+  let h = hashers.get(key);
+  if (!h) {
+    if (hashers.size >= MAX_DOMAINS) hashers.clear();
+    h = createReceiptHasher(domain);
+    hashers.set(key, h);
+  }
+  return h;
 }
 
 /** What was delivered, in one digest both sides can compute from what they sent / received. */
@@ -123,5 +124,5 @@ export function receiptFromWire(w: unknown): SignedReceipt | undefined {
  * (await receiptSigner(domain, receipt)) === stream.recipient
  */
 export async function receiptSigner(domain: PaymentDomain, r: SignedReceipt): Promise<Address> {
-  return recoverAddress({ hash: receiptDigest(domain, r), signature: r.signature });
+  return recoverDigestSigner(receiptDigest(domain, r), r.signature);
 }

@@ -10,6 +10,7 @@
  */
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { sign as viemSign } from "viem/accounts";
+import { loadNativeSecp256k1 } from "../core/native-secp256k1.ts";
 
 export type HashSigner = {
   /** Which implementation signs: "native" (secp256k1 addon), "wasm" (tiny-secp256k1) or "viem". */
@@ -22,17 +23,15 @@ type RawSign = (digest: Uint8Array, key: Uint8Array) => { signature: Uint8Array;
 
 /** The engine's raw signing function, or undefined when it cannot load here. */
 async function loadEngine(engine: "native" | "wasm"): Promise<RawSign | undefined> {
+  if (engine === "native") {
+    const addon = await loadNativeSecp256k1();
+    if (!addon) return undefined;
+    return (h, d) => {
+      const { signature, recid } = addon.ecdsaSign(h, d);
+      return { signature, recoveryId: recid };
+    };
+  }
   try {
-    if (engine === "native") {
-      // The addon itself, not the package's entry: that one silently falls back to pure-JS elliptic.
-      // (A variable specifier: the package ships no types for this file; the shape is declared here.)
-      const specifier = "secp256k1/bindings.js";
-      const addon = ((await import(specifier)) as { default: { ecdsaSign(h: Uint8Array, d: Uint8Array): { signature: Uint8Array; recid: number } } }).default;
-      return (h, d) => {
-        const { signature, recid } = addon.ecdsaSign(h, d);
-        return { signature, recoveryId: recid };
-      };
-    }
     const wasm = (await import("tiny-secp256k1")) as { signRecoverable: RawSign };
     return (h, d) => wasm.signRecoverable(h, d);
   } catch {
