@@ -11,10 +11,22 @@
  *
  * 1. Direct: the stream's sender signs an EIP-712 `Payment` per request (simple; costs the provider a
  *    ~2 ms secp256k1 recovery per request).
- * 2. Session key (the fast path, used by the SDK): the sender signs once per stream an EIP-712
- *    `SessionKey` authorizing an Ed25519 public key until `expiresAt`; each request is then signed by
- *    that key over `sessionMessage(...)`. The provider recovers the authorization once and verifies
- *    each request with Ed25519 (~0.1–0.25 ms).
+ * 2. Session key: the sender signs once per stream an EIP-712 `SessionKey` authorizing a key until
+ *    `expiresAt`; each request is then proven with that key over `sessionMessage(...)` (the settle act
+ *    over `sessionSettleMessage(...)`). The provider recovers the authorization once per session. Two kinds:
+ *    a. Ed25519: `sessionKey` = the raw 32-byte public key; each request is signed (~0.1–0.25 ms to verify).
+ *    b. X25519 (the SDK's choice when the quote offers it; core/key-agreement.ts): the provider derives a
+ *       static X25519 key from its wallet key (HKDF-SHA256, info "claw-session-agreement-v1", salt
+ *       binding chain id and StreamPay) and publishes it with its wallet's EIP-191 signature of
+ *       `claw-key-agreement:v2:<chainId>:<streamPay lower>:<b64url key>` in the quote
+ *       (`payment.keyAgreement`). A client that finds that signature by the stream's recipient, and has
+ *       X25519 in WebCrypto, makes a fresh X25519 pair; `sessionKey` = keccak256("claw-x25519:" ‖ pub)
+ *       (an Ed25519 authorization never passes as an X25519 one, nor the reverse); both sides derive
+ *       K = HKDF-SHA256(X25519 shared secret, salt = consumer pub ‖ provider pub, info "claw-session-mac-v2");
+ *       each request carries base64url(HMAC-SHA256(K, message)): ~2 µs to check. K never travels, so
+ *       an eavesdropper on plain HTTP learns nothing usable; the provider holds K too, so a MAC is not
+ *       evidence against the consumer towards the provider (billing never relied on that: the provider
+ *       meters, the consumer's defence is the signed job receipts). Anything else: kind a.
  *
  * Headers (names are lower-case on the wire, case-insensitive in HTTP):
  *   x-claw-stream     stream id (decimal)
@@ -23,7 +35,9 @@
  *   x-claw-body-hash  optional 0x keccak256 of the exact body bytes (lets the provider say
  *                     BODY_HASH_MISMATCH instead of SIGNATURE_INVALID)
  *   x-claw-signature  0x 65-byte EIP-712 signature (direct) | base64url 64-byte Ed25519 signature (session)
- *   x-claw-session    base64url(pubkey).expiresAt.0x-eip712-signature (session mode only)
+ *                     | base64url 32-byte HMAC-SHA256 (x25519 session)
+ *   x-claw-session    base64url(pubkey).expiresAt.0x-eip712-signature (session mode only), prefixed
+ *                     `x25519.` for an x25519 session
  */
 import { hashTypedData, type Address, type Hex } from "viem";
 import { keccak256Hex } from "./keccak.ts";
@@ -111,7 +125,7 @@ export function sessionKeyDigest(domain: PaymentDomain, message: SessionKeyMessa
 }
 
 /**
- * The bytes an Ed25519 session key signs per request. Carries the whole domain so that a proof for
+ * The bytes a session key signs (Ed25519) or MACs (x25519) per request. Carries the whole domain so that a proof for
  * one chain or contract is void on another. The path comes last: every field before it is free of
  * `:`, so the text parses one way only.
  *
