@@ -47,6 +47,14 @@ describe("the provider's agreement key", () => {
   });
 });
 
+describe("scale-out", () => {
+  test("a session agreed from one instance's quote verifies on every instance of the provider (each derives the key on its own)", async () => {
+    const instances = [0, 1].map(() => createProofVerifier(domain, { keyAgreement: deriveAgreementKey(providerWallet, domain) }));
+    const s = await macSigner();
+    for (const v of instances) await check(await s.headers(body, route), { verifier: v });
+  });
+});
+
 describe("the client uses a MAC session only with an offer vouched for by the recipient", () => {
   const kindOf = async (offer: typeof provider.offer) => {
     const h = await (await macSigner({ offer })).headers(body, route);
