@@ -11,10 +11,6 @@ import { repoRoot } from "./support/deno.ts";
 /** Justified exceptions: file, rule, and why. Each must still be needed (a stale entry fails the test). */
 const allowed: Array<{ file: string; rule: Rule; why: string }> = [
   {
-    file: "runtime/core/native-secp256k1.ts", rule: "native-addon",
-    why: "an optional accelerator: the libsecp256k1 addon is imported in a try, and where it cannot load (Deno) its callers sign with WebAssembly or viem and recover with viem; deno-smoke runs that path",
-  },
-  {
     file: "plugins/loader.ts", rule: "process",
     why: "createBackend's default env when the caller passes none (plugin authors' tests, the SDK); read through a guarded globalThis.process?.env, so it is {} where there is no process",
   },

@@ -26,8 +26,10 @@ export function loadNativeSecp256k1(): Promise<NativeSecp256k1 | undefined> {
     try {
       // The addon file itself, not the package's entry (that one silently falls back to pure-JS
       // elliptic). Deno cannot load it: the import throws there and callers take their portable path.
-      // @ts-expect-error the package ships no types for this file; its shape is declared above
-      const mod = (await import("secp256k1/bindings.js")) as { default?: NativeSecp256k1 };
+      // A variable specifier on purpose: a bundler building the SDK for a browser (esbuild, vite)
+      // must not try to bundle a native addon; there the import fails at run time like under Deno.
+      const specifier = "secp256k1/bindings.js";
+      const mod = (await import(/* @vite-ignore */ specifier)) as { default?: NativeSecp256k1 };
       return typeof mod.default?.ecdsaRecover === "function" ? mod.default : undefined;
     } catch {
       return undefined;
