@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { ServerContext } from "./context.ts";
 
-/** A job id as the guard makes them (crypto.randomUUID). */
+/** A job id as the guard makes them (core/job-id.ts: a version-7 UUID; any UUID's text form passes). */
 export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** base64url of 32 bytes. */
 export const WATCH_TOKEN = /^[A-Za-z0-9_-]{43}$/;

@@ -19,6 +19,7 @@ import type { BudgetLedger, Reservation } from "../../scheduler/budget-ledger.ts
 import { markVerifiedRefusal } from "../refusals.ts";
 import { parsePaymentProof, type RequestTarget } from "./parse-proof.ts";
 import type { ProofVerifier } from "./verify-proof.ts";
+import { newJobId } from "../../core/job-id.ts";
 
 export type StreamSource = { get(streamId: bigint): Promise<OnChainStream | null> };
 
@@ -120,7 +121,7 @@ export function createAdmitter(deps: AdmitDeps) {
       deposit: stream.deposit, metered: deps.store.meteredTotal(proof.streamId), startTime: stream.startTime, duration: stream.duration,
       ...(deps.store.foreignJobs ? { activeJobs: deps.store.foreignJobs(proof.streamId) } : {}),
     });
-    const jobId = crypto.randomUUID();
+    const jobId = newJobId(now);
     const untilMs = Math.min(Number(proof.deadline) * 1000, now + offering.maxJobMs);
     const accepted = jobAccepted(
       {
