@@ -8,8 +8,9 @@
  * (one of its proofs was verified as the stream sender's: the budget ledger tracks it) — keyed by
  * stream, not by IP:
  * - with a session key that was verified on that stream before: always. Checking such a request
- *   costs one Ed25519 verification (the authorization is cached), and a forger cannot know the
- *   session authorization of someone else's stream unless it sits on the path.
+ *   costs one HMAC (an x25519 session) or one Ed25519 verification (the authorization and the MAC key
+ *   are cached), and a forger cannot know the session authorization of someone else's stream unless
+ *   it sits on the path.
  * - otherwise (direct signatures, a new session key): while the stream's own count of refused
  *   lane requests stays under the per-minute limit. Each of those may cost a signature recovery, so
  *   the count bounds what a flood naming a known stream can cost; a direct-signing payer sharing an
@@ -84,7 +85,7 @@ export function createPayerLane(o: { perMinute: number; served: (streamId: bigin
       sessions.set(session, true);
     },
     refused(key) {
-      // A remembered session key is never closed: its refusals cost one Ed25519 check each.
+      // A remembered session key is never closed: its refusals cost one HMAC or Ed25519 check each.
       if (key.includes("|")) return;
       roll();
       refusedByStream.set(key, (refusedByStream.get(key) ?? 0) + 1);
