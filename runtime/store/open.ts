@@ -6,8 +6,9 @@
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ClawError } from "../core/errors.ts";
-import { openDriver, type SqlDatabase } from "./driver.ts";
+import { isDeno, openDriver, type SqlDatabase } from "./driver.ts";
 import { prepareSchema } from "./migrate.ts";
+import { registerCheckpointer, startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 import { sqliteCode, storeError } from "./sqlite-errors.ts";
 import type { SqliteEventStore, StoreOptions } from "./types.ts";
@@ -111,5 +112,25 @@ export function openStore(opts: StoreOptions): SqliteEventStore {
     try { db.close(); } catch { /* the original error matters */ }
     throw openError(err, path, readonly);
   }
-  return createSqliteStore(db, { path, durability, readonly, schemaVersion: version });
+  const ck = backgroundCheckpointer(db, path, readonly, opts);
+  if (!ck) return createSqliteStore(db, { path, durability, readonly, schemaVersion: version });
+  // close() stops the worker (its connection closed) before the main connection closes last.
+  const store = createSqliteStore({ ...db, close: () => { ck.stop(); db.close(); } }, { path, durability, readonly, schemaVersion: version });
+  registerCheckpointer(store, ck);
+  return store;
+}
+
+/** The worker for "background" checkpoints, when this log and runtime can have one (else SQLite's inline ones stay). */
+function backgroundCheckpointer(db: SqlDatabase, path: string, readonly: boolean, opts: StoreOptions): Checkpointer | undefined {
+  if (opts.checkpoint !== "background" || readonly || path === ":memory:" || db.driver !== "better-sqlite3" || isDeno()) return undefined;
+  try {
+    return startCheckpointer(db, path, {
+      synchronous: synchronousLevel[opts.durability ?? "normal"], thresholdPages: opts.checkpointPages,
+      intervalMs: opts.checkpointIntervalMs, onError: opts.onCheckpointError,
+    });
+  } catch (err) {
+    db.exec("PRAGMA wal_autocheckpoint = 10000");
+    opts.onCheckpointError?.(err);
+    return undefined;
+  }
 }

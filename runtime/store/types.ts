@@ -27,6 +27,17 @@ export type StoreOptions = {
   readonly?: boolean;
   /** A hard cap on the file size, in 4 KiB pages; appends beyond it fail with STORE_DISK_FULL. */
   maxPageCount?: number;
+  /**
+   * Where WAL checkpoints run (writable files only). "inline" (default): SQLite's own, inside the commit
+   * that crosses 10,000 pages. "background": a worker thread (./checkpointer.ts), better-sqlite3 under
+   * Node only; elsewhere, or if the worker fails, it is "inline".
+   */
+  checkpoint?: "inline" | "background";
+  /** With "background": WAL pages that trigger a checkpoint (default 4000) and how often to look (default 200 ms). */
+  checkpointPages?: number;
+  checkpointIntervalMs?: number;
+  /** With "background": hears why the worker stopped (its checkpoints are then inline again). */
+  onCheckpointError?: (err: unknown) => void;
 };
 
 export type AppendResult = {
