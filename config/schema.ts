@@ -168,6 +168,11 @@ export const configSchema = z.object({
       path: z.string().default(".claw/events.db"),
       durability: z.enum(["normal", "full"]).default("normal"),
       /**
+       * Where the SQLite log's WAL checkpoints run: "background" (a worker thread, off the request path;
+       * inline under Deno or node:sqlite) or "inline" (inside the commit that crosses SQLite's threshold).
+       */
+      checkpoint: z.enum(["background", "inline"]).default("background"),
+      /**
        * A PostgreSQL database for the log instead of the SQLite file: several `claw start` processes of
        * one provider share it (runtime/store/README.md "PostgreSQL"). Env override: CLAW_STORE_URL.
        */
@@ -180,7 +185,7 @@ export const configSchema = z.object({
       /** With `url`: how often an instance without the settler or watcher role asks for it (the takeover delay). */
       leaderRetryMs: z.number().int().min(100).max(60_000).default(1000),
     })
-    .default({ path: ".claw/events.db", durability: "normal", slotTtlMs: 30_000, leaderRetryMs: 1000 }),
+    .default({ path: ".claw/events.db", durability: "normal", checkpoint: "background", slotTtlMs: 30_000, leaderRetryMs: 1000 }),
   offerings: z.array(offeringSchema).min(1, "at least one offering"),
   settlement: z
     .object({

@@ -26,5 +26,5 @@ export async function openRuntimeStore(
   if (storePath !== ":memory:") mkdirSync(dirname(storePath), { recursive: true });
   // One runtime per log, and so per wallet (provider/instance-lock.ts): refuses a log another live runtime holds.
   const lock = storePath === ":memory:" ? undefined : acquireInstanceLock(storePath);
-  return sqliteRuntimeStore(openLocked(() => openStore({ path: storePath, durability: config.store.durability }), lock));
+  return sqliteRuntimeStore(openLocked(() => openStore({ path: storePath, durability: config.store.durability, checkpoint: config.store.checkpoint, onCheckpointError: o.onError }), lock));
 }
