@@ -108,8 +108,9 @@ export function startCheckpointer(db: SqlDatabase, path: string, o: Checkpointer
     } catch { /* the connection is closed: nothing to protect */ }
     o.onError?.(err);
   };
-  worker.on("error", (err) => failed(new Error(`the WAL checkpoint worker failed: ${err.message}`, { cause: err })));
-  worker.on("exit", (code) => failed(new Error(`the WAL checkpoint worker exited unexpectedly (code ${code})`)));
+  const back = `for ${path}; SQLite checkpoints inline again (every ${INLINE_AUTOCHECKPOINT} pages)`;
+  worker.on("error", (err) => failed(new Error(`The WAL checkpoint worker failed ${back}: ${err.message}`, { cause: err })));
+  worker.on("exit", (code) => failed(new Error(`The WAL checkpoint worker exited unexpectedly (code ${code}) ${back}.`)));
   const ended = new Promise<void>((done) => worker.once("exit", () => done()));
 
   return {

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { ClawError } from "../core/errors.ts";
 import { isDeno, openDriver, type SqlDatabase } from "./driver.ts";
 import { prepareSchema } from "./migrate.ts";
-import { registerCheckpointer, startCheckpointer, type Checkpointer } from "./checkpointer.ts";
+import { INLINE_AUTOCHECKPOINT, registerCheckpointer, startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { createSqliteStore } from "./sqlite-store.ts";
 import { sqliteCode, storeError } from "./sqlite-errors.ts";
 import type { SqliteEventStore, StoreOptions } from "./types.ts";
@@ -103,8 +103,9 @@ export function openStore(opts: StoreOptions): SqliteEventStore {
       // Checkpoints (copying the WAL back into the file, with fsyncs) run inside whichever commit
       // crosses the threshold: with SQLite's default of 1000 pages that was ~1% of single appends,
       // i.e. the p99 (2-4 ms here). 10000 pages (~40 MiB of WAL) makes such stalls 10x rarer;
-      // `store.checkpoint()` lets the runtime do the work when idle instead.
-      db.exec("PRAGMA wal_autocheckpoint = 10000");
+      // `store.checkpoint()` lets the runtime do the work when idle instead, and `checkpoint: "background"`
+      // moves it to a worker thread (./checkpointer.ts, which lowers this to a backstop).
+      db.exec(`PRAGMA wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT}`);
       db.exec("PRAGMA journal_size_limit = 67108864");
       if (opts.maxPageCount !== undefined) db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(opts.maxPageCount))}`);
     }
@@ -129,7 +130,7 @@ function backgroundCheckpointer(db: SqlDatabase, path: string, readonly: boolean
       intervalMs: opts.checkpointIntervalMs, onError: opts.onCheckpointError,
     });
   } catch (err) {
-    db.exec("PRAGMA wal_autocheckpoint = 10000");
+    db.exec(`PRAGMA wal_autocheckpoint = ${INLINE_AUTOCHECKPOINT}`);
     opts.onCheckpointError?.(err);
     return undefined;
   }
