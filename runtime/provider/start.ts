@@ -89,7 +89,8 @@ export async function startProvider(o: ProviderOptions): Promise<RunningProvider
   const chain = resolveChain(config, o.chain);
   const clients = createChainClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: walletKey(config, env), name: chain.name, pollingIntervalMs: config.chain.pollIntervalMs });
   const port = await openRuntimeStore(config, root, {
-    onError: (err) => log.warn({ err }, "shared event log: a background write or read failed; it retries"),
+    // PostgreSQL: a background write or read (it retries). SQLite: the checkpoint worker failed (inline again).
+    onError: (err) => log.warn({ err }, config.store.url ? "shared event log: a background write or read failed; it retries" : "event log: background checkpoints stopped; SQLite checkpoints inline again"),
     slotTtlMs: o.slotTtlMs ?? config.store.slotTtlMs,
   });
   // Reads (views, routes) go to `store`; writes go through the port.
