@@ -7,6 +7,21 @@
  * admission's, which the consumer who sent the request already knows.
  */
 
+// Random bytes drawn 4 KiB at a time: one getRandomValues call per 256 ids instead of one per id
+// (~6 µs each here). Job ids are not secrets (the watch token is a separate HMAC).
+const pool = new Uint8Array(4096);
+let drawn = pool.length;
+
+function random16(): Uint8Array {
+  if (drawn + 16 > pool.length) {
+    crypto.getRandomValues(pool);
+    drawn = 0;
+  }
+  const out = pool.slice(drawn, drawn + 16);
+  drawn += 16;
+  return out;
+}
+
 const hex = (bytes: Uint8Array, from: number, to: number) => {
   let s = "";
   for (let i = from; i < to; i++) s += (bytes[i] as number).toString(16).padStart(2, "0");
@@ -18,7 +33,7 @@ const hex = (bytes: Uint8Array, from: number, to: number) => {
  * newJobId(Date.UTC(2026, 11, 6)) // "019af1a0-b800-7xxx-yxxx-xxxxxxxxxxxx" (x random, y one of 8 9 a b)
  */
 export function newJobId(nowMs: number = Date.now()): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
+  const b = random16();
   const ms = Math.max(0, Math.floor(nowMs));
   // 48-bit big-endian milliseconds (exact below 2^53; the high 16 bits come from a division).
   const high = Math.floor(ms / 2 ** 32);
