@@ -91,8 +91,19 @@ test("under Deno the runtime serves a paid request, settles it, and claw audit r
   assert.equal(res.status, 200, await res.clone().text());
   const answer = (await res.json()) as { choices: Array<{ message: { content: string } }>; claw: { cost: string; meteredMs: number } };
   assert.equal(answer.choices[0]!.message.content, "hello from deno");
-  const cost = BigInt(answer.claw.cost);
-  assert.equal(cost, (BigInt(answer.claw.meteredMs) * price) / 1000n);
+  const first = BigInt(answer.claw.cost);
+  assert.equal(first, (BigInt(answer.claw.meteredMs) * price) / 1000n);
+
+  // The MAC session (x25519 key agreement) the SDK uses when the quote offers it: node:crypto's X25519,
+  // HKDF and HMAC under Deno must give what the Node client computed.
+  const quote = (await (await fetch(`${url}/v1/quote?model=echo-1`)).json()) as { recipient: Address; payment: { keyAgreement?: { x25519: string; signature: Hex } } };
+  assert.ok(quote.payment.keyAgreement, "the Deno runtime offers a key agreement");
+  const macSigner = await createSessionSigner({ account: consumer, domain: paymentDomain(anvil.chainId, contracts.streamPay), streamId, keyAgreement: quote.payment.keyAgreement, recipient: quote.recipient });
+  const macHeaders = await macSigner.headers(body, { path: "/v1/chat/completions" });
+  assert.match(macHeaders["x-claw-session"] ?? "", /^x25519\./);
+  const second = await fetch(`${url}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json", ...macHeaders } });
+  assert.equal(second.status, 200, await second.clone().text());
+  const cost = first + BigInt(((await second.json()) as { claw: { cost: string } }).claw.cost);
 
   const settled = await deno.waitFor((l) => l.msg === "stream settled" && l.streamId === String(streamId), 30_000, "the settlement");
   assert.equal(BigInt(String(settled.amount)), cost, "the provider settled exactly what it metered");
