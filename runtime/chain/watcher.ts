@@ -89,7 +89,7 @@ export function createChainWatcher(d: WatcherDeps): ChainWatcher {
       case "PaymentClaimed":
         return e.data.account.toLowerCase() === me;
       default: {
-        const data: { streamId?: unknown } = e.data;
+        const data = e.data as { streamId?: unknown };
         return typeof data.streamId === "bigint" && d.knownStreams.has(data.streamId);
       }
     }
