@@ -64,6 +64,10 @@ export const eventSchema: { readonly [K in EventType]: FieldSpec<EventDataMap[K]
     meteredMs: "bigint", cost: amount, cumulativeCost: amount, ttftMs: "bigint", outputHash: "string", signature: "string",
     signer: "string", measuredTtftMs: "int?",
   },
+  StreamOpening: {
+    txHash: "string", sender: "string", recipient: "string", providerId: "bigint", deposit: amount, duration: "bigint", serviceType: "int", nonce: "bigint",
+  },
+  StreamOpenFailed: { txHash: "string", reason: "string", detail: "string" },
 };
 
 /** Every event type this version knows, in declaration order. */

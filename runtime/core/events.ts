@@ -96,6 +96,18 @@ export interface ReceiptKept {
   signer: string; measuredTtftMs?: number;
 }
 
+/**
+ * Buying side (the gateway's log): a stream opening signed and about to be broadcast (logged before the
+ * transaction can exist on chain, so a crash before StreamOpened never forgets its deposit). `nonce` is
+ * the sender's account nonce the transaction uses: once the account's nonce is past it and the hash is
+ * unknown, it can never be mined. A StreamOpened with the same txHash (or a StreamOpenFailed) resolves it.
+ */
+export interface StreamOpening {
+  txHash: string; sender: string; recipient: string; providerId: bigint; deposit: bigint; duration: bigint; serviceType: number; nonce: bigint;
+}
+/** Buying side: a logged opening that never made a stream ("reverted" on chain, or "dropped": never mined and never can be). */
+export interface StreamOpenFailed { txHash: string; reason: string; detail: string }
+
 /** Every event type and the shape of its data. */
 export interface EventDataMap {
   StreamOpened: StreamOpened;
@@ -122,6 +134,8 @@ export interface EventDataMap {
   EarningsWithdrawn: EarningsWithdrawn;
   ProviderFaulted: ProviderFaulted;
   ReceiptKept: ReceiptKept;
+  StreamOpening: StreamOpening;
+  StreamOpenFailed: StreamOpenFailed;
 }
 export type EventType = keyof EventDataMap;
 
@@ -210,3 +224,6 @@ export const earningsWithdrawn = (d: EarningsWithdrawn, o?: Opts) =>
 export const providerFaulted = (d: ProviderFaulted, o?: Opts) => make("ProviderFaulted", providerKey(d.providerId), d, undefined, o);
 /** One receipt per (stream, nonce): a nonce pays for one job, so a second receipt for it is a duplicate. */
 export const receiptKept = (d: ReceiptKept, o?: Opts) => make("ReceiptKept", streamKey(d.streamId), d, `receipt:${d.streamId}:${d.nonce}`, o);
+/** An opening's key is its sender's wallet; one intent per transaction hash, and one ending of it. */
+export const streamOpening = (d: StreamOpening, o?: Opts) => make("StreamOpening", walletKey(d.sender), d, `opening:${d.txHash.toLowerCase()}`, o);
+export const streamOpenFailed = (d: StreamOpenFailed, o?: Opts) => make("StreamOpenFailed", RUNTIME_KEY, d, `opening:${d.txHash.toLowerCase()}:failed`, o);

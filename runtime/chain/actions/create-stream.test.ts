@@ -32,3 +32,36 @@ test("a provider opening a stream to itself is refused before any gas: CHAIN_REV
   );
   assert.equal(await t.read.getTransactionCount({ address: provider.address }), nonceBefore, "nothing was sent");
 });
+
+test("beforeBroadcast gets the hash and nonce before the node sees the transaction; the mined one is that hash", async () => {
+  const sender = t.wallet(4);
+  const nonce = await t.read.getTransactionCount({ address: sender.address });
+  const seen: Array<{ hash: string; nonce: number; known: boolean }> = [];
+  const { hash } = await createStream(sender, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n }, {
+    beforeBroadcast: async (tx) => {
+      const known = await t.read.getTransaction({ hash: tx.hash }).then(() => true, () => false);
+      seen.push({ ...tx, known });
+    },
+  });
+  assert.deepEqual(seen, [{ hash, nonce, known: false }]);
+});
+
+test("a beforeBroadcast that throws sends nothing: the nonce is unchanged and no stream exists", async () => {
+  const sender = t.wallet(5);
+  const nonce = await t.read.getTransactionCount({ address: sender.address });
+  const balance = await t.read.getBalance({ address: sender.address });
+  let hash = "";
+  await assert.rejects(
+    createStream(sender, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n }, {
+      beforeBroadcast: (tx) => {
+        hash = tx.hash;
+        throw new Error("the log is full");
+      },
+    }),
+    /the log is full/,
+  );
+  assert.match(hash, /^0x[0-9a-f]{64}$/);
+  assert.equal(await t.read.getTransactionCount({ address: sender.address, blockTag: "pending" }), nonce, "nothing was broadcast");
+  assert.equal(await t.read.getBalance({ address: sender.address }), balance);
+  await assert.rejects(t.read.getTransaction({ hash: hash as `0x${string}` }), "the node never saw it");
+});

@@ -22,12 +22,12 @@ export type CreatedStream = {
  * const { stream } = await createStream(clients, { streamPay, recipient, durationSeconds: 60n, serviceType: 0, providerId: 1n, deposit: 600n });
  */
 export async function createStream(clients: ChainClients, p: CreateStreamParameters, o: WriteOptions = {}): Promise<Written & { stream: CreatedStream }> {
-  const written = await submitWrite(clients, "StreamPay.createStream", async () => {
+  const written = await submitWrite(clients, "StreamPay.createStream", async (hook) => {
     const { request } = await clients.publicClient.simulateContract({
       address: p.streamPay, abi: streamPayAbi, functionName: "createStream", args: [p.recipient, p.durationSeconds, p.serviceType, p.providerId],
       value: p.deposit, account: clients.walletClient.account, blockTag: "pending",
     });
-    return writeWithGasMargin(clients, request);
+    return writeWithGasMargin(clients, request, hook);
   }, o);
   const created = parseEventLogs({ abi: streamPayAbi, logs: written.receipt.logs, eventName: "StreamCreated" })
     .find((l) => l.address.toLowerCase() === p.streamPay.toLowerCase());

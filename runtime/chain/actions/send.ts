@@ -4,7 +4,7 @@
  * confirmations and retries transient RPC failures with backoff. A revert is never retried, and once
  * a hash exists nothing is resent blindly (no double settle). Errors go through chainError.
  */
-import type { Hash, TransactionReceipt } from "viem";
+import { encodeFunctionData, keccak256, type Abi, type Address, type Hash, type TransactionReceipt } from "viem";
 import { ClawError } from "../../core/errors.ts";
 import type { ChainClients } from "../client.ts";
 import { chainError, isTransientChainError } from "../errors.ts";
@@ -16,7 +16,17 @@ export type WriteOptions = {
   attempts?: number;
   /** Called once the transaction is sent, before its receipt. */
   onSent?: (hash: Hash) => void;
+  /**
+   * Called with the transaction's hash and nonce before it can exist on chain (a local account signs
+   * here, then this runs, then the signed bytes are broadcast): when it throws, nothing is sent. Where
+   * the account cannot sign locally (a JSON-RPC account), it runs right after the send instead, before
+   * the receipt (a smaller window remains: a crash between the node accepting it and this hook), and
+   * what it throws then is ignored (the transaction is out; the caller's next step decides).
+   */
+  beforeBroadcast?: BeforeBroadcast;
 };
+
+export type BeforeBroadcast = (tx: { hash: Hash; nonce: number }) => void | Promise<void>;
 
 export type Written = { hash: Hash; receipt: TransactionReceipt };
 
@@ -27,14 +37,24 @@ export type Written = { hash: Hash; receipt: TransactionReceipt };
  *   return clients.walletClient.writeContract(request);
  * });
  */
-export async function submitWrite(clients: Pick<ChainClients, "publicClient">, what: string, send: () => Promise<Hash>, o: WriteOptions = {}): Promise<Written> {
+export async function submitWrite(clients: Pick<ChainClients, "publicClient">, what: string, send: (hook?: BeforeBroadcast) => Promise<Hash>, o: WriteOptions = {}): Promise<Written> {
   const attempts = o.attempts ?? 4;
+  let hooked = false;
+  const hook: BeforeBroadcast | undefined = o.beforeBroadcast && (async (tx) => {
+    await o.beforeBroadcast!(tx);
+    hooked = true;
+  });
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     let hash: Hash | undefined;
     try {
-      hash = await send();
+      hooked = false;
+      hash = await send(hook);
       o.onSent?.(hash);
+      if (o.beforeBroadcast && !hooked) {
+        const sent = hash;
+        await clients.publicClient.getTransaction({ hash: sent }).then((tx) => o.beforeBroadcast!({ hash: sent, nonce: tx.nonce })).catch(() => undefined);
+      }
       const receipt = await clients.publicClient.waitForTransactionReceipt({ hash, confirmations: Math.max(1, o.confirmations ?? 1), timeout: 120_000 });
       if (receipt.status !== "success") throw new ClawError("CHAIN_TX_FAILED", { message: `${what}: transaction ${hash} reverted.` });
       return { hash, receipt };
@@ -62,8 +82,18 @@ export const GAS_MARGIN_FIXED = 2n * 30_000n + 10_000n;
  * const { request } = await clients.publicClient.simulateContract({ ... });
  * return writeWithGasMargin(clients, request);
  */
-export async function writeWithGasMargin<R extends object>(clients: Pick<ChainClients, "publicClient" | "walletClient">, request: R): Promise<Hash> {
+export async function writeWithGasMargin<R extends object>(clients: Pick<ChainClients, "publicClient" | "walletClient">, request: R, beforeBroadcast?: BeforeBroadcast): Promise<Hash> {
   // `request` is what simulateContract returned (typed per ABI and function); only `gas` is added.
   const estimate = await clients.publicClient.estimateContractGas(request as never);
-  return clients.walletClient.writeContract({ ...request, gas: estimate + estimate / 4n + GAS_MARGIN_FIXED } as never);
+  const gas = estimate + estimate / 4n + GAS_MARGIN_FIXED;
+  const account = clients.walletClient.account;
+  if (!beforeBroadcast || account?.type !== "local") return clients.walletClient.writeContract({ ...request, gas } as never);
+  // Signed here, so its hash is known (and handed to the hook) before the node ever sees it.
+  const r = request as unknown as { address: Address; abi: Abi; functionName: string; args?: readonly unknown[]; value?: bigint };
+  const data = encodeFunctionData({ abi: r.abi, functionName: r.functionName, args: r.args ?? [] } as never);
+  const prepared = await clients.walletClient.prepareTransactionRequest({ account, to: r.address, data, gas, ...(r.value !== undefined ? { value: r.value } : {}) } as never);
+  const serializedTransaction = await clients.walletClient.signTransaction(prepared as never);
+  const hash = keccak256(serializedTransaction);
+  await beforeBroadcast({ hash, nonce: (prepared as { nonce: number }).nonce });
+  return clients.walletClient.sendRawTransaction({ serializedTransaction });
 }
