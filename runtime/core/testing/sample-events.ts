@@ -55,6 +55,9 @@ export function otherRuntimeEvents(streamId = 8n): NewEvent[] {
       providerId: 3n, streamId, nonce: 78n, requestHash: `0x${"ab".repeat(32)}`, jobId: "j-receipt", model: "echo-1", meteredMs: 250n, cost: 250n,
       cumulativeCost: 900n, ttftMs: 4n, outputHash: `0x${"cd".repeat(32)}`, signature: `0x${"ef".repeat(65)}`, signer: PROVIDER_WALLET, measuredTtftMs: 7,
     }),
+    // An opening logged before its broadcast, and one that never made a stream.
+    ev.streamOpening({ txHash: tx(9101), sender: SENDER, recipient: PROVIDER_WALLET, providerId: 3n, deposit: 600n, duration: 60n, serviceType: 0, nonce: 4n }),
+    ev.streamOpenFailed({ txHash: tx(9102), reason: "dropped", detail: "the account's nonce moved past 5" }),
   ];
 }
 
