@@ -8,7 +8,7 @@ import { ClawError, isClawError } from "../core/errors.ts";
 import { paymentDomain } from "../core/payment.ts";
 import { requireWallet, type ClientChain } from "./chain.ts";
 import { closeStream } from "./close-stream.ts";
-import { createStream, type OpenedStream } from "./open-stream.ts";
+import { createStream, type OpenedStream, type OpeningIntent } from "./open-stream.ts";
 import { createSessionSigner, type PaymentSigner } from "./payment-signer.ts";
 import { fetchQuote } from "./quote.ts";
 import type { Reservation, SpendBook } from "./spend-book.ts";
@@ -43,6 +43,8 @@ const refusingSigner: PaymentSigner = {
 };
 
 export type LaneHooks = {
+  /** A stream's opening is signed and about to be broadcast (its hash known): when this throws, nothing is sent. */
+  onOpening?(intent: OpeningIntent): void | Promise<void>;
   onOpened?(lane: Lane): void | Promise<void>;
   onClosed?(lane: Lane, receipt: Receipt): void | Promise<void>;
   onCloseFailed?(lane: Lane, err: unknown): void;
@@ -149,7 +151,15 @@ export function createLanes(o: LaneOptions) {
     });
     const stream = await createStream(o.chain, {
       recipient: provider.wallet, providerId: provider.id, serviceType: quote.serviceType, deposit: size.deposit, durationSeconds: size.durationSeconds,
-    }, (p) => void (p.txHash && (sent.tx = true)));
+    }, (p) => void (p.txHash && (sent.tx = true)), {
+      ...(o.hooks?.onOpening ? {
+        onOpening: async (intent: OpeningIntent) => {
+          await o.hooks!.onOpening!(intent);
+          // From here the opening may be on chain: its deposit stays reserved whatever fails next.
+          sent.tx = true;
+        },
+      } : {}),
+    });
     if (reservation) o.book?.opened(reservation, stream);
     // The deposit is locked on chain from here: whatever fails next, the stream is closed (never left
     // open with nobody using it, nor counted against the limits forever).

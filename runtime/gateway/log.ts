@@ -15,6 +15,7 @@ import type { StreamStatus } from "../core/stream.ts";
 import type { SpendStream } from "../client/chain-spend.ts";
 import type { ProviderFault } from "../client/faults.ts";
 import type { Lane } from "../client/lanes.ts";
+import type { OpeningIntent } from "../client/open-stream.ts";
 import type { PaidRequest } from "../client/paying-fetch.ts";
 import type { SpendLedger } from "../client/spend-book.ts";
 import { DAY_MS } from "../client/spend-limits.ts";
@@ -31,14 +32,27 @@ export type LoggedStream = {
   closedAt?: number;
 };
 
+/** A logged opening (StreamOpening) and how it ended: "opened" (its StreamOpened is logged), "reverted", "dropped"; none yet = pending. */
+export type LoggedOpening = { intent: ev.StreamOpening; position: number; time: number; resolved?: string };
+
 export type GatewayState = {
   streams: Map<bigint, LoggedStream>;
+  /** Openings by lower-case transaction hash. */
+  openings: Map<string, LoggedOpening>;
   /** What providers billed (validated costs, never negative), per model and per provider. */
   byModel: Map<string, { requests: number; spent: bigint }>;
   byProvider: Map<string, { requests: number; spent: bigint }>;
 };
 
-export const emptyState = (): GatewayState => ({ streams: new Map(), byModel: new Map(), byProvider: new Map() });
+export const emptyState = (): GatewayState => ({ streams: new Map(), openings: new Map(), byModel: new Map(), byProvider: new Map() });
+
+/**
+ * An opening not resolved yet, as the spending limits count it: its whole deposit, under a negative id
+ * (never a stream's) from its log position, from when it was logged. Pure.
+ */
+export function spendOpeningOf(o: LoggedOpening): SpendStream {
+  return { streamId: -BigInt(o.position), deposit: o.intent.deposit, startTime: BigInt(Math.floor(o.time / 1000)), durationSeconds: o.intent.duration, billed: 0n };
+}
 
 /** A logged stream as the spending limits count it. Pure. */
 export function spendStreamOf(s: LoggedStream): SpendStream {
@@ -62,6 +76,16 @@ export function evolve(s: GatewayState, e: StoredEvent): GatewayState {
         streamId: d.streamId, providerId: d.providerId, recipient: d.recipient, deposit: d.deposit, openTx: d.chain.txHash, openBlock: d.chain.blockNumber,
         openedAt: e.time, startTime: d.startTime, durationSeconds: d.duration, status: "active", metered: 0n, paid: 0n, refunded: 0n, keeperFee: 0n, requests: 0,
       });
+      const o = s.openings.get(d.chain.txHash.toLowerCase());
+      if (o) o.resolved = "opened";
+      break;
+    }
+    case "StreamOpening":
+      s.openings.set(e.data.txHash.toLowerCase(), { intent: e.data, position: e.position, time: e.time });
+      break;
+    case "StreamOpenFailed": {
+      const o = s.openings.get(e.data.txHash.toLowerCase());
+      if (o && !o.resolved) o.resolved = e.data.reason;
       break;
     }
     case "JobAccepted": {
@@ -112,15 +136,39 @@ export function openGatewayLog(path: string, wallet: Address, o: { readonly?: bo
   const state = store.replay(evolve, emptyState());
   if (!o.readonly) store.subscribe((e: StoredEvent) => evolve(state, e));
 
-  // The streams the limits count: open ones, and the ones closed within the last day.
+  // Openings an earlier run logged and never resolved (it may have crashed with the transaction out):
+  // counted at their whole deposit until recovery finds out (./recover.ts). This run's own openings are
+  // held by the paying fetch's reservation meanwhile, so they are not counted twice.
+  const orphans = new Set([...state.openings].filter(([, x]) => !x.resolved).map(([h]) => h));
+  const pendingOrphans = () => [...orphans].flatMap((h) => {
+    const x = state.openings.get(h);
+    return x && !x.resolved ? [x] : [];
+  });
+
+  // The streams the limits count: open ones, the ones closed within the last day, and orphaned openings.
   const ledger: SpendLedger = {
-    streams: () => [...state.streams.values()].filter((x) => x.status === "active" || (x.closedAt ?? 0) >= Date.now() - DAY_MS).map(spendStreamOf),
+    streams: () => [
+      ...[...state.streams.values()].filter((x) => x.status === "active" || (x.closedAt ?? 0) >= Date.now() - DAY_MS).map(spendStreamOf),
+      ...pendingOrphans().map(spendOpeningOf),
+    ],
   };
 
   return {
     store, ledger,
     state: () => state,
-    streamOpened(lane: Lane): void {
+    /** Openings an earlier run logged and nobody resolved yet (what recovery looks up on chain). */
+    orphanOpenings: pendingOrphans,
+    /** Logged before the opening is broadcast (durable once this returns: the store appends synchronously). */
+    streamOpening(i: OpeningIntent): void {
+      store.append(ev.streamOpening({
+        txHash: i.txHash, sender: i.sender, recipient: i.recipient, providerId: i.providerId, deposit: i.deposit, duration: i.durationSeconds, serviceType: i.serviceType, nonce: BigInt(i.nonce),
+      }));
+    },
+    /** An opening that never made a stream ("reverted", "dropped"). */
+    openFailed(txHash: string, reason: "reverted" | "dropped", detail: string): void {
+      store.append(ev.streamOpenFailed({ txHash, reason, detail }));
+    },
+    streamOpened(lane: Pick<Lane, "stream">): void {
       const s = lane.stream;
       store.append(ev.streamOpened({
         streamId: s.streamId, sender: s.sender, recipient: s.recipient, providerId: s.providerId, deposit: s.deposit, startTime: s.startTime,

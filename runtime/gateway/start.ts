@@ -17,6 +17,7 @@ import { faultBookFromLog, providerStatus, type ProviderStatus } from "./faults.
 import { keepReceipt } from "./receipts.ts";
 import { createClosePath } from "./closed.ts";
 import { recoverStreams } from "./recover.ts";
+import type { OpeningOutcome } from "./openings.ts";
 import type { FaultBook } from "../client/faults-routing.ts";
 import { serveNode } from "./serve-node.ts";
 import { queueReceipt, measureRequest, newMeasure, type RatingOutcome, type StreamMeasure } from "../client/rating.ts";
@@ -92,7 +93,7 @@ export type RunningGateway = {
   url: string; key: string; keyCreated: boolean; keyFile: string; logPath: string;
   chain: ClientChain; payingFetch: PayingFetch; log: GatewayLog;
   /** Closing the streams a previous run left open (started at boot, runs beside serving). */
-  recovered: Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }> }>;
+  recovered: Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }>; openings: OpeningOutcome[] }>;
   status(): GatewayStatus;
   /** The ratings this run posted or could not post, oldest first (the last 1,000). */
   ratings(): readonly RatingOutcome[];
@@ -121,10 +122,12 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const ratings: RatingOutcome[] = [];
   // One close path for every stream, live or left open by an earlier run: logged, checked for an overcharge, rated.
   const onStreamClosed = createClosePath({ chain, log, faults, rate: o.rate ?? true, note, ratings });
-  const recovered = recoverStreams(chain, log, async (s, receipt) => {
+  const recovered = recoverStreams(chain, log, async (s, receipt, how) => {
     note(`closed stream ${s.streamId} left open by an earlier run (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
-    await onStreamClosed(s, receipt);
+    // A stream found from its logged opening served nothing: not rated.
+    await onStreamClosed(s, receipt, how.unused ? "skip" : undefined);
   }).then((r) => {
+    for (const x of r.openings) note(`opening ${x.txHash} left by an earlier run: ${x.outcome} (${x.detail})`);
     for (const f of r.failed) note(`could not close stream ${f.streamId} yet: ${f.error}`);
     return r;
   });
@@ -133,6 +136,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     maxRequestSeconds: o.maxRequestSeconds, expectedSeconds: o.expectedSeconds, parallel: o.parallel, idleCloseMs: o.idleCloseMs, probe: o.probe,
     ledger: log.ledger,
     hooks: {
+      // Durable before the opening is broadcast: a crash from here on never forgets the deposit (./openings.ts).
+      onOpening: (intent) => log.streamOpening(intent),
       onOpened: (lane) => {
         log.streamOpened(lane);
         measures.set(lane.stream.streamId, newMeasure());
