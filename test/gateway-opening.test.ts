@@ -1,0 +1,140 @@
+/**
+ * The gateway never forgets a stream it opened (real anvil, real SQLite gateway log, a real SIGKILL):
+ *  - killed after the opening was broadcast, before StreamOpened: the restart's recovery finds the
+ *    stream from the logged StreamOpening, logs it, cancels it (nothing was served: not waited on) —
+ *    the consumer's balance is exact in wei, the log ends consistent, a second recovery does nothing;
+ *  - killed after StreamOpening, before the broadcast: nothing is on chain; recovery keeps the opening
+ *    pending (its deposit still counted) while its nonce is free, and marks it dropped (released) once
+ *    another transaction moved the account's nonce past it.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Hash } from "viem";
+import { registerProvider } from "../runtime/chain/actions/register-provider.ts";
+import { startTestChain, type TestChain } from "../runtime/chain/actions/testing.ts";
+import { connectChain, type ClientChain } from "../runtime/client/chain.ts";
+import { committedSince } from "../runtime/client/chain-spend.ts";
+import { chainTakeOfReceipt, streamVerdict } from "../runtime/gateway/audit.ts";
+import { openGatewayLog } from "../runtime/gateway/log.ts";
+import { recoverStreams } from "../runtime/gateway/recover.ts";
+import { root } from "./consumer-support.ts";
+import { runProcess } from "./support/processes.ts";
+
+const DEPOSIT = 600_000n;
+let t: TestChain;
+let providerId: bigint;
+const dir = mkdtempSync(join(tmpdir(), "claw-gw-opening-"));
+
+before(async () => {
+  t = await startTestChain();
+  // A provider whose endpoint nobody answers: the recovery cannot ask it to settle, so it cancels.
+  ({ providerId } = await registerProvider(t.wallet(2), { registry: t.contracts.registry, model: "echo-1", pricePerSecond: 1n, endpoint: "http://127.0.0.1:1", serviceType: 0 }));
+});
+after(async () => {
+  await t?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the opening in a child process that SIGKILLs itself at `when`. */
+async function openAndDie(account: number, logPath: string, when: "after-broadcast" | "before-broadcast") {
+  const args = [t.anvil.rpcUrl, t.anvil.accounts[account]!.privateKey, t.contracts.registry, t.contracts.streamPay, logPath, t.wallet(2).address, String(providerId), String(DEPOSIT), when];
+  const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
+  assert.ok(!r.timedOut, "the child did not hang");
+  // Killed by its own signal (no exit code); 3 = it ran past the moment it should have died.
+  assert.equal(r.code, -1, `the child was not killed at ${when} (code ${r.code}): ${r.stderr}`);
+}
+
+const chainOf = (account: number): Promise<ClientChain> =>
+  connectChain({ rpcUrl: t.anvil.rpcUrl, privateKey: t.anvil.accounts[account]!.privateKey, contracts: t.contracts, pollingIntervalMs: 50 });
+const committed = (log: ReturnType<typeof openGatewayLog>) => committedSince(log.ledger.streams(), 0);
+
+describe("gateway openings across a crash", { timeout: 120_000 }, () => {
+  test("killed after broadcasting, before StreamOpened: the restart finds the stream, cancels it, the consumer gets the rest back", async () => {
+    const chain = await chainOf(5);
+    const me = chain.wallet!.address;
+    const logPath = join(dir, "after.db");
+    const before = await t.read.getBalance({ address: me });
+    await openAndDie(5, logPath, "after-broadcast");
+
+    const log = openGatewayLog(logPath, me);
+    try {
+      const [orphan] = log.orphanOpenings();
+      assert.ok(orphan, "the opening was logged before it was broadcast");
+      assert.equal(log.state().streams.size, 0, "no StreamOpened: the child died before it");
+      assert.equal(committed(log), DEPOSIT, "its deposit is still counted by the limits");
+
+      const r = await recoverStreams(chain, log);
+      assert.deepEqual(r.failed, []);
+      assert.equal(r.openings.length, 1);
+      assert.equal(r.openings[0]!.outcome, "opened");
+      const streamId = r.openings[0]!.streamId!;
+      const [receipt] = r.receipts;
+      assert.ok(receipt);
+      assert.equal(receipt.streamId, streamId);
+      assert.equal(receipt.closedBy, "consumer-cancel", "nothing was served: cancelled, not waited on");
+      assert.equal(receipt.paid + receipt.refunded, DEPOSIT);
+
+      // Exact in wei: the deposit came back but for what the provider streamed by time, minus both gas bills.
+      const open = await t.read.getTransactionReceipt({ hash: orphan.intent.txHash as Hash });
+      const openGas = open.gasUsed * open.effectiveGasPrice;
+      assert.equal(await t.read.getBalance({ address: me }), before - openGas - receipt.gasPaid - receipt.paid);
+
+      // The log is consistent: the stream opened and closed, the opening resolved, the limits count what it paid.
+      const s = log.state().streams.get(streamId)!;
+      assert.equal(s.status, "cancelled");
+      assert.equal(s.openTx.toLowerCase(), orphan.intent.txHash.toLowerCase());
+      assert.deepEqual(log.orphanOpenings(), []);
+      assert.equal(committed(log), receipt.paid);
+      assert.notEqual(streamVerdict(log.store, streamId, chainTakeOfReceipt(receipt))?.verdict, "overcharged");
+
+      // Idempotent: a second recovery finds nothing to do.
+      const again = await recoverStreams(chain, log);
+      assert.deepEqual([again.openings, again.receipts, again.failed], [[], [], []]);
+    } finally {
+      log.close();
+    }
+    // And a later restart reads it the same way (no orphan, nothing open).
+    const reopened = openGatewayLog(logPath, me, { readonly: true });
+    try {
+      assert.deepEqual(reopened.orphanOpenings(), []);
+      assert.equal([...reopened.state().streams.values()].filter((x) => x.status === "active").length, 0);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  test("killed before broadcasting: pending while its nonce is free (deposit still counted), dropped once the nonce moved past it", async () => {
+    const chain = await chainOf(6);
+    const me = chain.wallet!.address;
+    const logPath = join(dir, "before.db");
+    const nonce = await t.read.getTransactionCount({ address: me });
+    await openAndDie(6, logPath, "before-broadcast");
+    assert.equal(await t.read.getTransactionCount({ address: me, blockTag: "pending" }), nonce, "nothing was broadcast");
+
+    const log = openGatewayLog(logPath, me);
+    try {
+      const [orphan] = log.orphanOpenings();
+      assert.ok(orphan);
+      assert.equal(orphan.intent.nonce, BigInt(nonce));
+      const first = await recoverStreams(chain, log);
+      assert.equal(first.openings[0]!.outcome, "pending", "its nonce is still free: it is not declared dropped");
+      assert.equal(committed(log), DEPOSIT, "still counted while undecided");
+
+      // Another transaction from the wallet takes that nonce: the signed opening can never be mined now.
+      const w = t.wallet(6);
+      await t.read.waitForTransactionReceipt({ hash: await w.walletClient.sendTransaction({ to: t.wallet(3).address, value: 1n }) });
+      const second = await recoverStreams(chain, log);
+      assert.equal(second.openings[0]!.outcome, "dropped");
+      assert.deepEqual(second.receipts, []);
+      assert.deepEqual(log.orphanOpenings(), []);
+      assert.equal(committed(log), 0n, "its reservation is released");
+      assert.equal(log.state().streams.size, 0, "no stream was invented");
+      assert.deepEqual((await recoverStreams(chain, log)).openings, [], "resolved once");
+    } finally {
+      log.close();
+    }
+  });
+});
