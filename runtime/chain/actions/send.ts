@@ -94,6 +94,12 @@ export async function writeWithGasMargin<R extends object>(clients: Pick<ChainCl
   const prepared = await clients.walletClient.prepareTransactionRequest({ account, to: r.address, data, gas, ...(r.value !== undefined ? { value: r.value } : {}) } as never);
   const serializedTransaction = await clients.walletClient.signTransaction(prepared as never);
   const hash = keccak256(serializedTransaction);
-  await beforeBroadcast({ hash, nonce: (prepared as { nonce: number }).nonce });
+  try {
+    await beforeBroadcast({ hash, nonce: (prepared as { nonce: number }).nonce });
+  } catch (err) {
+    if (err instanceof ClawError) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ClawError("INTERNAL", { message: `Transaction ${hash} was not sent: what must happen before it is broadcast failed (${why}).`, cause: err });
+  }
   return clients.walletClient.sendRawTransaction({ serializedTransaction });
 }

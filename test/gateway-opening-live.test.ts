@@ -1,0 +1,75 @@
+/**
+ * The opening intent on a live gateway (real local market: anvil, contracts, provider runtimes):
+ *  - a request opens a stream: the gateway log holds StreamOpening (written before the broadcast)
+ *    ahead of StreamOpened for the same transaction, resolved; the limits count the deposit once;
+ *  - the adversary: the opening's log write fails -> nothing is broadcast (nonce unchanged, no stream
+ *    on chain), the request fails clearly, and the deposit's reservation is released.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import type { Address, Hex } from "viem";
+import { streamPayAbi } from "../contracts/generated/abi.ts";
+import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
+import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
+import { startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
+
+let m: ConsumerMarket;
+const gateways: RunningGateway[] = [];
+before(async () => {
+  m = await startConsumerMarket({ idleSeconds: 600 });
+});
+after(async () => {
+  for (const g of gateways) await g.close().catch(() => undefined);
+  await m?.close();
+});
+
+const chainOf = (key: Hex) => ({ rpcUrl: m.anvil.rpcUrl, privateKey: key, contracts: m.contracts, pollingIntervalMs: 50 });
+const streamsOpenedBy = (sender: Address) =>
+  m.publicClient.getContractEvents({ address: m.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { sender }, fromBlock: 0n });
+
+describe("gateway opening intent", { timeout: 120_000 }, () => {
+  test("StreamOpening is logged before StreamOpened for the same transaction; the deposit is counted once", async () => {
+    const gw = await startGateway({ chain: chainOf(m.keys[4]!), stateDir: mkdtempSync(join(tmpdir(), "claw-gw-intent-")), port: 0, limits: { maxSpendPerDay: 10n ** 17n } });
+    gateways.push(gw);
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST", headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "echo-1", messages: [{ role: "user", content: "hello" }] }),
+    });
+    assert.equal(res.status, 200);
+    const [created] = await streamsOpenedBy(m.address(4));
+    assert.ok(created);
+    const events = gw.log.store.replay((a: Array<{ type: string; position: number; data: unknown }>, e) => [...a, e], []);
+    const opening = events.find((e) => e.type === "StreamOpening");
+    const opened = events.find((e) => e.type === "StreamOpened");
+    assert.ok(opening && opened);
+    assert.ok(opening.position < opened.position, "the intent comes first");
+    assert.equal((opening.data as { txHash: string }).txHash.toLowerCase(), created.transactionHash.toLowerCase());
+    assert.equal((opened.data as { chain: { txHash: string } }).chain.txHash.toLowerCase(), created.transactionHash.toLowerCase());
+    assert.equal(gw.log.state().openings.get(created.transactionHash.toLowerCase())?.resolved, "opened");
+    assert.deepEqual(gw.log.orphanOpenings(), [], "this run's own opening is no orphan");
+    assert.equal(gw.status().committed.lastDay, created.args.deposit!.toString(), "counted once, not as an opening and a stream");
+    assert.equal(gw.payingFetch.budget().committed.day, created.args.deposit!);
+  });
+
+  test("the opening's log write fails: nothing is broadcast, the request fails clearly, the reservation is released", async () => {
+    const me = m.address(5);
+    const nonce = await m.publicClient.getTransactionCount({ address: me, blockTag: "pending" });
+    const pay = createPayingFetch({
+      ...chainOf(m.keys[5]!), limits: { maxSpendPerDay: 10n ** 17n },
+      hooks: { onOpening: () => { throw new Error("disk full"); } },
+    });
+    try {
+      const openai = new OpenAI({ baseURL: "http://market.invalid/v1", apiKey: "unused", fetch: pay, maxRetries: 0 });
+      await assert.rejects(openai.chat.completions.create({ model: "echo-1", messages: [{ role: "user", content: "never sent" }] }), /was not sent: what must happen before it is broadcast failed \(disk full\)/);
+      assert.equal(await m.publicClient.getTransactionCount({ address: me, blockTag: "pending" }), nonce, "nothing was broadcast");
+      assert.deepEqual(await streamsOpenedBy(me), []);
+      assert.equal(pay.budget().committed.day, 0n, "the reservation is released");
+    } finally {
+      await pay.close();
+    }
+  });
+});
