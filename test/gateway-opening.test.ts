@@ -17,7 +17,10 @@ import { registerProvider } from "../runtime/chain/actions/register-provider.ts"
 import { startTestChain, type TestChain } from "../runtime/chain/actions/testing.ts";
 import { connectChain, type ClientChain } from "../runtime/client/chain.ts";
 import { committedSince } from "../runtime/client/chain-spend.ts";
-import { chainTakeOfReceipt, streamVerdict } from "../runtime/gateway/audit.ts";
+import { getStreamHistory } from "../runtime/chain/actions/get-stream-history.ts";
+import { auditGateway, chainTakeOf, chainTakeOfReceipt, emptyLogView, foldLogView, streamVerdict } from "../runtime/gateway/audit.ts";
+import { streamPayAbi } from "../contracts/generated/abi.ts";
+import * as ev from "../runtime/core/events.ts";
 import { openGatewayLog } from "../runtime/gateway/log.ts";
 import { recoverStreams } from "../runtime/gateway/recover.ts";
 import { root } from "./consumer-support.ts";
@@ -89,6 +92,14 @@ describe("gateway openings across a crash", { timeout: 120_000 }, () => {
       assert.deepEqual(log.orphanOpenings(), []);
       assert.equal(committed(log), receipt.paid);
       assert.notEqual(streamVerdict(log.store, streamId, chainTakeOfReceipt(receipt))?.verdict, "overcharged");
+      // `claw gateway audit`'s reconciliation reads the log with the new events: clean.
+      const view = log.store.replay(foldLogView, emptyLogView());
+      const history = await getStreamHistory(t.read, { streamPay: t.contracts.streamPay, streamId, fromBlock: s.openBlock });
+      const report = auditGateway(view, new Map([[streamId, chainTakeOf(history, s.recipient, 0n)]]));
+      assert.equal(report.ok, true);
+      assert.deepEqual(report.streams.map((x) => [x.streamId, x.requests, x.taken]), [[streamId, 0, receipt.paid]]);
+      // What the cancel paid by time (0 when it landed in the opening's second) is not the provider's claim.
+      assert.ok(["ok", "paid-by-time"].includes(report.streams[0]!.verdict));
 
       // Idempotent: a second recovery finds nothing to do.
       const again = await recoverStreams(chain, log);
@@ -133,6 +144,31 @@ describe("gateway openings across a crash", { timeout: 120_000 }, () => {
       assert.equal(committed(log), 0n, "its reservation is released");
       assert.equal(log.state().streams.size, 0, "no stream was invented");
       assert.deepEqual((await recoverStreams(chain, log)).openings, [], "resolved once");
+    } finally {
+      log.close();
+    }
+  });
+
+  test("an opening that was mined and reverted is marked so and releases its deposit; no stream is invented", async () => {
+    const w = t.wallet(7);
+    const logPath = join(dir, "reverted.db");
+    // A transaction from the wallet that reverts on chain (explicit gas skips the simulation), standing in
+    // for an opening the chain refused after it was logged.
+    const nonce = await t.read.getTransactionCount({ address: w.address });
+    const hash = await w.walletClient.writeContract({ address: t.contracts.streamPay, abi: streamPayAbi, functionName: "cancelStream", args: [404n], gas: 100_000n });
+    assert.equal((await t.read.waitForTransactionReceipt({ hash })).status, "reverted");
+    const earlier = openGatewayLog(logPath, w.address);
+    earlier.store.append(ev.streamOpening({ txHash: hash, sender: w.address, recipient: t.wallet(2).address, providerId, deposit: DEPOSIT, duration: 600n, serviceType: 0, nonce: BigInt(nonce) }));
+    earlier.close();
+
+    const log = openGatewayLog(logPath, w.address);
+    try {
+      assert.equal(committed(log), DEPOSIT);
+      const r = await recoverStreams(await chainOf(7), log);
+      assert.deepEqual(r.openings.map((o) => o.outcome), ["reverted"]);
+      assert.deepEqual([r.receipts, r.failed], [[], []]);
+      assert.equal(committed(log), 0n);
+      assert.equal(log.state().streams.size, 0);
     } finally {
       log.close();
     }
