@@ -46,7 +46,7 @@ test("beforeBroadcast gets the hash and nonce before the node sees the transacti
   assert.deepEqual(seen, [{ hash, nonce, known: false }]);
 });
 
-test("a beforeBroadcast that throws sends nothing: the nonce is unchanged and no stream exists", async () => {
+test("a beforeBroadcast that throws sends nothing: the nonce is unchanged and no stream exists; the wallet's next transaction takes that nonce", { timeout: 30_000 }, async () => {
   const sender = t.wallet(5);
   const nonce = await t.read.getTransactionCount({ address: sender.address });
   const balance = await t.read.getBalance({ address: sender.address });
@@ -64,4 +64,7 @@ test("a beforeBroadcast that throws sends nothing: the nonce is unchanged and no
   assert.equal(await t.read.getTransactionCount({ address: sender.address, blockTag: "pending" }), nonce, "nothing was broadcast");
   assert.equal(await t.read.getBalance({ address: sender.address }), balance);
   await assert.rejects(t.read.getTransaction({ hash: hash as `0x${string}` }), "the node never saw it");
+  // No gap left behind (the nonce manager gave the nonce back): the next send uses it and is mined.
+  const next = await createStream(sender, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n });
+  assert.equal((await t.read.getTransaction({ hash: next.hash })).nonce, nonce);
 });

@@ -91,15 +91,26 @@ export async function writeWithGasMargin<R extends object>(clients: Pick<ChainCl
   // Signed here, so its hash is known (and handed to the hook) before the node ever sees it.
   const r = request as unknown as { address: Address; abi: Abi; functionName: string; args?: readonly unknown[]; value?: bigint };
   const data = encodeFunctionData({ abi: r.abi, functionName: r.functionName, args: r.args ?? [] } as never);
-  const prepared = await clients.walletClient.prepareTransactionRequest({ account, to: r.address, data, gas, ...(r.value !== undefined ? { value: r.value } : {}) } as never);
-  const serializedTransaction = await clients.walletClient.signTransaction(prepared as never);
-  const hash = keccak256(serializedTransaction);
+  // The wallet's nonce manager hands out the nonce, as for every other send (concurrent sends never share one).
+  const prepared = await clients.walletClient.prepareTransactionRequest({
+    account, to: r.address, data, gas, nonceManager: account.nonceManager, ...(r.value !== undefined ? { value: r.value } : {}),
+  } as never);
+  const { nonce, chainId } = prepared as { nonce: number; chainId: number };
   try {
-    await beforeBroadcast({ hash, nonce: (prepared as { nonce: number }).nonce });
+    const serializedTransaction = await clients.walletClient.signTransaction(prepared as never);
+    const hash = keccak256(serializedTransaction);
+    try {
+      await beforeBroadcast({ hash, nonce });
+    } catch (err) {
+      if (err instanceof ClawError) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new ClawError("INTERNAL", { message: `Transaction ${hash} was not sent: what must happen before it is broadcast failed (${why}).`, cause: err });
+    }
+    return await clients.walletClient.sendRawTransaction({ serializedTransaction });
   } catch (err) {
-    if (err instanceof ClawError) throw err;
-    const why = err instanceof Error ? err.message : String(err);
-    throw new ClawError("INTERNAL", { message: `Transaction ${hash} was not sent: what must happen before it is broadcast failed (${why}).`, cause: err });
+    // The nonce manager handed out `nonce` (prepare consumed it): give it back, or the wallet's next
+    // transaction would take nonce + 1 and wait forever behind a gap (viem's sendTransaction does the same).
+    account.nonceManager?.reset({ address: account.address, chainId, nonce });
+    throw err;
   }
-  return clients.walletClient.sendRawTransaction({ serializedTransaction });
 }
