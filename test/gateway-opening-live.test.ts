@@ -3,7 +3,9 @@
  *  - a request opens a stream: the gateway log holds StreamOpening (written before the broadcast)
  *    ahead of StreamOpened for the same transaction, resolved; the limits count the deposit once;
  *  - the adversary: the opening's log write fails -> nothing is broadcast (nonce unchanged, no stream
- *    on chain), the request fails clearly, and the deposit's reservation is released.
+ *    on chain), the request fails clearly, and the deposit's reservation is released;
+ *  - a child SIGKILLed after broadcasting an opening: the next startGateway on its state directory finds
+ *    the stream, closes it (unrated: it served nothing), the wallet's balance exact in wei.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +17,10 @@ import type { Address, Hex } from "viem";
 import { streamPayAbi } from "../contracts/generated/abi.ts";
 import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
 import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
-import { startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
+import { root, startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
+import { runProcess } from "./support/processes.ts";
+
+const DEPOSIT = 10n ** 15n;
 
 let m: ConsumerMarket;
 const gateways: RunningGateway[] = [];
@@ -71,5 +76,33 @@ describe("gateway opening intent", { timeout: 120_000 }, () => {
     } finally {
       await pay.close();
     }
+  });
+
+  test("a gateway SIGKILLed after broadcasting an opening: the next startGateway finds the stream and closes it, unrated", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "claw-gw-crashed-"));
+    const provider = m.cheap.offerings[0]!.providerId;
+    const me = m.address(6);
+    const before = await m.publicClient.getBalance({ address: me });
+    const args = [m.anvil.rpcUrl, m.keys[6]!, m.contracts.registry, m.contracts.streamPay, join(stateDir, "gateway.db"), m.address(2), String(provider), String(DEPOSIT), "after-broadcast"];
+    const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
+    assert.equal(r.code, -1, `killed by its signal: ${r.stderr}`);
+    const [created] = await streamsOpenedBy(me);
+    assert.ok(created, "the opening reached the chain");
+
+    const notes: string[] = [];
+    const gw = await startGateway({ chain: chainOf(m.keys[6]!), stateDir, port: 0, onNote: (l) => notes.push(l) });
+    gateways.push(gw);
+    const rec = await gw.recovered;
+    assert.deepEqual(rec.openings.map((o) => [o.outcome, o.streamId]), [["opened", created.args.streamId]]);
+    assert.deepEqual(rec.failed, []);
+    const [receipt] = rec.receipts;
+    assert.ok(receipt);
+    assert.equal(receipt.paid + receipt.refunded, DEPOSIT);
+    assert.deepEqual(gw.status().openStreams, []);
+    assert.equal(gw.status().closedStreams, 1);
+    assert.equal(gw.ratings().length, 0, "it served nothing: not rated");
+    assert.ok(notes.some((l) => l.includes(`opening ${created.transactionHash}`) && l.includes("opened")), notes.join("\n"));
+    const open = await m.publicClient.getTransactionReceipt({ hash: created.transactionHash });
+    assert.equal(await m.publicClient.getBalance({ address: me }), before - open.gasUsed * open.effectiveGasPrice - receipt.gasPaid - receipt.paid);
   });
 });
