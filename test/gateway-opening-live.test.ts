@@ -5,7 +5,9 @@
  *  - the adversary: the opening's log write fails -> nothing is broadcast (nonce unchanged, no stream
  *    on chain), the request fails clearly, and the deposit's reservation is released;
  *  - a child SIGKILLed after broadcasting an opening: the next startGateway on its state directory finds
- *    the stream, closes it (unrated: it served nothing), the wallet's balance exact in wei.
+ *    the stream, closes it (unrated: it served nothing), the wallet's balance exact in wei;
+ *  - a child SIGKILLed before broadcasting: the opening stays pending (counted) until this run's first
+ *    opening takes its nonce; the gateway then looks again, marks it dropped and releases it.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -104,5 +106,33 @@ describe("gateway opening intent", { timeout: 120_000 }, () => {
     assert.ok(notes.some((l) => l.includes(`opening ${created.transactionHash}`) && l.includes("opened")), notes.join("\n"));
     const open = await m.publicClient.getTransactionReceipt({ hash: created.transactionHash });
     assert.equal(await m.publicClient.getBalance({ address: me }), before - open.gasUsed * open.effectiveGasPrice - receipt.gasPaid - receipt.paid);
+  });
+
+  test("an opening SIGKILLed before its broadcast stays counted until this run's first opening takes its nonce, then is dropped and released", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "claw-gw-unsent-"));
+    const args = [m.anvil.rpcUrl, m.keys[7]!, m.contracts.registry, m.contracts.streamPay, join(stateDir, "gateway.db"), m.address(2), String(m.cheap.offerings[0]!.providerId), String(DEPOSIT), "before-broadcast"];
+    const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
+    assert.equal(r.code, -1, `killed by its signal: ${r.stderr}`);
+
+    const gw = await startGateway({ chain: chainOf(m.keys[7]!), stateDir, port: 0, limits: { maxSpendPerDay: 10n ** 17n } });
+    gateways.push(gw);
+    const rec = await gw.recovered;
+    assert.deepEqual(rec.openings.map((o) => o.outcome), ["pending"], "its nonce is still free");
+    assert.equal(gw.status().committed.lastDay, DEPOSIT.toString(), "its deposit is still counted");
+    assert.equal(gw.payingFetch.budget().committed.day, DEPOSIT, "by the limits too");
+
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST", headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "echo-1", messages: [{ role: "user", content: "hello" }] }),
+    });
+    assert.equal(res.status, 200);
+    const [created] = await streamsOpenedBy(m.address(7));
+    assert.ok(created);
+    // The look again runs in the background after the opening; bounded wait for it.
+    for (let i = 0; gw.log.orphanOpenings().length > 0 && i < 400; i++) await new Promise((ok) => setTimeout(ok, 25));
+    assert.deepEqual(gw.log.orphanOpenings(), []);
+    assert.deepEqual([...gw.log.state().openings.values()].map((o) => o.resolved).sort(), ["dropped", "opened"]);
+    assert.equal(gw.status().committed.lastDay, created.args.deposit!.toString(), "only the new stream is counted now");
+    assert.equal(gw.payingFetch.budget().committed.day, created.args.deposit!);
   });
 });

@@ -57,13 +57,18 @@ async function recoverOne(chain: ClientChain, log: GatewayLog, s: LoggedStream, 
 }
 
 /**
+ * `openingsOnly`: only the earlier run's openings still pending (and the streams they turn out to have
+ * opened), for a look again while running (the gateway does it after each stream it opens: its first
+ * opening takes the nonce an unsent one held, which settles it as dropped).
  * @example
- * const { receipts, failed } = await recoverStreams(chain, log);
+ * const { receipts, failed, openings } = await recoverStreams(chain, log);
  */
-export async function recoverStreams(chain: ClientChain, log: GatewayLog, after?: AfterRecovery): Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }>; openings: OpeningOutcome[] }> {
+export async function recoverStreams(
+  chain: ClientChain, log: GatewayLog, after?: AfterRecovery, o: { openingsOnly?: boolean } = {},
+): Promise<{ receipts: Receipt[]; failed: Array<{ streamId: bigint; error: string }>; openings: OpeningOutcome[] }> {
   const logOnly: AfterRecovery = async (s, r) => log.closed(s.streamId, r, await blockOf(chain, r.txHashes.close));
   // Taken before the first await: this run's own streams (logged from now on) are not an earlier run's.
-  const open = [...log.state().streams.values()].filter((s) => s.status === "active");
+  const open = o.openingsOnly ? [] : [...log.state().streams.values()].filter((s) => s.status === "active");
   const openings = await resolveOpenings(chain, log);
   const found = new Set(openings.flatMap((o) => (o.outcome === "opened" && o.streamId !== undefined ? [o.streamId] : [])));
   for (const id of found) {

@@ -12,11 +12,11 @@ import { DAY_MS, HOUR_MS, remainingAllowance, type SpendLimits } from "../client
 import type { Receipt } from "../client/types.ts";
 import { loadOrCreateKey } from "./access.ts";
 import { createGatewayApp } from "./app.ts";
-import { openGatewayLog, spendStreamOf, type GatewayLog } from "./log.ts";
+import { openGatewayLog, spendOpeningOf, spendStreamOf, type GatewayLog } from "./log.ts";
 import { faultBookFromLog, providerStatus, type ProviderStatus } from "./faults.ts";
 import { keepReceipt } from "./receipts.ts";
 import { createClosePath } from "./closed.ts";
-import { recoverStreams } from "./recover.ts";
+import { recoverStreams, type AfterRecovery } from "./recover.ts";
 import type { OpeningOutcome } from "./openings.ts";
 import type { FaultBook } from "../client/faults-routing.ts";
 import { serveNode } from "./serve-node.ts";
@@ -68,7 +68,8 @@ export type GatewayStatus = {
 export function statusOf(log: GatewayLog, meta: { url: string; wallet: string; chainId: number; path: string; limits: SpendLimits; faults?: FaultBook }, now = Date.now()): GatewayStatus {
   const s = log.state();
   const streams = [...s.streams.values()];
-  const counted = streams.map(spendStreamOf);
+  // An earlier run's openings not resolved yet count at their deposit, as the limits count them.
+  const counted = [...streams.map(spendStreamOf), ...log.orphanOpenings().map(spendOpeningOf)];
   const str = (m: Map<string, { requests: number; spent: bigint }>) => Object.fromEntries([...m].map(([k, v]) => [k, { requests: v.requests, spent: v.spent.toString() }]));
   const committed = { hour: committedSince(counted, now - HOUR_MS), day: committedSince(counted, now - DAY_MS) };
   const remaining = remainingAllowance(meta.limits, committed.hour, committed.day);
@@ -122,15 +123,25 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const ratings: RatingOutcome[] = [];
   // One close path for every stream, live or left open by an earlier run: logged, checked for an overcharge, rated.
   const onStreamClosed = createClosePath({ chain, log, faults, rate: o.rate ?? true, note, ratings });
-  const recovered = recoverStreams(chain, log, async (s, receipt, how) => {
+  const afterRecovery: AfterRecovery = async (s, receipt, how) => {
     note(`closed stream ${s.streamId} left open by an earlier run (${receipt.closedBy}: paid ${receipt.paid}, refunded ${receipt.refunded} wei)`);
     // A stream found from its logged opening served nothing: not rated.
     await onStreamClosed(s, receipt, how.unused ? "skip" : undefined);
-  }).then((r) => {
+  };
+  const noteRecovery = <R extends Awaited<ReturnType<typeof recoverStreams>>>(r: R): R => {
     for (const x of r.openings) note(`opening ${x.txHash} left by an earlier run: ${x.outcome} (${x.detail})`);
     for (const f of r.failed) note(`could not close stream ${f.streamId} yet: ${f.error}`);
     return r;
-  });
+  };
+  const recovered = recoverStreams(chain, log, afterRecovery).then(noteRecovery);
+  // An earlier run's openings still pending are looked at again after each stream this run opens (one look at a time).
+  let relook: Promise<unknown> | undefined;
+  const lookAgain = () => {
+    if (relook || log.orphanOpenings().length === 0) return;
+    relook = recovered.then(() => recoverStreams(chain, log, afterRecovery, { openingsOnly: true })).then(noteRecovery)
+      .catch((err: unknown) => note(`looking again at pending openings failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (relook = undefined));
+  };
   const payingFetch = createPayingFetch({
     chain, limits, faultBook: faults, ...(o.answerLimits ? { answerLimits: o.answerLimits } : {}),
     maxRequestSeconds: o.maxRequestSeconds, expectedSeconds: o.expectedSeconds, parallel: o.parallel, idleCloseMs: o.idleCloseMs, probe: o.probe,
@@ -142,6 +153,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
         log.streamOpened(lane);
         measures.set(lane.stream.streamId, newMeasure());
         note(`opened stream ${lane.stream.streamId} to provider #${lane.provider.id} (${lane.provider.model}, deposit ${lane.stream.deposit} wei)`);
+        lookAgain();
       },
       onPaid: (p) => {
         const m = measures.get(p.lane.stream.streamId);
@@ -180,7 +192,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     close() {
       closing ??= (async () => {
         await server.close();
-        await Promise.allSettled([recovered, payingFetch.close()]);
+        await Promise.allSettled([recovered, relook, payingFetch.close()]);
         log.close();
       })();
       return closing;
