@@ -1,6 +1,8 @@
 /**
  * The gateway's memory: its own hash-chained SQLite event log (the runtime's store code and event
- * types, seen from the buying side). A stream it opened is a StreamOpened; each paid request a
+ * types, seen from the buying side). A stream's opening is a StreamOpening, written before its
+ * transaction is broadcast (resolved by StreamOpened, or StreamOpenFailed: reverted / dropped; see
+ * ./openings.ts). A stream it opened is a StreamOpened; each paid request a
  * JobAccepted (the nonce and body hash it was signed with) and a JobCompleted (what the provider
  * billed, or the worst case when no billing arrived); a close is StreamSettled / StreamCancelled /
  * StreamBatchUpdated from the receipt. Replaying it gives the open streams (closed or resumed after
