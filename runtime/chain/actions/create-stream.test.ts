@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { isClawError } from "../../core/errors.ts";
 import { createStream } from "./create-stream.ts";
 import { registerProvider } from "./register-provider.ts";
+import { createWalletProviderClients } from "../client.ts";
 import { startTestChain, type TestChain } from "./testing.ts";
 
 let t: TestChain;
@@ -67,4 +68,17 @@ test("a beforeBroadcast that throws sends nothing: the nonce is unchanged and no
   // No gap left behind (the nonce manager gave the nonce back): the next send uses it and is mined.
   const next = await createStream(sender, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n });
   assert.equal((await t.read.getTransaction({ hash: next.hash })).nonce, nonce);
+});
+
+test("a JSON-RPC account (it cannot sign locally) gets beforeBroadcast right after the send, with the same hash and nonce", { timeout: 30_000 }, async () => {
+  const address = t.wallet(6).address;
+  const rpc = createWalletProviderClients({ chain: t.wallet(0).chain, provider: { request: t.read.request }, address, pollingIntervalMs: 50 });
+  const nonce = await t.read.getTransactionCount({ address });
+  const seen: Array<{ hash: string; nonce: number; known: boolean }> = [];
+  const { hash } = await createStream(rpc, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n }, {
+    beforeBroadcast: async (tx) => {
+      seen.push({ ...tx, known: await t.read.getTransaction({ hash: tx.hash }).then(() => true, () => false) });
+    },
+  });
+  assert.deepEqual(seen, [{ hash, nonce, known: true }], "called once, after the node has it (the documented smaller window)");
 });
