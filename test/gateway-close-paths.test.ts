@@ -9,14 +9,13 @@
  *    gateway was down is an overcharged fault (the provider avoided) and rated 0; one the recovery
  *    asks its provider to settle is rated from what the log kept (1 request, 1 verified receipt: 100).
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { concat, createTestClient, http, keccak256, zeroHash, type Address, type Hex } from "viem";
-import { streamPayAbi } from "../contracts/generated/abi.ts";
 import { paymentDomain } from "../runtime/core/payment.ts";
 import { receiptDigest, type SignedReceipt } from "../runtime/core/receipt.ts";
 import { createChainClients } from "../runtime/chain/client.ts";
@@ -26,23 +25,14 @@ import { settleStream } from "../runtime/chain/actions/settle-stream.ts";
 import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
 import { openGatewayLog } from "../runtime/gateway/log.ts";
 import { keepReceipt } from "../runtime/gateway/receipts.ts";
-import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
-import { startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
+import { startGateway } from "../runtime/gateway/start.ts";
+import type { ConsumerMarket } from "./consumer-support.ts";
+import { gatewayChain, streamsOpenedBy as streamsOf, useGatewayMarket } from "./support/gateway-market.ts";
 
 let m: ConsumerMarket;
-const gateways: RunningGateway[] = [];
-before(async () => {
-  // Providers never settle by themselves (idle 10 min): every close is the gateway's or the test's doing.
-  m = await startConsumerMarket({ idleSeconds: 600 });
-});
-after(async () => {
-  for (const g of gateways) await g.close().catch(() => undefined);
-  await m?.close();
-});
-
-const chainOf = (key: Hex) => ({ rpcUrl: m.anvil.rpcUrl, privateKey: key, contracts: m.contracts, pollingIntervalMs: 50 });
-const streamsOpenedBy = (sender: Address) =>
-  m.publicClient.getContractEvents({ address: m.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { sender }, fromBlock: 0n });
+const gateways = useGatewayMarket((market) => (m = market));
+const chainOf = (key: Hex) => gatewayChain(m, key);
+const streamsOpenedBy = (sender: Address) => streamsOf(m, sender);
 const onChain = (streamId: bigint) => getStream(m.publicClient, { streamPay: m.contracts.streamPay, streamId });
 const chat = (url: string, key: string, model: string) =>
   fetch(`${url}/v1/chat/completions`, {

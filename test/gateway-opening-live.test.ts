@@ -9,34 +9,25 @@
  *  - a child SIGKILLed before broadcasting: the opening stays pending (counted) until this run's first
  *    opening takes its nonce; the gateway then looks again, marks it dropped and releases it.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import type { Address, Hex } from "viem";
-import { streamPayAbi } from "../contracts/generated/abi.ts";
 import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
-import { startGateway, type RunningGateway } from "../runtime/gateway/start.ts";
-import { root, startConsumerMarket, type ConsumerMarket } from "./consumer-support.ts";
+import { startGateway } from "../runtime/gateway/start.ts";
+import { root, type ConsumerMarket } from "./consumer-support.ts";
+import { gatewayChain, streamsOpenedBy as streamsOf, useGatewayMarket } from "./support/gateway-market.ts";
 import { runProcess } from "./support/processes.ts";
 
 const DEPOSIT = 10n ** 15n;
 
 let m: ConsumerMarket;
-const gateways: RunningGateway[] = [];
-before(async () => {
-  m = await startConsumerMarket({ idleSeconds: 600 });
-});
-after(async () => {
-  for (const g of gateways) await g.close().catch(() => undefined);
-  await m?.close();
-});
-
-const chainOf = (key: Hex) => ({ rpcUrl: m.anvil.rpcUrl, privateKey: key, contracts: m.contracts, pollingIntervalMs: 50 });
-const streamsOpenedBy = (sender: Address) =>
-  m.publicClient.getContractEvents({ address: m.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { sender }, fromBlock: 0n });
+const gateways = useGatewayMarket((market) => (m = market));
+const chainOf = (key: Hex) => gatewayChain(m, key);
+const streamsOpenedBy = (sender: Address) => streamsOf(m, sender);
 
 describe("gateway opening intent", { timeout: 120_000 }, () => {
   test("StreamOpening is logged before StreamOpened for the same transaction; the deposit is counted once", async () => {
