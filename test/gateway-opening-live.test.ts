@@ -17,6 +17,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import type { Address, Hex } from "viem";
 import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
+import { createChainClients } from "../runtime/chain/client.ts";
 import { startGateway } from "../runtime/gateway/start.ts";
 import { root, type ConsumerMarket } from "./consumer-support.ts";
 import { gatewayChain, streamsOpenedBy as streamsOf, useGatewayMarket } from "./support/gateway-market.ts";
@@ -125,5 +126,24 @@ describe("gateway opening intent", { timeout: 120_000 }, () => {
     assert.deepEqual([...gw.log.state().openings.values()].map((o) => o.resolved).sort(), ["dropped", "opened"]);
     assert.equal(gw.status().committed.lastDay, created.args.deposit!.toString(), "only the new stream is counted now");
     assert.equal(gw.payingFetch.budget().committed.day, created.args.deposit!);
+  });
+
+  test("an opening SIGKILLed before its broadcast is dropped by the recheck timer once the wallet's nonce moves, with no request", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "claw-gw-recheck-"));
+    const args = [m.anvil.rpcUrl, m.keys[8]!, m.contracts.registry, m.contracts.streamPay, join(stateDir, "gateway.db"), m.address(2), String(m.cheap.offerings[0]!.providerId), String(DEPOSIT), "before-broadcast"];
+    const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
+    assert.equal(r.code, -1, `killed by its signal: ${r.stderr}`);
+
+    const gw = await startGateway({ chain: chainOf(m.keys[8]!), stateDir, port: 0, limits: { maxSpendPerDay: 10n ** 17n }, openingRecheckMs: 100 });
+    gateways.push(gw);
+    assert.deepEqual((await gw.recovered).openings.map((o) => o.outcome), ["pending"]);
+    // The wallet's nonce moves outside the gateway (another of the owner's tools spends it): the opening can never mine.
+    const owner = createChainClients({ rpcUrl: m.anvil.rpcUrl, chainId: m.anvil.chainId, privateKey: m.keys[8]! });
+    await owner.publicClient.waitForTransactionReceipt({ hash: await owner.walletClient.sendTransaction({ to: m.address(9), value: 1n }) });
+    for (let i = 0; gw.log.orphanOpenings().length > 0 && i < 400; i++) await new Promise((ok) => setTimeout(ok, 25));
+    assert.deepEqual(gw.log.orphanOpenings(), [], "resolved by the timer");
+    assert.deepEqual([...gw.log.state().openings.values()].map((o) => o.resolved), ["dropped"]);
+    assert.equal(gw.status().committed.lastDay, "0", "its deposit no longer counts");
+    assert.deepEqual(await streamsOpenedBy(m.address(8)), [], "no stream was ever opened");
   });
 });

@@ -43,6 +43,8 @@ export type GatewayOptions = SessionOptions & {
   rate?: boolean;
   /** One line per notable thing (stream opened/closed, failover); the CLI prints them on stderr. */
   onNote?: (line: string) => void;
+  /** How often an earlier run's still-pending stream openings are looked at again (ms; default 30,000). */
+  openingRecheckMs?: number;
 };
 
 export type GatewayStatus = {
@@ -142,6 +144,9 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       .catch((err: unknown) => note(`looking again at pending openings failed: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => (relook = undefined));
   };
+  // ...and on a timer, so a stuck or dropped one resolves (and its deposit stops counting) without waiting for traffic.
+  const relookTimer = setInterval(lookAgain, o.openingRecheckMs ?? 30_000);
+  relookTimer.unref();
   const payingFetch = createPayingFetch({
     chain, limits, faultBook: faults, ...(o.answerLimits ? { answerLimits: o.answerLimits } : {}),
     maxRequestSeconds: o.maxRequestSeconds, expectedSeconds: o.expectedSeconds, parallel: o.parallel, idleCloseMs: o.idleCloseMs, probe: o.probe,
@@ -191,6 +196,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     url, key, keyCreated: created, keyFile, logPath, chain, payingFetch, log, recovered, status, ratings: () => ratings,
     close() {
       closing ??= (async () => {
+        clearInterval(relookTimer);
         await server.close();
         await Promise.allSettled([recovered, relook, payingFetch.close()]);
         log.close();
