@@ -27,18 +27,13 @@ import { openGatewayLog } from "../runtime/gateway/log.ts";
 import { keepReceipt } from "../runtime/gateway/receipts.ts";
 import { startGateway } from "../runtime/gateway/start.ts";
 import type { ConsumerMarket } from "./consumer-support.ts";
-import { gatewayChain, streamsOpenedBy as streamsOf, useGatewayMarket } from "./support/gateway-market.ts";
+import { gatewayChain, gatewayChat, streamsOpenedBy as streamsOf, useGatewayMarket } from "./support/gateway-market.ts";
 
 let m: ConsumerMarket;
 const gateways = useGatewayMarket((market) => (m = market));
 const chainOf = (key: Hex) => gatewayChain(m, key);
 const streamsOpenedBy = (sender: Address) => streamsOf(m, sender);
 const onChain = (streamId: bigint) => getStream(m.publicClient, { streamPay: m.contracts.streamPay, streamId });
-const chat = (url: string, key: string, model: string) =>
-  fetch(`${url}/v1/chat/completions`, {
-    method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "hello" }] }),
-  });
 
 describe("gateway close paths", { timeout: 120_000 }, () => {
   test("an opening hook that throws: the stream is closed, not left locked nor counted; the request is a clear 500", async () => {
@@ -49,7 +44,7 @@ describe("gateway close paths", { timeout: 120_000 }, () => {
       },
     });
     gateways.push(gw);
-    const res = await chat(gw.url, gw.key, "echo-1");
+    const res = await gatewayChat(gw.url, gw.key, "echo-1");
     const body = (await res.json()) as { error: { code: string; message: string } };
     const [created] = await streamsOpenedBy(m.address(8));
     assert.ok(created, "the stream was opened on chain");

@@ -19,9 +19,9 @@ import type { Address, Hex } from "viem";
 import { createPayingFetch } from "../runtime/client/paying-fetch.ts";
 import { createChainClients } from "../runtime/chain/client.ts";
 import { startGateway } from "../runtime/gateway/start.ts";
-import { root, type ConsumerMarket } from "./consumer-support.ts";
-import { gatewayChain, streamsOpenedBy as streamsOf, useGatewayMarket } from "./support/gateway-market.ts";
-import { runProcess } from "./support/processes.ts";
+import type { ConsumerMarket } from "./consumer-support.ts";
+import { gatewayChain, gatewayChat, streamsOpenedBy as streamsOf, useGatewayMarket } from "./support/gateway-market.ts";
+import { runOpenAndDie } from "./support/run-open-and-die.ts";
 
 const DEPOSIT = 10n ** 15n;
 
@@ -29,15 +29,18 @@ let m: ConsumerMarket;
 const gateways = useGatewayMarket((market) => (m = market));
 const chainOf = (key: Hex) => gatewayChain(m, key);
 const streamsOpenedBy = (sender: Address) => streamsOf(m, sender);
+/** Opens a stream from wallet `account` in a child that SIGKILLs itself at `when`, logging to `stateDir`'s gateway.db. */
+const openAndDie = (account: number, stateDir: string, when: "after-broadcast" | "before-broadcast", providerId = m.cheap.offerings[0]!.providerId) =>
+  runOpenAndDie({
+    rpcUrl: m.anvil.rpcUrl, key: m.keys[account]!, registry: m.contracts.registry, streamPay: m.contracts.streamPay,
+    logPath: join(stateDir, "gateway.db"), recipient: m.address(2), providerId, deposit: DEPOSIT, when,
+  });
 
 describe("gateway opening intent", { timeout: 120_000 }, () => {
   test("StreamOpening is logged before StreamOpened for the same transaction; the deposit is counted once", async () => {
     const gw = await startGateway({ chain: chainOf(m.keys[4]!), stateDir: mkdtempSync(join(tmpdir(), "claw-gw-intent-")), port: 0, limits: { maxSpendPerDay: 10n ** 17n } });
     gateways.push(gw);
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
-      method: "POST", headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "echo-1", messages: [{ role: "user", content: "hello" }] }),
-    });
+    const res = await gatewayChat(gw.url, gw.key);
     assert.equal(res.status, 200);
     const [created] = await streamsOpenedBy(m.address(4));
     assert.ok(created);
@@ -77,9 +80,7 @@ describe("gateway opening intent", { timeout: 120_000 }, () => {
     const provider = m.cheap.offerings[0]!.providerId;
     const me = m.address(6);
     const before = await m.publicClient.getBalance({ address: me });
-    const args = [m.anvil.rpcUrl, m.keys[6]!, m.contracts.registry, m.contracts.streamPay, join(stateDir, "gateway.db"), m.address(2), String(provider), String(DEPOSIT), "after-broadcast"];
-    const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
-    assert.equal(r.code, -1, `killed by its signal: ${r.stderr}`);
+    await openAndDie(6, stateDir, "after-broadcast", provider);
     const [created] = await streamsOpenedBy(me);
     assert.ok(created, "the opening reached the chain");
 
@@ -102,9 +103,7 @@ describe("gateway opening intent", { timeout: 120_000 }, () => {
 
   test("an opening SIGKILLed before its broadcast stays counted until this run's first opening takes its nonce, then is dropped and released", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "claw-gw-unsent-"));
-    const args = [m.anvil.rpcUrl, m.keys[7]!, m.contracts.registry, m.contracts.streamPay, join(stateDir, "gateway.db"), m.address(2), String(m.cheap.offerings[0]!.providerId), String(DEPOSIT), "before-broadcast"];
-    const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
-    assert.equal(r.code, -1, `killed by its signal: ${r.stderr}`);
+    await openAndDie(7, stateDir, "before-broadcast");
 
     const gw = await startGateway({ chain: chainOf(m.keys[7]!), stateDir, port: 0, limits: { maxSpendPerDay: 10n ** 17n } });
     gateways.push(gw);
@@ -113,10 +112,7 @@ describe("gateway opening intent", { timeout: 120_000 }, () => {
     assert.equal(gw.status().committed.lastDay, DEPOSIT.toString(), "its deposit is still counted");
     assert.equal(gw.payingFetch.budget().committed.day, DEPOSIT, "by the limits too");
 
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
-      method: "POST", headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "echo-1", messages: [{ role: "user", content: "hello" }] }),
-    });
+    const res = await gatewayChat(gw.url, gw.key);
     assert.equal(res.status, 200);
     const [created] = await streamsOpenedBy(m.address(7));
     assert.ok(created);
@@ -130,9 +126,7 @@ describe("gateway opening intent", { timeout: 120_000 }, () => {
 
   test("an opening SIGKILLed before its broadcast is dropped by the recheck timer once the wallet's nonce moves, with no request", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "claw-gw-recheck-"));
-    const args = [m.anvil.rpcUrl, m.keys[8]!, m.contracts.registry, m.contracts.streamPay, join(stateDir, "gateway.db"), m.address(2), String(m.cheap.offerings[0]!.providerId), String(DEPOSIT), "before-broadcast"];
-    const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
-    assert.equal(r.code, -1, `killed by its signal: ${r.stderr}`);
+    await openAndDie(8, stateDir, "before-broadcast");
 
     const gw = await startGateway({ chain: chainOf(m.keys[8]!), stateDir, port: 0, limits: { maxSpendPerDay: 10n ** 17n }, openingRecheckMs: 100 });
     gateways.push(gw);

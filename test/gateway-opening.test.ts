@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Hash } from "viem";
+import type { Hash, Hex } from "viem";
 import { registerProvider } from "../runtime/chain/actions/register-provider.ts";
 import { startTestChain, type TestChain } from "../runtime/chain/actions/testing.ts";
 import { connectChain, type ClientChain } from "../runtime/client/chain.ts";
@@ -23,8 +23,7 @@ import { streamPayAbi } from "../contracts/generated/abi.ts";
 import * as ev from "../runtime/core/events.ts";
 import { openGatewayLog } from "../runtime/gateway/log.ts";
 import { recoverStreams } from "../runtime/gateway/recover.ts";
-import { root } from "./consumer-support.ts";
-import { runProcess } from "./support/processes.ts";
+import { runOpenAndDie } from "./support/run-open-and-die.ts";
 
 const DEPOSIT = 600_000n;
 let t: TestChain;
@@ -42,13 +41,11 @@ after(async () => {
 });
 
 /** Runs the opening in a child process that SIGKILLs itself at `when`. */
-async function openAndDie(account: number, logPath: string, when: "after-broadcast" | "before-broadcast") {
-  const args = [t.anvil.rpcUrl, t.anvil.accounts[account]!.privateKey, t.contracts.registry, t.contracts.streamPay, logPath, t.wallet(2).address, String(providerId), String(DEPOSIT), when];
-  const r = await runProcess(process.execPath, ["--import", "tsx", join(root, "test/support/open-and-die.ts"), ...args], { env: process.env, cwd: root, timeoutMs: 60_000 });
-  assert.ok(!r.timedOut, "the child did not hang");
-  // Killed by its own signal (no exit code); 3 = it ran past the moment it should have died.
-  assert.equal(r.code, -1, `the child was not killed at ${when} (code ${r.code}): ${r.stderr}`);
-}
+const openAndDie = (account: number, logPath: string, when: "after-broadcast" | "before-broadcast") =>
+  runOpenAndDie({
+    rpcUrl: t.anvil.rpcUrl, key: t.anvil.accounts[account]!.privateKey as Hex, registry: t.contracts.registry, streamPay: t.contracts.streamPay,
+    logPath, recipient: t.wallet(2).address, providerId, deposit: DEPOSIT, when,
+  });
 
 const chainOf = (account: number): Promise<ClientChain> =>
   connectChain({ rpcUrl: t.anvil.rpcUrl, privateKey: t.anvil.accounts[account]!.privateKey, contracts: t.contracts, pollingIntervalMs: 50 });

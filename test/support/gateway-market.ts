@@ -34,3 +34,10 @@ export const gatewayChain = (m: ConsumerMarket, key: Hex) => ({ rpcUrl: m.anvil.
 /** Every StreamCreated the wallet sent, from block 0. */
 export const streamsOpenedBy = (m: ConsumerMarket, sender: Address) =>
   m.publicClient.getContractEvents({ address: m.contracts.streamPay, abi: streamPayAbi, eventName: "StreamCreated", args: { sender }, fromBlock: 0n });
+
+/** A non-streamed chat through a gateway with its access key ("hello" to `model`). */
+export const gatewayChat = (url: string, key: string, model = "echo-1") =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hello" }] }),
+  });
