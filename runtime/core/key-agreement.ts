@@ -19,14 +19,17 @@ export const X25519_SESSION_TAG = "x25519";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
+/** One chain and StreamPay, as the agreement key's salt and its signed offer both name them. */
+const agreementScope = (domain: PaymentDomain) => `claw-key-agreement:v${PROOF_VERSION}:${domain.chainId}:${domain.verifyingContract.toLowerCase()}`;
+
 /** The text the provider's wallet signs (EIP-191) to vouch for its agreement key on one chain and StreamPay. */
 export function keyAgreementMessage(domain: PaymentDomain, x25519: string): string {
-  return `claw-key-agreement:v${PROOF_VERSION}:${domain.chainId}:${domain.verifyingContract.toLowerCase()}:${x25519}`;
+  return `${agreementScope(domain)}:${x25519}`;
 }
 
 /** HKDF salt of the provider's agreement key: a provider's key differs per chain and StreamPay. */
 export function agreementKeySalt(domain: PaymentDomain): Uint8Array<ArrayBuffer> {
-  return utf8(`claw-key-agreement:v${PROOF_VERSION}:${domain.chainId}:${domain.verifyingContract.toLowerCase()}`);
+  return utf8(agreementScope(domain));
 }
 
 /**
