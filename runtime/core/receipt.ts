@@ -23,9 +23,9 @@ import { keccak256Hex } from "./keccak.ts";
 import { createReceiptHasher } from "./receipt-digest.ts";
 import { recoverDigestSigner } from "./recover-signer.ts";
 
-export { receiptTypes, type JobReceipt } from "./receipt-types.ts";
-import type { JobReceipt } from "./receipt-types.ts";
-import { receiptTypes } from "./receipt-types.ts";
+import { receiptTypes, type JobReceipt } from "./receipt-types.ts";
+
+export { receiptTypes, type JobReceipt };
 
 export type SignedReceipt = JobReceipt & { signature: Hex };
 
