@@ -29,6 +29,10 @@ test("bench:runtime --quick measures bare and paid side by side and prints every
   for (const m of ["requests/s @64 connections", "latency p50 @64 (ms)", "latency p99 @64 (ms)", "latency p50 @1, sequential (ms)", "server CPU per request @64 (ms)"]) {
     assert.ok(metrics.includes(m), `row ${m}`);
   }
+  // The floors (bare + what a paid job must do by protocol) are measured in the same run, with their CPU.
+  const floors = rows.filter((r) => String(r.metric).startsWith("floor: "));
+  assert.equal(floors.length, 2, "two floor rows");
+  for (const r of floors) assert.match(String(r["CPU ms per request"]), numeric, `${r.metric} CPU`);
   for (const r of rows) {
     assert.match(String(r.paid), numeric, `${r.metric} paid`);
     if (r.bare !== "") assert.match(String(r.bare), numeric, `${r.metric} bare`);

@@ -38,6 +38,8 @@ dog.phase("starting the runtime and the bare server");
 type RuntimeInfo = { url: string; chainId: number; streamPay: Hex; consumerKey: Hex; price: string };
 const runtime = await startBenchChild<RuntimeInfo>(resolve(import.meta.dirname, "lib/runtime-child.ts"), profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
 const bare = await startBenchChild<{ url: string }>(resolve(import.meta.dirname, "lib/bare-child.ts"));
+// The floor (floor-child.ts): bare + only what a paid job must do by protocol; the ceiling for paid.
+const floor = await startBenchChild<{ url: string }>(resolve(import.meta.dirname, "lib/floor-child.ts"));
 const streamId = await runtime.call<string>("openStream", { deposit: (10n ** 18n).toString(), duration: "100000" });
 const paidAs = { chainId: runtime.info.chainId, streamPay: runtime.info.streamPay, consumerKey: runtime.info.consumerKey, streamId };
 
@@ -55,6 +57,9 @@ async function measure(server: BenchChild<unknown>, plan: LoadPlan): Promise<Mea
 const barePlan = (connections: 1 | 64, durationMs = WINDOW_MS[connections]): LoadPlan => ({
   url: bare.info.url, connections, durationMs, maxRequests: 1_000_000, request: { method: "POST", path: "/direct", body },
 });
+const floorPlan = (path: "/floor/receipt" | "/floor/paid"): LoadPlan => ({
+  url: floor.info.url, connections: 64, durationMs: WINDOW_MS[64], maxRequests: 1_000_000, request: { method: "POST", path, body },
+});
 const paidPlan = (connections: 1 | 64, maxRequests: number, durationMs = WINDOW_MS[connections]): LoadPlan => ({
   url: runtime.info.url, connections, durationMs, maxRequests, request: { method: "POST", path: "/v1/inference", body }, paid: paidAs,
 });
@@ -63,16 +68,18 @@ dog.phase("warm-up");
 // Warm-up (not recorded): JIT, SQLite page cache, stream cache, session authorization. Its paid rate
 // sizes the pools of signed proofs below (each proof is sent once; a run that spends its pool ends early).
 await measure(bare, barePlan(64, quick ? 200 : 1000));
+await measure(floor, { ...floorPlan("/floor/paid"), durationMs: quick ? 200 : 1000 });
 const warm = await measure(runtime, paidPlan(64, quick ? 500 : 8_000, quick ? 200 : 1000));
 // The best paid rate seen so far sizes the next pool (at least a few thousand proofs: a run that
 // spends its pool is shorter, not wrong, but a full window is steadier).
 const paidRate = { 64: warm.rps, 1: warm.rps / 4 };
 const poolFor = (c: 1 | 64) => (quick ? 500 : Math.max(c === 64 ? 8_000 : 3_000, Math.ceil(paidRate[c] * (WINDOW_MS[c] / 1000) * 1.5)));
 
-const reps: Array<Record<"c64" | "c1", { bare: Measured; paid: Measured }>> = [];
+type Floors = { receipt: Measured; paid: Measured };
+const reps: Array<Record<"c64" | "c1", { bare: Measured; paid: Measured }> & { floor: Floors }> = [];
 for (let i = 0; i < REPS; i++) {
   dog.phase(`repetition ${i + 1}`);
-  const rep = {} as Record<"c64" | "c1", { bare: Measured; paid: Measured }>;
+  const rep = {} as (typeof reps)[number];
   for (const c of [64, 1] as const) {
     // Alternate the order so that a drift in the machine's load does not always favour one side.
     const bareFirst = i % 2 === 0;
@@ -81,8 +88,13 @@ for (let i = 0; i < REPS; i++) {
     rep[`c${c}`] = bareFirst ? { bare: first, paid: second } : { bare: second, paid: first };
     paidRate[c] = Math.max(paidRate[c], rep[`c${c}`].paid.rps);
   }
+  // The floors at 64 connections, right after the pair they are compared with (order alternating too).
+  const receiptFirst = i % 2 === 0;
+  const f1 = await measure(floor, floorPlan(receiptFirst ? "/floor/receipt" : "/floor/paid"));
+  const f2 = await measure(floor, floorPlan(receiptFirst ? "/floor/paid" : "/floor/receipt"));
+  rep.floor = receiptFirst ? { receipt: f1, paid: f2 } : { receipt: f2, paid: f1 };
   reps.push(rep);
-  console.error(`rep ${i + 1}/${REPS}: @64 bare ${rep.c64.bare.rps} req/s, paid ${rep.c64.paid.rps} req/s; @1 p50 bare ${rep.c1.bare.p50} ms, paid ${rep.c1.paid.p50} ms`);
+  console.error(`rep ${i + 1}/${REPS}: @64 bare ${rep.c64.bare.rps} req/s, floor ${rep.floor.receipt.rps} / ${rep.floor.paid.rps}, paid ${rep.c64.paid.rps} req/s; @1 p50 bare ${rep.c1.bare.p50} ms, paid ${rep.c1.paid.p50} ms`);
 }
 
 dog.phase("first token");
@@ -111,6 +123,7 @@ for (let i = 0; i < TTFT_RUNS; i++) {
 
 dog.phase("closing");
 await bare.close();
+await floor.close();
 await runtime.close();
 dog.done();
 
@@ -120,6 +133,12 @@ const show = (s: Spread, unit = "") => (REPS === 1 ? `${s.median}${unit}` : `${s
 const ratio64 = pair("c64", (x) => x.paid.rps / x.bare.rps);
 const added = (c: "c64" | "c1", k: "p50" | "p99") => pair(c, (x) => x.paid[k] - x.bare[k]);
 const cpuPaid = of("c64", "paid", "serverCpuMsPerRequest");
+const ofFloor = (side: keyof Floors, k: keyof Measured) => spread(reps.map((r) => r.floor[side][k] as number));
+const floorRatio = (side: keyof Floors) => spread(reps.map((r) => r.floor[side].rps / r.c64.bare.rps));
+const floorRow = (side: keyof Floors, what: string) => ({
+  metric: `floor: ${what}, requests/s @64`, paid: show(ofFloor(side, "rps")), bare: show(of("c64", "bare", "rps")), "paid vs bare": show(floorRatio(side), "x"),
+  "CPU ms per request": show(ofFloor(side, "serverCpuMsPerRequest")),
+});
 const rows = [
   { metric: "requests/s @64 connections", paid: show(of("c64", "paid", "rps")), bare: show(of("c64", "bare", "rps")), "paid vs bare": show(ratio64, "x"), target: ">= 0.8x", ok: ratio64.median >= 0.8 },
   { metric: "latency p50 @64 (ms)", paid: show(of("c64", "paid", "p50")), bare: show(of("c64", "bare", "p50")), "paid vs bare": `+${show(added("c64", "p50"))}`, target: "<= +2 ms", ok: added("c64", "p50").median <= 2 },
@@ -127,6 +146,8 @@ const rows = [
   { metric: "latency p50 @1, sequential (ms)", paid: show(of("c1", "paid", "p50")), bare: show(of("c1", "bare", "p50")), "paid vs bare": `+${show(added("c1", "p50"))}` },
   { metric: "latency p99 @1, sequential (ms)", paid: show(of("c1", "paid", "p99")), bare: show(of("c1", "bare", "p99")), "paid vs bare": `+${show(added("c1", "p99"))}` },
   { metric: "server CPU per request @64 (ms)", paid: show(cpuPaid), bare: show(of("c64", "bare", "serverCpuMsPerRequest")), "paid vs bare": `+${show(pair("c64", (x) => x.paid.serverCpuMsPerRequest - x.bare.serverCpuMsPerRequest))}`, target: "paid <= 0.5 ms", ok: cpuPaid.median <= 0.5 },
+  floorRow("receipt", "bare + body hash, output digest, signed receipt"),
+  floorRow("paid", "+ 3 durable log events"),
   { metric: "stream creation to first token (ms)", paid: show(spread(ttft)), bare: "", "paid vs bare": "", target: "<= 20 ms", ok: spread(ttft).median <= 20 },
 ];
 
@@ -134,7 +155,7 @@ const result = {
   title: "Runtime overhead (npm run bench:runtime)",
   machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; shared machine, load average ${loadStart} at start, ${loadavg().map((x) => x.toFixed(2)).join(" / ")} at end`,
   date: new Date().toISOString(),
-  note: `Median (min–max) over ${REPS} repetitions; each repetition measures bare and paid back to back (order alternating) at 64 connections (${WINDOW_MS[64]} ms windows) and at 1 connection (${WINDOW_MS[1]} ms). "paid vs bare" is the median of the per-repetition differences or ratios. How each figure is obtained: bench/README.md.`,
+  note: `Median (min–max) over ${REPS} repetitions; each repetition measures bare and paid back to back (order alternating) at 64 connections (${WINDOW_MS[64]} ms windows) and at 1 connection (${WINDOW_MS[1]} ms), then the two floors (bare + what a paid job must do by protocol) at 64 connections. "paid vs bare" is the median of the per-repetition differences or ratios. How each figure is obtained: bench/README.md.`,
   rows,
   raw: { reps, ttftMs: ttft.map((x) => Math.round(x * 100) / 100), warmup: warm },
 };
