@@ -160,11 +160,15 @@ export function openGatewayLog(path: string, wallet: Address, o: { readonly?: bo
     state: () => state,
     /** Openings an earlier run logged and nobody resolved yet (what recovery looks up on chain). */
     orphanOpenings: pendingOrphans,
-    /** Logged before the opening is broadcast (durable once this returns: the store appends synchronously). */
+    /**
+     * Logged before the opening is broadcast, and synced to disk before this returns whatever the log's
+     * durability: a power cut right after the broadcast must not make the gateway forget the deposit.
+     * One fsync per stream opened, none per request.
+     */
     streamOpening(i: OpeningIntent): void {
       store.append(ev.streamOpening({
         txHash: i.txHash, sender: i.sender, recipient: i.recipient, providerId: i.providerId, deposit: i.deposit, duration: i.durationSeconds, serviceType: i.serviceType, nonce: BigInt(i.nonce),
-      }));
+      }), { synced: true });
     },
     /** An opening that never made a stream ("reverted", "dropped"). */
     openFailed(txHash: string, reason: "reverted" | "dropped", detail: string): void {

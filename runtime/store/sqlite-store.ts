@@ -104,27 +104,34 @@ export function createSqliteStore(
     const prepared = list.map((e) => prepareInput(e, now));
     const stored: StoredEvent[] = [];
     let duplicates = 0;
-    guard("append", () => db.transaction(() => {
-      const tail = stmt(tailSql).get();
-      let position = tail ? Number(tail.position) : 0;
-      let prev = tail ? String(tail.hash) : GENESIS_HASH;
-      opts?.before?.(tx);
-      const insert = stmt(insertSql);
-      for (const p of prepared) {
-        const next = position + 1;
-        const hash = chainHashOf(prev, next, p.e.type, EVENT_VERSION, p.time, p.e.key, p.dedupe, p.data);
-        const res = insert.run(next, p.e.type, EVENT_VERSION, p.e.key, p.time, p.dedupe, p.data, hash);
-        if (Number(res.changes) === 0) {
-          duplicates++;
-          continue;
+    // SQLite cannot change the safety level inside a transaction: it is raised around this one.
+    const raise = opts?.synced === true && meta.durability === "normal" && !meta.readonly;
+    if (raise) guard("append", () => db.exec("PRAGMA synchronous = FULL"));
+    try {
+      guard("append", () => db.transaction(() => {
+        const tail = stmt(tailSql).get();
+        let position = tail ? Number(tail.position) : 0;
+        let prev = tail ? String(tail.hash) : GENESIS_HASH;
+        opts?.before?.(tx);
+        const insert = stmt(insertSql);
+        for (const p of prepared) {
+          const next = position + 1;
+          const hash = chainHashOf(prev, next, p.e.type, EVENT_VERSION, p.time, p.e.key, p.dedupe, p.data);
+          const res = insert.run(next, p.e.type, EVENT_VERSION, p.e.key, p.time, p.dedupe, p.data, hash);
+          if (Number(res.changes) === 0) {
+            duplicates++;
+            continue;
+          }
+          position = next;
+          prev = hash;
+          stored.push({ position, type: p.e.type, v: EVENT_VERSION, key: p.e.key, data: p.e.data, time: p.time, dedupe: p.dedupe, hash } as StoredEvent);
         }
-        position = next;
-        prev = hash;
-        stored.push({ position, type: p.e.type, v: EVENT_VERSION, key: p.e.key, data: p.e.data, time: p.time, dedupe: p.dedupe, hash } as StoredEvent);
-      }
-      if (opts?.cursor) stmt(cursorSql).run(opts.cursor.name, opts.cursor.value, now);
-      opts?.after?.(tx, { stored, duplicates });
-    }));
+        if (opts?.cursor) stmt(cursorSql).run(opts.cursor.name, opts.cursor.value, now);
+        opts?.after?.(tx, { stored, duplicates });
+      }));
+    } finally {
+      if (raise) guard("append", () => db.exec("PRAGMA synchronous = NORMAL"));
+    }
     if (stored.length > 0 && listeners.size > 0) notify(stored);
     return { stored, duplicates };
   }

@@ -57,6 +57,12 @@ export type AppendOptions = {
   before?: (tx: StoreTransaction) => void;
   /** Runs inside the transaction after the inserts, with what was stored; throwing rolls it all back. */
   after?: (tx: StoreTransaction, result: AppendResult) => void;
+  /**
+   * This commit is synced to disk before the append returns, whatever the log's durability
+   * (synchronous=FULL for this one commit): for a rare fact a power cut must not take, such as the
+   * gateway's StreamOpening, without an fsync on every other append.
+   */
+  synced?: boolean;
 };
 
 /** Plain SQL inside a store transaction (positional `?` parameters). */
