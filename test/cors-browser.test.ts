@@ -2,7 +2,8 @@
  * A web page on ANOTHER origin buys inference with the SDK (runtime/server/cors.ts): the SDK's source
  * bundled by esbuild for the browser (no shims), served by a tiny static server on its own loopback
  * port, run in Debian's chromium (playwright-core). The browser enforces CORS itself, so the signed
- * cross-origin calls (probe, quote, paid chat, settle) work only if the runtime answers them. The same
+ * cross-origin calls (probe, quote, paid chat, settle) work only if the runtime answers them. The paid
+ * request is proved by a MAC session agreed in the browser's WebCrypto (X25519). The same
  * page cannot read the dashboard's JSON. Any console error, uncaught error or request to a host other
  * than 127.0.0.1 fails the run.
  */
@@ -62,11 +63,22 @@ test("a page on another loopback origin buys one chat answer with the SDK, paid 
     await letPageReachAnvil(page, m.anvil.rpcUrl, pageOrigin);
     await page.goto(`${pageOrigin}/`);
     await page.waitForFunction("typeof window.buy === 'function'");
+    // The paid request's proof as the browser sent it: Chromium's WebCrypto has X25519, so the SDK
+    // agrees a MAC session with the key the quote offers (core/key-agreement.ts), not Ed25519.
+    const proofs: Array<{ session?: string; signature?: string }> = [];
+    page.on("request", (req) => {
+      if (req.method() !== "POST" || !req.url().endsWith("/v1/chat/completions")) return;
+      const h = req.headers();
+      proofs.push({ session: h["x-claw-session"], signature: h["x-claw-signature"] });
+    });
     const before = m.provider.store.lastPosition();
     const args = { rpcUrl: m.anvil.rpcUrl, privateKey: m.keys[4]!, registry: m.contracts.registry, streamPay: m.contracts.streamPay, url: `${providerOrigin}/v1/chat/completions` };
     const r = await page.evaluate((a) => (window as unknown as { buy: (a: unknown) => Promise<{ status: number; error?: unknown; answer: string; streamId: string; paid: string; closedBy: string }> }).buy(a), args);
     assert.equal(r.status, 200, JSON.stringify(r.error));
     assert.equal(r.answer, "bought from another origin");
+    assert.equal(proofs.length, 1, "one paid request");
+    assert.match(proofs[0]!.session ?? "", /^x25519\./, "a MAC session (x25519), agreed in the browser");
+    assert.match(proofs[0]!.signature ?? "", /^[A-Za-z0-9_-]{43}$/, "the request carries an HMAC-SHA256 (32 bytes), not an Ed25519 signature");
     // Paid on chain exactly what the provider metered for the page's job.
     const metered = m.provider.store.read({ from: before + 1 }).filter((e) => e.type === "JobCompleted" && String(e.data.streamId) === r.streamId)
       .reduce((sum, e) => sum + (e.type === "JobCompleted" ? e.data.cost : 0n), 0n);
