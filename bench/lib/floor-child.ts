@@ -24,6 +24,7 @@ import { createReceiptSigner } from "../../runtime/provider/receipt-signer.ts";
 import { sqliteRuntimeStore } from "../../runtime/provider/runtime-store.ts";
 import { openStore } from "../../runtime/store/index.ts";
 import { serveBench } from "./child.ts";
+import { settleWal } from "./settle-wal.ts";
 
 // anvil's first well-known development key: a throwaway key for a local measurement.
 const key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -74,7 +75,7 @@ async function serve(body: Parsed, logged: boolean) {
 app.post("/floor/receipt", async (request) => serve(request.body as Parsed, false));
 app.post("/floor/paid", async (request) => serve(request.body as Parsed, true));
 const url = await app.listen({ host: "127.0.0.1", port: 0 });
-serveBench({ url }, {}, async () => {
+serveBench({ url }, { settleWal: async () => { await log.flush(); return settleWal(log.log); } }, async () => {
   await app.close();
   await log.close();
 });

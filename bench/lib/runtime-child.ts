@@ -5,6 +5,7 @@
  */
 import { startMarket } from "../../test/support/market.ts";
 import { serveBench } from "./child.ts";
+import { settleWal } from "./settle-wal.ts";
 
 export const price = 1_000n;
 const market = await startMarket({
@@ -16,6 +17,7 @@ const providerId = market.provider.offerings[0]!.providerId;
 serveBench(
   { url: market.provider.url, chainId: market.anvil.chainId, streamPay: market.contracts.streamPay, consumerKey: market.keys[consumer]!, price: price.toString() },
   {
+    settleWal: () => settleWal(market.provider.store),
     async openStream(arg) {
       const { deposit, duration } = arg as { deposit: string; duration: string };
       const { streamId } = await market.openStream(market.account(consumer), { deposit: BigInt(deposit), duration: BigInt(duration), providerId });
