@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { isClawError } from "../../core/errors.ts";
 import { createStream } from "./create-stream.ts";
 import { registerProvider } from "./register-provider.ts";
-import { createWalletProviderClients } from "../client.ts";
+import { createServer } from "node:http";
+import { createChainClients, createWalletProviderClients } from "../client.ts";
 import { startTestChain, type TestChain } from "./testing.ts";
 
 let t: TestChain;
@@ -81,4 +82,45 @@ test("a JSON-RPC account (it cannot sign locally) gets beforeBroadcast right aft
     },
   });
   assert.deepEqual(seen, [{ hash, nonce, known: true }], "called once, after the node has it (the documented smaller window)");
+});
+
+/**
+ * A loopback JSON-RPC proxy in front of anvil that forwards the first `drops` eth_sendRawTransaction
+ * calls to the node and then cuts the connection instead of answering: the node took the transaction,
+ * the sender never heard so.
+ */
+async function lossyRpc(target: string, drops: number): Promise<{ url: string; forwarded: () => number; close: () => void }> {
+  let forwarded = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const text = await answer.text();
+      if (body.includes("eth_sendRawTransaction") && forwarded++ < drops) return void req.socket.destroy();
+      res.writeHead(answer.status, { "content-type": "application/json" }).end(text);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, forwarded: () => forwarded, close: () => server.close() };
+}
+
+test("an opening the node took but whose answer was lost is that opening: no second transaction, one stream, the hooked hash", { timeout: 30_000 }, async () => {
+  const proxy = await lossyRpc(t.anvil.rpcUrl, 2);
+  try {
+    const sender = createChainClients({ rpcUrl: proxy.url, chainId: t.anvil.chainId, privateKey: t.anvil.accounts[7]!.privateKey, pollingIntervalMs: 50 });
+    const nonce = await t.read.getTransactionCount({ address: sender.address });
+    const hooked: string[] = [];
+    const { hash, stream } = await createStream(sender, { streamPay: t.contracts.streamPay, recipient: t.wallet(2).address, durationSeconds: 60n, serviceType: 1, providerId: 0n, deposit: 600n }, {
+      beforeBroadcast: (tx) => void hooked.push(tx.hash),
+    });
+    assert.ok(proxy.forwarded() >= 1, "the node got the transaction and its answer was cut");
+    assert.deepEqual(hooked, [hash], "one opening, the one logged before its broadcast");
+    assert.equal(await t.read.getTransactionCount({ address: sender.address }), nonce + 1, "one transaction, no second deposit");
+    assert.equal((await t.read.getTransaction({ hash })).nonce, nonce);
+    assert.equal(stream.sender, sender.address);
+  } finally {
+    proxy.close();
+  }
 });

@@ -4,7 +4,7 @@
  * confirmations and retries transient RPC failures with backoff. A revert is never retried, and once
  * a hash exists nothing is resent blindly (no double settle). Errors go through chainError.
  */
-import { encodeFunctionData, keccak256, type Abi, type Address, type Hash, type TransactionReceipt } from "viem";
+import { encodeFunctionData, keccak256, type Abi, type Address, type Hash, type Hex, type TransactionReceipt } from "viem";
 import { ClawError } from "../../core/errors.ts";
 import type { ChainClients } from "../client.ts";
 import { chainError, isTransientChainError } from "../errors.ts";
@@ -106,11 +106,28 @@ export async function writeWithGasMargin<R extends object>(clients: Pick<ChainCl
       const why = err instanceof Error ? err.message : String(err);
       throw new ClawError("INTERNAL", { message: `Transaction ${hash} was not sent: what must happen before it is broadcast failed (${why}).`, cause: err });
     }
-    return await clients.walletClient.sendRawTransaction({ serializedTransaction });
+    return await broadcast(clients, serializedTransaction, hash);
   } catch (err) {
     // The nonce manager handed out `nonce` (prepare consumed it): give it back, or the wallet's next
     // transaction would take nonce + 1 and wait forever behind a gap (viem's sendTransaction does the same).
     account.nonceManager?.reset({ address: account.address, chainId, nonce });
     throw err;
+  }
+}
+
+/**
+ * Broadcasts signed bytes whose hash is known. The node may take a transaction and its answer be lost
+ * (a dropped connection): before failing, ask it for the hash, and resend only those same bytes (never
+ * a new transaction: that would take the next nonce and, for an opening, lock a second deposit).
+ */
+async function broadcast(clients: Pick<ChainClients, "publicClient" | "walletClient">, serializedTransaction: Hex, hash: Hash, tries = 3): Promise<Hash> {
+  for (let i = 0; ; i++) {
+    try {
+      return await clients.walletClient.sendRawTransaction({ serializedTransaction });
+    } catch (err) {
+      if (await clients.publicClient.getTransaction({ hash }).then(() => true, () => false)) return hash;
+      if (i >= tries - 1 || !isTransientChainError(err)) throw err;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+    }
   }
 }
