@@ -5,7 +5,8 @@
  * safely (no offer, a signature by anyone else, a malformed key, no X25519 here): the caller then
  * uses an Ed25519 session key, which every provider accepts.
  */
-import { verifyMessage, type Address } from "viem";
+import { hashMessage, isAddressEqual, type Address, type Hex } from "viem";
+import { recoverDigestSigner } from "../core/recover-signer.ts";
 import { keyAgreementMessage, sessionMacInfo, sessionMacSalt, x25519SessionKey, type KeyAgreementOffer } from "../core/key-agreement.ts";
 import { fromBase64Url, toBase64Url, type PaymentDomain } from "../core/payment.ts";
 
@@ -23,8 +24,9 @@ async function vouched(offer: KeyAgreementOffer, recipient: Address, domain: Pay
   if (typeof offer?.x25519 !== "string" || !/^[A-Za-z0-9_-]{43}$/.test(offer.x25519)) return undefined;
   if (typeof offer.signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(offer.signature)) return undefined;
   try {
-    const ok = await verifyMessage({ address: recipient, message: keyAgreementMessage(domain, offer.x25519), signature: offer.signature });
-    return ok ? fromBase64Url(offer.x25519) : undefined;
+    // EIP-191, as viem's verifyMessage, recovered by the addon where it loads (~0.06 against ~2 ms per session).
+    const signer = await recoverDigestSigner(hashMessage(keyAgreementMessage(domain, offer.x25519)), offer.signature as Hex);
+    return isAddressEqual(signer, recipient) ? fromBase64Url(offer.x25519) : undefined;
   } catch {
     return undefined;
   }
