@@ -23,6 +23,7 @@ import { streamPayAbi } from "../contracts/generated/abi.ts";
 import * as ev from "../runtime/core/events.ts";
 import { openGatewayLog } from "../runtime/gateway/log.ts";
 import { recoverStreams } from "../runtime/gateway/recover.ts";
+import { statusOf } from "../runtime/gateway/start.ts";
 import { runOpenAndDie } from "./support/run-open-and-die.ts";
 
 const DEPOSIT = 600_000n;
@@ -65,6 +66,9 @@ describe("gateway openings across a crash", { timeout: 120_000 }, () => {
       assert.ok(orphan, "the opening was logged before it was broadcast");
       assert.equal(log.state().streams.size, 0, "no StreamOpened: the child died before it");
       assert.equal(committed(log), DEPOSIT, "its deposit is still counted by the limits");
+      // `claw gateway status` names it while it is pending.
+      const pending = () => statusOf(log, { url: "", wallet: me, chainId: 0, path: logPath, limits: {} }).pendingOpenings;
+      assert.deepEqual(pending().map((x) => [x.txHash, x.deposit]), [[orphan.intent.txHash, DEPOSIT.toString()]]);
 
       const r = await recoverStreams(chain, log);
       assert.deepEqual(r.failed, []);
@@ -87,6 +91,7 @@ describe("gateway openings across a crash", { timeout: 120_000 }, () => {
       assert.equal(s.status, "cancelled");
       assert.equal(s.openTx.toLowerCase(), orphan.intent.txHash.toLowerCase());
       assert.deepEqual(log.orphanOpenings(), []);
+      assert.deepEqual(pending(), [], "resolved: no longer listed as pending");
       assert.equal(committed(log), receipt.paid);
       assert.notEqual(streamVerdict(log.store, streamId, chainTakeOfReceipt(receipt))?.verdict, "overcharged");
       // `claw gateway audit`'s reconciliation reads the log with the new events: clean.

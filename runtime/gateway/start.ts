@@ -59,6 +59,8 @@ export type GatewayStatus = {
   limits: Record<string, string>;
   openStreams: Array<{ streamId: string; providerId: string; model: string | null; deposit: string; streamed: string; metered: string; requests: number }>;
   closedStreams: number;
+  /** Openings logged and not resolved yet (an earlier run died around their broadcast): each counts its whole deposit until resolved (./openings.ts). */
+  pendingOpenings: Array<{ txHash: string; providerId: string; deposit: string; since: string }>;
   /** What providers billed (validated: never negative, each request at most its worst case), per model and provider. */
   byModel: Record<string, { requests: number; spent: string }>;
   byProvider: Record<string, { requests: number; spent: string }>;
@@ -87,6 +89,9 @@ export function statusOf(log: GatewayLog, meta: { url: string; wallet: string; c
       streamed: streamedAt(spendStreamOf(x), now).toString(), metered: x.metered.toString(), requests: x.requests,
     })),
     closedStreams: streams.filter((x) => x.status !== "active").length,
+    pendingOpenings: log.orphanOpenings().map((o) => ({
+      txHash: o.intent.txHash, providerId: o.intent.providerId.toString(), deposit: o.intent.deposit.toString(), since: new Date(o.time).toISOString(),
+    })),
     byModel: str(s.byModel), byProvider: str(s.byProvider),
     providers: providerStatus(s.byProvider, meta.faults ?? faultBookFromLog(log.store), now),
   };

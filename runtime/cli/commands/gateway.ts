@@ -73,6 +73,7 @@ async function status(o: { stateDir: string; json?: boolean }): Promise<void> {
     `log ${s.log}`,
     `spent (what the chain can take now): ${s.spent.lastHour} wei in the last hour, ${s.spent.lastDay} in the last day, ${s.spent.total} in all; refunded ${s.refunded} wei`,
     `committed (with what open streams can still stream): ${s.committed.lastHour} wei in the last hour, ${s.committed.lastDay} in the last day`,
+    `pending openings (each counted at its deposit until resolved on chain at the next start): ${s.pendingOpenings.length ? s.pendingOpenings.map((x) => `${x.txHash} (provider ${x.providerId}, deposit ${x.deposit} wei, since ${x.since})`).join(", ") : "none"}`,
     `open streams: ${s.openStreams.length ? s.openStreams.map((x) => `#${x.streamId} (provider ${x.providerId}, ${x.model ?? "unused"}, streamed ${x.streamed}, billed ${x.metered} of ${x.deposit})`).join(", ") : "none"}; closed: ${s.closedStreams}`,
     ...Object.entries(s.byModel).map(([m, v]) => `  model ${m}: ${v.requests} requests, billed ${v.spent} wei`),
     ...Object.entries(s.byProvider).map(([p, v]) => `  provider #${p}: ${v.requests} requests, billed ${v.spent} wei`),
