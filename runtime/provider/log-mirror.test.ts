@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { isClawError } from "../core/errors.ts";
 import { jobAccepted, jobCompleted, jobStarted } from "../core/events.ts";
@@ -17,7 +18,21 @@ test("the copy holds the shared log at the same positions with the same hashes, 
   const writerA = openSqliteAsyncStore({ path, pollMs: 20 });
   const writerB = openSqliteAsyncStore({ path, pollMs: 20 });
   for (let i = 0; i < 5; i++) await writerA.append([accepted(i), jobStarted({ jobId: `j${i}`, streamId: 1n, queuedMs: 1 })]);
-  const mirror = await openLogMirror(writerA);
+  // A copy left by a killed instance (its process is gone) is removed; one of a live process is kept.
+  const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const stale = join(dir, `claw-log-copy-${deadPid}-old`);
+  const live = join(dir, `claw-log-copy-${process.pid}-live`);
+  for (const d of [stale, live]) {
+    mkdirSync(d);
+    writeFileSync(join(d, "copy.db"), "x");
+  }
+  const mirror = await openLogMirror(writerA, { dir });
+  assert.equal(existsSync(stale), false, "a dead instance's copy is removed");
+  assert.equal(existsSync(live), true, "a live process's copy is kept");
+  // On disk, not in memory (a copy in memory grew by every event ever logged), in a directory of its own.
+  const copyPath = mirror.log.info().path;
+  assert.ok(copyPath.startsWith(join(dir, `claw-log-copy-${process.pid}-`)), copyPath);
+  assert.ok(existsSync(copyPath));
   // The stores' poll timers do not keep a process alive (a runtime's server does): this test's does.
   const alive = setInterval(() => undefined, 1_000);
   const seen: number[] = [];
@@ -39,6 +54,7 @@ test("the copy holds the shared log at the same positions with the same hashes, 
   const pending = mirror.waitFor(1_000);
   mirror.close();
   await assert.rejects(pending, (e) => isClawError(e, "STORE_CLOSED"), "a waiter is not left hanging at close");
+  assert.equal(existsSync(dirname(copyPath)), false, "the copy's directory is removed at close");
   clearInterval(alive);
   await writerA.close();
   await writerB.close();

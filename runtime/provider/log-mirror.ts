@@ -8,7 +8,15 @@
  * same position, so the SQLite store computes the same hash; a different position or hash means the
  * copy no longer matches and it stops (reported by /health) rather than serve a wrong history.
  * Writes go to the shared store only: the copy refuses `append` and `setCursor`.
+ *
+ * The copy is a SQLite file in a fresh directory under the OS temp dir (`dir` to choose another),
+ * removed at close (and, for an instance that was killed, by the next instance that opens a copy
+ * there): the whole log lives on disk and only SQLite's page cache in memory. (It used to be an
+ * in-memory database, which grew by every event the provider ever logged.)
  */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ClawError } from "../core/errors.ts";
 import type { NewEvent, StoredEvent } from "../core/events.ts";
 import type { AsyncEventStore } from "../store/async-types.ts";
@@ -35,13 +43,51 @@ function asNew(e: StoredEvent): NewEvent {
   return { type: e.type, v: 1, key: e.key, data: e.data, time: e.time, ...(e.dedupe === null ? {} : { dedupe: e.dedupe }) } as NewEvent;
 }
 
+/** True unless no process has this pid (a pid taken by another process since counts as alive: kept). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** Copies left by instances that were killed (no close ran): their process is gone. */
+function removeStaleCopies(parent: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^claw-log-copy-(\d+)-/.exec(name)?.[1];
+    if (!pid || alive(Number(pid))) continue;
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+    } catch {
+      // Not ours to remove (another user's): left where it is.
+    }
+  }
+}
+
 /**
  * @example
  * const mirror = await openLogMirror(sharedStore);
  * const views = recover(mirror.log, { reapOpenJobs: false });
  */
-export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (err: Error) => void } = {}): Promise<LogMirror> {
-  const local = openStore({ path: ":memory:" });
+export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (err: Error) => void; dir?: string } = {}): Promise<LogMirror> {
+  const parent = o.dir ?? tmpdir();
+  removeStaleCopies(parent);
+  const dir = mkdtempSync(join(parent, `claw-log-copy-${process.pid}-`));
+  let local: ReturnType<typeof openStore>;
+  try {
+    local = openStore({ path: join(dir, "copy.db"), checkpoint: "background" });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   let broken: Error | undefined;
   const waiters = new Set<{ position: number; resolve: () => void; reject: (err: Error) => void }>();
 
@@ -67,11 +113,17 @@ export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (er
   }
 
   // The history so far, in pages; then every later event as the shared store delivers it.
-  for (;;) {
-    const page = await shared.read({ from: local.lastPosition() + 1, limit: PAGE });
-    copy(page);
-    if (broken) throw broken;
-    if (page.length < PAGE) break;
+  try {
+    for (;;) {
+      const page = await shared.read({ from: local.lastPosition() + 1, limit: PAGE });
+      copy(page);
+      if (broken) throw broken;
+      if (page.length < PAGE) break;
+    }
+  } catch (err) {
+    local.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   const unsubscribe = shared.subscribe((e) => {
     if (e.position === local.lastPosition() + 1) copy([e]);
@@ -115,6 +167,7 @@ export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (er
       for (const w of waiters) w.reject(closed);
       waiters.clear();
       local.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
