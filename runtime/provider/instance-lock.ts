@@ -28,6 +28,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { ClawError } from "../core/errors.ts";
 import { openDriver, type SqlDatabase } from "../store/driver.ts";
+import { processAlive } from "../store/process-alive.ts";
 import { sqliteCode } from "../store/sqlite-errors.ts";
 
 export type InstanceLock = {
@@ -74,15 +75,6 @@ function readHolder(path: string): Holder | undefined {
       : undefined;
   } catch {
     return undefined; // none, or damaged: it is only information
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, someone else's
   }
 }
 
@@ -140,7 +132,7 @@ export function acquireInstanceLock(logPath: string): InstanceLock {
   const previous = readHolder(info);
   // A runtime from before this lock (a holder file without `lock`) still running on this host: it does
   // not take the SQLite lock, so only its file shows it. Refuse rather than share the log with it.
-  if (previous && previous.lock === undefined && previous.host === me.host && previous.pid !== me.pid && alive(previous.pid)) {
+  if (previous && previous.lock === undefined && previous.host === me.host && previous.pid !== me.pid && processAlive(previous.pid)) {
     unlock();
     throw refuse(logPath, info, previous, " (It is an older ClawCompute that does not take the new lock.)");
   }

@@ -21,6 +21,7 @@ import { ClawError } from "../core/errors.ts";
 import type { NewEvent, StoredEvent } from "../core/events.ts";
 import type { AsyncEventStore } from "../store/async-types.ts";
 import { openStore } from "../store/open.ts";
+import { processAlive } from "../store/process-alive.ts";
 import type { EventStore } from "../store/types.ts";
 
 export type LogMirror = {
@@ -43,16 +44,6 @@ function asNew(e: StoredEvent): NewEvent {
   return { type: e.type, v: 1, key: e.key, data: e.data, time: e.time, ...(e.dedupe === null ? {} : { dedupe: e.dedupe }) } as NewEvent;
 }
 
-/** True unless no process has this pid (a pid taken by another process since counts as alive: kept). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
-
 /** Copies left by instances that were killed (no close ran): their process is gone. */
 function removeStaleCopies(parent: string): void {
   let names: string[] = [];
@@ -63,7 +54,7 @@ function removeStaleCopies(parent: string): void {
   }
   for (const name of names) {
     const pid = /^claw-log-copy-(\d+)-/.exec(name)?.[1];
-    if (!pid || alive(Number(pid))) continue;
+    if (!pid || processAlive(Number(pid))) continue;
     try {
       rmSync(join(parent, name), { recursive: true, force: true });
     } catch {
@@ -88,6 +79,10 @@ export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (er
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  const discard = () => {
+    local.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
   let broken: Error | undefined;
   const waiters = new Set<{ position: number; resolve: () => void; reject: (err: Error) => void }>();
 
@@ -121,8 +116,7 @@ export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (er
       if (page.length < PAGE) break;
     }
   } catch (err) {
-    local.close();
-    rmSync(dir, { recursive: true, force: true });
+    discard();
     throw err;
   }
   const unsubscribe = shared.subscribe((e) => {
@@ -166,8 +160,7 @@ export async function openLogMirror(shared: AsyncEventStore, o: { onBroken?: (er
       const closed = new ClawError("STORE_CLOSED", { message: "This instance's copy of the shared log is closed." });
       for (const w of waiters) w.reject(closed);
       waiters.clear();
-      local.close();
-      rmSync(dir, { recursive: true, force: true });
+      discard();
     },
   };
 }

@@ -11,19 +11,11 @@ import { checkAccepted, checkLeaderName, checkSlotRequest, checkTtl, conflict } 
 import type { AdmitResult, AsyncEventStore, LeaderLease, SlotRequest, SlotResult } from "./async-types.ts";
 import { createFollower } from "./follow.ts";
 import { openStore } from "./open.ts";
+import { processAlive } from "./process-alive.ts";
 import type { StoreOptions, StoreTransaction } from "./types.ts";
 
 /** Store instances open in this process, by holder id: a leader row naming a closed one is free. */
 const liveHolders = new Set<string>();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function takeSlot(tx: StoreTransaction, r: SlotRequest): SlotResult {
   const now = Date.now();
